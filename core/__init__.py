@@ -1,0 +1,1 @@
+"""Shared platform code: settings, logging, PostgreSQL, migrations, Redis keys, token encryption."""

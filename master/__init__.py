@@ -1,0 +1,1 @@
+"""The operator's Master Bot and alerts (see issue 5)."""

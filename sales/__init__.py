@@ -1,0 +1,1 @@
+"""The Sales Bot: purchase, YooKassa payments, subscriptions (see issue 4)."""
