@@ -1,0 +1,43 @@
+"""The asyncpg pool, and quoting of tenant schema names."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from core.keys import check_client_id
+
+
+def schema_ident(client_id: str) -> str:
+    """A validated, quoted schema identifier for `client_NNN`."""
+    return '"' + check_client_id(client_id) + '"'
+
+
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 5, attempts: int = 1, delay: float = 1.0
+) -> asyncpg.Pool:
+    """Open a pool; retry `attempts` times when the server is not up yet.
+
+    The error never contains the DSN (it holds the password).
+    """
+    last: Exception | None = None
+    for attempt in range(max(1, attempts)):
+        try:
+            return await asyncpg.create_pool(
+                dsn, min_size=min_size, max_size=max_size, command_timeout=60
+            )
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError) as exc:
+            last = exc
+            if attempt + 1 < attempts:
+                await asyncio.sleep(delay)
+    raise ConnectionError(f"cannot connect to PostgreSQL: {type(last).__name__}: {last}") from None
+
+
+async def pool_from_settings(settings, *, attempts: int = 1) -> asyncpg.Pool:
+    return await create_pool(
+        settings.dsn,
+        min_size=settings.db_pool_min_size,
+        max_size=settings.db_pool_max_size,
+        attempts=attempts,
+    )

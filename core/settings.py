@@ -1,0 +1,107 @@
+"""Settings from the environment (and an optional `.env`), one object built per entry point.
+
+Names are the seed's (`DATABASE_URL`, `REDIS_HOST`, `BOT_POOL_ID`, ...) plus ours
+(`REDIS_PORT`, `REDIS_PASSWORD`, `TELEGRAM_API_BASE`, `TOKEN_ENCRYPTION_KEY`, `POOL_SIZE`, ...).
+Every setting is documented in `.env.example`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLOT_PREFIX = "booking-bot-pool-"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # PostgreSQL
+    database_url: SecretStr = SecretStr("postgresql://booking_user@127.0.0.1:5432/booking_saas")
+    postgres_password: SecretStr | None = None
+    db_pool_min_size: int = Field(1, ge=0)
+    db_pool_max_size: int = Field(5, ge=1)
+
+    # Redis
+    redis_host: str = "127.0.0.1"
+    redis_port: int = Field(6379, ge=1, le=65535)
+    redis_password: SecretStr | None = None
+    redis_db: int = Field(0, ge=0)
+
+    # Telegram
+    telegram_api_base: str = "https://api.telegram.org"
+    bot_token_sales: SecretStr | None = None
+    bot_token_master: SecretStr | None = None
+    admin_ids_master: str = ""
+
+    # YooKassa
+    yookassa_shop_id: str = ""
+    yookassa_secret_key: SecretStr | None = None
+    yookassa_api_url: str = "https://api.yookassa.ru/v3"
+
+    # Secrets at rest
+    token_encryption_key: SecretStr | None = None
+
+    # The pool
+    bot_pool_id: int | None = Field(None, ge=1)
+    pool_size: int = Field(10, ge=1)
+    heartbeat_interval: float = Field(5.0, gt=0)
+    heartbeat_stale_after: float = Field(20.0, gt=0)
+    config_check_interval: float = Field(5.0, gt=0)
+    slot_reservation_timeout: float = Field(120.0, gt=0)
+    activation_timeout: float = Field(30.0, gt=0)
+    polling_timeout: int = Field(25, ge=0, le=50)
+
+    # Logging
+    log_level: str = "INFO"
+    log_syslog: bool = False
+    log_syslog_address: str = "/dev/log"
+
+    @field_validator("telegram_api_base", "yookassa_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def dsn(self) -> str:
+        """The DSN for asyncpg, with `POSTGRES_PASSWORD` filled in when the URL has none."""
+        url = self.database_url.get_secret_value()
+        if self.postgres_password is None:
+            return url
+        parts = urlsplit(url)
+        if parts.password or "@" not in parts.netloc:
+            return url
+        userinfo, hostinfo = parts.netloc.rsplit("@", 1)
+        secret = quote(self.postgres_password.get_secret_value(), safe="")
+        return urlunsplit(parts._replace(netloc=f"{userinfo}:{secret}@{hostinfo}"))
+
+    @property
+    def slot_id(self) -> str:
+        if self.bot_pool_id is None:
+            raise ValueError(
+                "BOT_POOL_ID is not set: a pool worker needs its slot number (1, 2, …)"
+            )
+        return slot_id(self.bot_pool_id)
+
+    @property
+    def master_admin_ids(self) -> list[int]:
+        return [int(x) for x in self.admin_ids_master.replace(" ", "").split(",") if x]
+
+
+def slot_id(pool_id: int) -> str:
+    return f"{SLOT_PREFIX}{pool_id}"
+
+
+def parse_slot(value: str | int) -> tuple[str, int]:
+    """Accept `3`, `"3"` or `"booking-bot-pool-3"`; return (slot id, pool id)."""
+    text = str(value).strip()
+    number = text.removeprefix(SLOT_PREFIX)
+    if not number.isdigit() or int(number) < 1:
+        raise ValueError(
+            f"bad slot {text!r}: expected a number from 1 or a name like {SLOT_PREFIX}3"
+        )
+    return slot_id(int(number)), int(number)

@@ -1,0 +1,215 @@
+"""`booking-pool`: the operator's command line for the pool.
+
+booking-pool migrate
+booking-pool status [--json]
+booking-pool activate --slot 3 --token - --admin 123456789 --client client_003 --company "Салон Анны"
+booking-pool release --slot 3
+booking-pool genkey
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from contextlib import asynccontextmanager
+
+from core.crypto import TokenCipher, TokenCipherError, cipher_from_settings
+from core.db import pool_from_settings
+from core.migrations import MigrationError, migrate_all
+from core.redis_client import make_redis
+from core.settings import Settings, parse_slot
+from pool.config import ConfigError
+from pool.manager import BotPoolManager, PoolError
+from pool.store import SlotStore
+
+
+class CliError(Exception):
+    pass
+
+
+def _slot_arg(value: str) -> str:
+    if value == "auto":
+        return value
+    try:
+        return parse_slot(value)[0]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="booking-pool",
+        description="Operate the Bot Pool: migrations, pool status, activation and release of slots."
+        " Settings come from the environment (see .env.example).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("migrate", help="apply sql/platform and sql/tenant to every known tenant")
+
+    status = sub.add_parser("status", help="show the pool: free, busy and stale slots")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    act = sub.add_parser("activate", help="hand a tenant to a waiting slot and wait for it")
+    act.add_argument(
+        "--slot",
+        required=True,
+        type=_slot_arg,
+        help="slot number, booking-bot-pool-N, or 'auto' for any free slot",
+    )
+    act.add_argument(
+        "--token",
+        required=True,
+        help="the tenant's bot token, or '-' to read it from standard input "
+        "(keeps it out of the process list)",
+    )
+    act.add_argument("--admin", required=True, help="the owner's Telegram id")
+    act.add_argument("--client", required=True, help="client id, client_NNN")
+    act.add_argument("--company", required=True, help="company name shown to customers")
+    act.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for the worker (default 30)"
+    )
+    act.add_argument("--no-wait", action="store_true", help="return once the config is handed over")
+
+    rel = sub.add_parser("release", help="stop a slot's tenant bot; the slot goes back to waiting")
+    rel.add_argument(
+        "--slot", required=True, type=_slot_arg, help="slot number or booking-bot-pool-N"
+    )
+    rel.add_argument("--reason", default="released by operator", help="recorded in the history")
+    rel.add_argument("--timeout", type=float, default=15.0)
+
+    sub.add_parser("genkey", help="print a new TOKEN_ENCRYPTION_KEY")
+    return parser
+
+
+@asynccontextmanager
+async def _connections(settings: Settings, *, with_db: bool):
+    redis = make_redis(settings)
+    db = None
+    try:
+        try:
+            await redis.ping()
+        except Exception as exc:
+            raise CliError(
+                f"cannot reach Redis at {settings.redis_host}:{settings.redis_port}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+        if with_db:
+            db = await pool_from_settings(settings)
+        yield redis, db
+    finally:
+        await redis.aclose()
+        if db is not None:
+            await db.close()
+
+
+def _print_status(status: dict) -> None:
+    total = status["total"]
+    print("🏊 СТАТУС ПУЛА БОТОВ")
+    print(f"⚪ Свободно: {status['free']}/{total}")
+    print(f"🟢 Занято: {status['busy']}/{total}")
+    if status["stale"]:
+        print(f"🔴 Без пульса (stale): {status['stale']}/{total}")
+    if not status["slots"]:
+        print("no slots registered: are the workers running?")
+        return
+    header = f"{'SLOT':<22} {'STATUS':<11} {'CLIENT':<12} {'BOT':<24} {'SINCE':<26} HEARTBEAT"
+    print()
+    print(header)
+    for s in status["slots"]:
+        age = "—" if s["heartbeat_age"] is None else f"{s['heartbeat_age']:.0f}s ago"
+        state = s["status"] + (" STALE" if s["stale"] else "")
+        bot = f"@{s['bot_username']}" if s["bot_username"] else "—"
+        print(
+            f"{s['container_id']:<22} {state:<11} {s['client_id'] or '—':<12} {bot:<24} "
+            f"{s['since'] or '—':<26} {age}"
+        )
+        if s.get("last_error"):
+            print(f"{'':<22} last error: {s['last_error']}")
+
+
+async def _run(args, settings: Settings) -> int:
+    if args.command == "migrate":
+        db = await pool_from_settings(settings)
+        try:
+            async with db.acquire() as conn:
+                applied = await migrate_all(conn)
+        finally:
+            await db.close()
+        for schema, names in applied.items():
+            print(f"{schema}: {', '.join(names) if names else 'up to date'}")
+        return 0
+
+    cipher = cipher_from_settings(settings)
+    async with _connections(settings, with_db=args.command == "release") as (redis, db):
+        manager = BotPoolManager(
+            redis,
+            cipher,
+            stale_after=settings.heartbeat_stale_after,
+            release_store=SlotStore(db, cipher) if db is not None else None,
+        )
+        if args.command == "status":
+            status = await manager.get_pool_status()
+            if args.json:
+                print(json.dumps(status, ensure_ascii=False, indent=2))
+            else:
+                _print_status(status)
+            return 0
+        if args.command == "activate":
+            return await _activate(args, manager)
+        if args.command == "release":
+            result = await manager.release_bot(args.slot, reason=args.reason, timeout=args.timeout)
+            who = result["client_id"] or "no tenant"
+            print(f"{result['container_id']}: {result['detail']} ({who})")
+            return 0
+    raise CliError(f"unknown command {args.command}")
+
+
+async def _activate(args, manager: BotPoolManager) -> int:
+    token = sys.stdin.readline().strip() if args.token == "-" else args.token
+    slot = args.slot
+    if slot == "auto":
+        free = await manager.find_free_bot()
+        if free is None:
+            raise CliError("no free slot: every slot is busy or down")
+        slot = free["container_id"]
+    activation_id = await manager.activate_bot(slot, token, args.admin, args.client, args.company)
+    if args.no_wait:
+        print(f"{slot}: configuration handed over (activation {activation_id})")
+        return 0
+    result = await manager.wait_for_activation(slot, activation_id, timeout=args.timeout)
+    if not result.ok:
+        print(f"❌ {slot}: activation of {args.client} failed: {result.error}", file=sys.stderr)
+        return 1
+    print(
+        f"✅ {slot}: active, {result.client_id} @{result.bot_username} "
+        f"({result.duration_ms} ms in the worker)"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "genkey":
+        print(TokenCipher.generate_key())
+        return 0
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's message names the bad variable
+        print(f"error: bad settings: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_run(args, settings))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (PoolError, CliError, TokenCipherError, MigrationError, ConnectionError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The JSON documents under `bot_status:<slot>` and the small helpers around them."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from datetime import UTC, datetime
+
+WAITING = "waiting"
+RESERVED = "reserved"
+ACTIVATING = "activating"
+ACTIVE = "active"
+RESUMING = "resuming"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def status_doc(slot: str, pool_id: int, status: str, **fields) -> str:
+    doc = {
+        "status": status,
+        "slot": slot,
+        "pool_id": pool_id,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "since": now_iso(),
+    }
+    doc.update({k: v for k, v in fields.items() if v is not None})
+    return json.dumps(doc, ensure_ascii=False)
+
+
+def parse(raw: str | None) -> dict | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {"status": "corrupt"}
+    return value if isinstance(value, dict) else {"status": "corrupt"}
+
+
+def unix_now() -> float:
+    return time.time()

@@ -1,0 +1,419 @@
+"""The pool worker: one process per slot (`BOT_POOL_ID`), waiting until Sales hands it a tenant.
+
+`run_slot(settings)` is the slot's whole life and has no import-time side effects, so a later
+step can start slots from an already-loaded parent process. `main()` is the console entry point
+(`python -m pool.worker`, `booking-pool-worker`).
+
+Waiting: the worker blocks on `BLPOP bot_wake:<slot>` (woken at once by `activate_bot`), and
+every `CONFIG_CHECK_INTERVAL` seconds (the seed's 5 s) it also checks `bot_config:<slot>` itself.
+Active: the tenant's bot long-polls Telegram; the same wake list brings release commands.
+PostgreSQL is the truth: a restarted worker comes back as the tenant of its open assignment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bots.context import TenantContext
+from bots.factory import build_bot, build_dispatcher
+from core import keys
+from core.crypto import cipher_from_settings
+from core.db import pool_from_settings
+from core.logs import setup_logging
+from core.platform_repo import Tenant, TenantAlreadyActive
+from core.redis_client import make_redis
+from core.settings import Settings
+from pool import scripts
+from pool.config import ActivationConfig, ConfigError
+from pool.status import ACTIVE, RESERVED, RESUMING, WAITING, now_iso, parse, status_doc, unix_now
+from pool.store import SlotStore
+
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+ACK_TTL = 300
+
+
+class ActivationRejected(Exception):
+    """The config cannot be served; the slot goes back to waiting. No secrets in the message."""
+
+
+@dataclass
+class Running:
+    tenant: TenantContext
+    bot: Bot
+    dispatcher: Dispatcher
+    polling: asyncio.Task
+    started: asyncio.Event
+    bot_username: str | None
+    activated_at: str
+
+
+class SlotWorker:
+    def __init__(self, settings: Settings, redis: aioredis.Redis, store: SlotStore, log) -> None:
+        self.settings = settings
+        self.slot = settings.slot_id
+        self.pool_id = settings.bot_pool_id
+        self.redis = redis
+        self.store = store
+        self.log = log
+        self.running: Running | None = None
+        self.resuming: str | None = None  # client id while coming back from PostgreSQL
+        self.last_error: str | None = None
+        self._replace_if = redis.register_script(scripts.REPLACE_IF)
+
+    # -- status -------------------------------------------------------------------------------
+
+    def _status(self) -> str:
+        if self.resuming is not None:
+            return status_doc(self.slot, self.pool_id, RESUMING, client_id=self.resuming)
+        if self.running is None:
+            return status_doc(self.slot, self.pool_id, WAITING, last_error=self.last_error)
+        run = self.running
+        return status_doc(
+            self.slot,
+            self.pool_id,
+            ACTIVE,
+            client_id=run.tenant.client_id,
+            company_name=run.tenant.company_name,
+            bot_username=run.bot_username,
+            activated_at=run.activated_at,
+        )
+
+    async def _publish(self) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.bot_status(self.slot), self._status())
+            pipe.zadd(keys.pool_heartbeats(), {self.slot: unix_now()})
+            await pipe.execute()
+
+    async def _heartbeat(self) -> None:
+        """Beat, and re-register if Redis lost our status (a restart with empty data)."""
+        while True:
+            try:
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.zadd(keys.pool_heartbeats(), {self.slot: unix_now()})
+                    pipe.set(keys.bot_status(self.slot), self._status(), nx=True)
+                    _, created = await pipe.execute()
+                if created:
+                    self.log.warning("status was missing in Redis: registered again")
+                await self._expire_reservation()
+            except REDIS_ERRORS as exc:
+                self.log.warning("heartbeat: Redis unavailable ({}), retrying", type(exc).__name__)
+            await asyncio.sleep(self.settings.heartbeat_interval)
+
+    async def _expire_reservation(self) -> None:
+        """A slot reserved by `find_free_bot` but never activated goes back to waiting."""
+        if self.running is not None:
+            return
+        cutoff = unix_now() - self.settings.slot_reservation_timeout
+        if await self._replace_if(
+            keys=[keys.bot_status(self.slot)], args=[RESERVED, self._status(), cutoff]
+        ):
+            self.log.warning("reservation expired without an activation: back to waiting")
+
+    async def _ack(self, request_id: str, **payload) -> None:
+        if not request_id:
+            return
+        key = keys.bot_ack(request_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(key, json.dumps(payload, ensure_ascii=False))
+            pipe.expire(key, ACK_TTL)
+            await pipe.execute()
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        heartbeat = asyncio.create_task(self._heartbeat(), name="heartbeat")
+        try:
+            await self._resume_or_wait()
+            await self._loop()
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        wake_key = keys.bot_wake(self.slot)
+        while True:
+            try:
+                item = await self.redis.blpop(
+                    [wake_key], timeout=self.settings.config_check_interval
+                )
+                command = json.loads(item[1]) if item else {}
+                if command.get("cmd") == "release":
+                    await self._release(command.get("request_id", ""), command.get("reason", ""))
+                elif self.running is None:
+                    raw = await self.redis.getdel(keys.bot_config(self.slot))
+                    if raw is not None:
+                        await self._activate(raw)
+                elif self.running.polling.done():
+                    await self._polling_died()
+            except REDIS_ERRORS as exc:
+                self.log.warning("Redis unavailable ({}), retrying in 1 s", type(exc).__name__)
+                await asyncio.sleep(1)
+            except ValueError:
+                self.log.warning("ignored a malformed command on {}", wake_key)
+
+    # -- activation ---------------------------------------------------------------------------
+
+    async def _activate(self, raw: str) -> None:
+        started = time.perf_counter()
+        activation_id = ""
+        client_id = None
+        try:
+            try:
+                config = ActivationConfig.loads(raw, self.store.cipher)
+            except ConfigError as exc:
+                data = parse(raw) or {}
+                activation_id = str(data.get("activation_id") or "")
+                client_id = (
+                    data.get("client_id") if isinstance(data.get("client_id"), str) else None
+                )
+                raise ActivationRejected(f"invalid configuration: {exc}") from None
+            activation_id, client_id = config.activation_id, config.client_id
+            self.log.info("configuration received for {} ({})", config.client_id, activation_id)
+            run = await self._start_tenant(config, activation_id)
+        except ActivationRejected as exc:
+            await self._reject(activation_id, client_id, str(exc))
+            return
+        ms = round((time.perf_counter() - started) * 1000)
+        await self._publish()
+        self.log.bind(client=run.tenant.client_id).info(
+            "✅ BOT ACTIVATED slot={} client={} bot=@{} in {} ms",
+            self.slot,
+            run.tenant.client_id,
+            run.bot_username,
+            ms,
+        )
+        await self.store.record_event(
+            slot=self.slot,
+            event="activated",
+            client_id=run.tenant.client_id,
+            activation_id=activation_id,
+            duration_ms=ms,
+        )
+        await self._ack(
+            activation_id,
+            ok=True,
+            client_id=run.tenant.client_id,
+            bot_username=run.bot_username,
+            duration_ms=ms,
+        )
+
+    async def _start_tenant(self, config: ActivationConfig, activation_id: str) -> Running:
+        """getMe first, so a rejected token leaves nothing behind; then record and start."""
+        bot = build_bot(config.bot_token, self.settings.telegram_api_base)
+        try:
+            me = await self._check_token(bot)
+            tenant = Tenant(config.client_id, config.company_name, config.admin_telegram_id)
+            try:
+                await self.store.record_activation(
+                    slot=self.slot,
+                    activation_id=activation_id,
+                    tenant=tenant,
+                    token=config.bot_token,
+                    bot_id=me.id,
+                    bot_username=me.username,
+                )
+            except TenantAlreadyActive as exc:
+                raise ActivationRejected(str(exc)) from None
+            try:
+                await self.store.ensure_tenant_schema(config.client_id)
+            except Exception as exc:
+                await self.store.release(self.slot, "tenant schema failed", event="failed")
+                raise ActivationRejected(f"tenant schema failed: {type(exc).__name__}") from None
+        except BaseException:
+            await bot.session.close()
+            raise
+        context = TenantContext(config.client_id, config.company_name, config.admin_telegram_id)
+        return self._start_polling(context, bot, me.username)
+
+    async def _check_token(self, bot: Bot):
+        try:
+            return await bot.me()
+        except TelegramUnauthorizedError:
+            raise ActivationRejected("token rejected by Telegram (401 Unauthorized)") from None
+        except (TimeoutError, TelegramNetworkError, OSError) as exc:
+            raise ActivationRejected(f"Telegram API unreachable: {type(exc).__name__}") from None
+
+    def _start_polling(self, tenant: TenantContext, bot: Bot, username: str | None) -> Running:
+        dp = build_dispatcher(tenant, redis=self.redis, db=self.store.db)
+        started = asyncio.Event()
+        dp.startup.register(started.set)
+        polling = asyncio.create_task(
+            dp.start_polling(
+                bot,
+                handle_signals=False,
+                close_bot_session=True,
+                polling_timeout=self.settings.polling_timeout,
+            ),
+            name=f"polling-{tenant.client_id}",
+        )
+        self.running = Running(tenant, bot, dp, polling, started, username, now_iso())
+        self.last_error = None
+        return self.running
+
+    async def _reject(self, activation_id: str, client_id: str | None, reason: str) -> None:
+        self.last_error = reason
+        self.log.error("activation of {} rejected: {}; back to waiting", client_id or "?", reason)
+        await self._publish()
+        self.log.info("⏳ Waiting for configuration from Sales Bot...")
+        await self.store.record_event(
+            slot=self.slot,
+            event="rejected",
+            client_id=client_id,
+            activation_id=activation_id or None,
+            detail=reason,
+        )
+        await self._ack(activation_id, ok=False, client_id=client_id, error=reason)
+
+    # -- resume, release, stop ---------------------------------------------------------------
+
+    async def _resume_or_wait(self) -> None:
+        found = await self.store.assigned(self.slot)
+        if found is None:
+            await self._publish()
+            self.log.info("⏳ Waiting for configuration from Sales Bot...")
+            return
+        assigned, token = found
+        self.resuming = assigned.client_id
+        await self._publish()
+        self.log.info("resuming {} from PostgreSQL", assigned.client_id)
+        try:
+            me, bot = await self._resume_check(assigned.client_id, token)
+        finally:
+            self.resuming = None
+        if bot is None:
+            await self._publish()
+            self.log.info("⏳ Waiting for configuration from Sales Bot...")
+            return
+        await self.store.ensure_tenant_schema(assigned.client_id)
+        context = TenantContext(
+            assigned.client_id, assigned.company_name, assigned.admin_telegram_id
+        )
+        run = self._start_polling(context, bot, me.username)
+        await self._publish()
+        await self.store.record_event(slot=self.slot, event="resumed", client_id=assigned.client_id)
+        self.log.bind(client=assigned.client_id).info(
+            "✅ BOT ACTIVATED slot={} client={} bot=@{} (resumed after restart)",
+            self.slot,
+            assigned.client_id,
+            run.bot_username,
+        )
+
+    async def _resume_check(self, client_id: str, token: str):
+        """getMe until it answers; a revoked token ends the assignment. Returns (me, bot)."""
+        backoff = 1.0
+        while True:
+            bot = build_bot(token, self.settings.telegram_api_base)
+            try:
+                return await bot.me(), bot
+            except TelegramUnauthorizedError:
+                await bot.session.close()
+                reason = "token rejected by Telegram (401 Unauthorized)"
+                await self.store.release(self.slot, reason, event="failed")
+                self.last_error = f"{client_id}: {reason}"
+                self.log.error("cannot resume {}: {}; back to waiting", client_id, reason)
+                return None, None
+            except (TimeoutError, TelegramNetworkError, OSError) as exc:
+                await bot.session.close()
+                self.log.warning(
+                    "cannot reach Telegram to resume {} ({}), retrying in {:g} s",
+                    client_id,
+                    type(exc).__name__,
+                    backoff,
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+
+    async def _stop_tenant(self) -> TenantContext | None:
+        run, self.running = self.running, None
+        if run is None:
+            return None
+        if run.started.is_set() and not run.polling.done():
+            await run.dispatcher.stop_polling()  # cancels the long poll in flight
+        else:
+            run.polling.cancel()  # not started yet: nothing inside to wind down
+        await asyncio.gather(run.polling, return_exceptions=True)
+        await run.bot.session.close()
+        return run.tenant
+
+    async def _release(self, request_id: str, reason: str) -> None:
+        reason = reason or "released"
+        tenant = await self._stop_tenant()
+        client_id = await self.store.release(self.slot, reason)
+        self.last_error = None
+        await self._publish()
+        self.log.info("🔓 released {} ({}); back to waiting", client_id or "nothing", reason)
+        self.log.info("⏳ Waiting for configuration from Sales Bot...")
+        await self._ack(request_id, ok=True, client_id=client_id or (tenant and tenant.client_id))
+
+    async def _polling_died(self) -> None:
+        run = self.running
+        exc = run.polling.exception() if not run.polling.cancelled() else None
+        self.log.error("tenant bot polling stopped unexpectedly: {!r}; restarting it", exc)
+        await self._stop_tenant()
+        await self._resume_or_wait()
+
+    async def shutdown(self) -> None:
+        """Clean stop: stop the bot, leave the assignment (a restart resumes it), unregister."""
+        await self._stop_tenant()
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.delete(keys.bot_status(self.slot))
+                pipe.zrem(keys.pool_heartbeats(), self.slot)
+                await pipe.execute()
+        except REDIS_ERRORS:
+            pass
+
+
+async def run_slot(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run one slot until `stop` is set (or SIGTERM/SIGINT when `stop` is None)."""
+    from loguru import logger
+
+    log = logger.bind(slot=settings.slot_id)
+    log.info("🕐 BOT CONTAINER STARTED IN WAITING MODE")
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+    cipher = cipher_from_settings(settings)
+    db = await pool_from_settings(settings, attempts=30)
+    redis = make_redis(settings)
+    worker = SlotWorker(settings, redis, SlotStore(db, cipher), log)
+    task = asyncio.create_task(worker.run(), name="slot")
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            task.result()  # a crash propagates: supervisor restarts us, PostgreSQL resumes us
+    finally:
+        for t in (task, stopper):
+            t.cancel()
+        await asyncio.gather(task, stopper, return_exceptions=True)
+        await asyncio.wait_for(worker.shutdown(), timeout=10)
+        await redis.aclose()
+        await db.close()
+        log.info("slot stopped")
+
+
+def main() -> None:
+    settings = Settings()
+    setup_logging(
+        settings.log_level,
+        ident=settings.slot_id,
+        syslog_address=settings.log_syslog_address if settings.log_syslog else None,
+    )
+    asyncio.run(run_slot(settings))
+
+
+if __name__ == "__main__":
+    main()

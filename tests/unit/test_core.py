@@ -1,0 +1,79 @@
+"""Key names, token handling, encryption, settings: pure code."""
+
+import pytest
+
+from core import keys
+from core.crypto import TokenCipher, TokenCipherError
+from core.settings import Settings, parse_slot
+from core.tokens import bot_id_from_token, is_token_format, redact
+
+TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+
+
+def test_contract_key_names():
+    assert keys.bot_status("booking-bot-pool-3") == "bot_status:booking-bot-pool-3"
+    assert keys.bot_config("booking-bot-pool-3") == "bot_config:booking-bot-pool-3"
+    assert keys.fsm_prefix("client_003") == "client_003:fsm"
+    assert keys.ratelimit("client_003", 42) == "client_003:ratelimit:42"
+    assert keys.slot_from_status_key("bot_status:booking-bot-pool-12") == "booking-bot-pool-12"
+
+
+@pytest.mark.parametrize("bad", ["client_01", "client_abc", "Client_001", "client_001; drop", ""])
+def test_client_id_is_checked_before_building_a_key(bad):
+    with pytest.raises(ValueError, match="client_NNN"):
+        keys.fsm_prefix(bad)
+
+
+def test_token_format_and_bot_id():
+    assert is_token_format(TOKEN)
+    assert bot_id_from_token(TOKEN) == 7012345678
+    for bad in ["", "123:abc", "abc:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1", TOKEN + " ", "7012345678"]:
+        assert not is_token_format(bad)
+
+
+def test_redact_hides_tokens_and_url_passwords():
+    text = f"GET https://api.telegram.org/bot{TOKEN}/getMe via postgresql://u:s3cret@db/x"
+    out = redact(text)
+    assert "AAHdqTcv" not in out and "s3cret" not in out
+    assert "7012345678:***" in out and "postgresql://u:***@db/x" in out
+
+
+def test_cipher_round_trip_and_wrong_key():
+    cipher = TokenCipher(TokenCipher.generate_key())
+    sealed = cipher.encrypt(TOKEN)
+    assert TOKEN not in sealed
+    assert cipher.decrypt(sealed) == TOKEN
+    assert cipher.fingerprint(TOKEN) == cipher.fingerprint(TOKEN)
+    other = TokenCipher(TokenCipher.generate_key())
+    assert other.fingerprint(TOKEN) != cipher.fingerprint(TOKEN)
+    with pytest.raises(TokenCipherError, match="TOKEN_ENCRYPTION_KEY differs"):
+        other.decrypt(sealed)
+
+
+def test_bad_key_is_a_clear_error():
+    with pytest.raises(TokenCipherError, match="genkey"):
+        TokenCipher("not-a-key")
+
+
+def test_slot_parsing():
+    assert parse_slot(3) == ("booking-bot-pool-3", 3)
+    assert parse_slot("booking-bot-pool-12") == ("booking-bot-pool-12", 12)
+    for bad in ["0", "-1", "pool-3", "booking-bot-pool-", "x"]:
+        with pytest.raises(ValueError, match="bad slot"):
+            parse_slot(bad)
+
+
+def test_settings_fill_password_into_dsn(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://booking_user@db:5432/booking_saas")
+    monkeypatch.setenv("POSTGRES_PASSWORD", "p@ss/word")
+    monkeypatch.setenv("BOT_POOL_ID", "4")
+    settings = Settings(_env_file=None)
+    assert settings.dsn == "postgresql://booking_user:p%40ss%2Fword@db:5432/booking_saas"
+    assert settings.slot_id == "booking-bot-pool-4"
+    assert "p@ss" not in repr(settings)
+
+
+def test_settings_without_slot_explain_themselves(monkeypatch):
+    monkeypatch.delenv("BOT_POOL_ID", raising=False)
+    with pytest.raises(ValueError, match="BOT_POOL_ID"):
+        _ = Settings(_env_file=None).slot_id
