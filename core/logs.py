@@ -14,10 +14,7 @@ from loguru import logger
 
 from core.tokens import redact
 
-FORMAT = (
-    "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {extra[ident]}"
-    "{extra[slot_part]}{extra[client_part]} | {message}"
-)
+FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} |{extra[slot_part]}{extra[client_part]} | {message}"
 SYSLOG_FORMAT = "{level} {extra[slot_part]}{extra[client_part]} {message}"
 
 

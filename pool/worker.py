@@ -131,9 +131,16 @@ class SlotWorker:
     # -- the loop -----------------------------------------------------------------------------
 
     async def run(self) -> None:
+        found = await self.store.assigned(self.slot)
+        if found is not None:
+            self.resuming = found[0].client_id
+        await self._publish()  # before the heartbeat, so a resuming slot never looks free
         heartbeat = asyncio.create_task(self._heartbeat(), name="heartbeat")
         try:
-            await self._resume_or_wait()
+            if found is None:
+                self.log.info("⏳ Waiting for configuration from Sales Bot...")
+            else:
+                await self._resume(*found)
             await self._loop()
         finally:
             heartbeat.cancel()
@@ -276,30 +283,24 @@ class SlotWorker:
 
     # -- resume, release, stop ---------------------------------------------------------------
 
-    async def _resume_or_wait(self) -> None:
-        found = await self.store.assigned(self.slot)
-        if found is None:
-            await self._publish()
-            self.log.info("⏳ Waiting for configuration from Sales Bot...")
-            return
-        assigned, token = found
+    async def _resume(self, assigned, token: str) -> None:
+        """Come back as the tenant of the slot's open assignment in PostgreSQL."""
         self.resuming = assigned.client_id
-        await self._publish()
         self.log.info("resuming {} from PostgreSQL", assigned.client_id)
         try:
             me, bot = await self._resume_check(assigned.client_id, token)
+            if bot is not None:
+                await self.store.ensure_tenant_schema(assigned.client_id)
+                context = TenantContext(
+                    assigned.client_id, assigned.company_name, assigned.admin_telegram_id
+                )
+                run = self._start_polling(context, bot, me.username)
         finally:
             self.resuming = None
+        await self._publish()
         if bot is None:
-            await self._publish()
             self.log.info("⏳ Waiting for configuration from Sales Bot...")
             return
-        await self.store.ensure_tenant_schema(assigned.client_id)
-        context = TenantContext(
-            assigned.client_id, assigned.company_name, assigned.admin_telegram_id
-        )
-        run = self._start_polling(context, bot, me.username)
-        await self._publish()
         await self.store.record_event(slot=self.slot, event="resumed", client_id=assigned.client_id)
         self.log.bind(client=assigned.client_id).info(
             "✅ BOT ACTIVATED slot={} client={} bot=@{} (resumed after restart)",
@@ -360,7 +361,11 @@ class SlotWorker:
         exc = run.polling.exception() if not run.polling.cancelled() else None
         self.log.error("tenant bot polling stopped unexpectedly: {!r}; restarting it", exc)
         await self._stop_tenant()
-        await self._resume_or_wait()
+        found = await self.store.assigned(self.slot)
+        if found is None:
+            await self._publish()
+        else:
+            await self._resume(*found)
 
     async def shutdown(self) -> None:
         """Clean stop: stop the bot, leave the assignment (a restart resumes it), unregister."""

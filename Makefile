@@ -1,0 +1,60 @@
+# Bot Pool — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help install system-deps lint fmt test test-unit demo demo-keep bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+system-deps: ## apt-install what is missing: redis-server, PostgreSQL, python3-venv
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v pg_config >/dev/null || missing="$$missing postgresql postgresql-contrib"; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	  if [[ "$$missing" == *postgresql* ]]; then $(SUDO) service postgresql stop >/dev/null 2>&1 || true; fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: system-deps $(STAMP) ## everything needed to run and test (idempotent)
+
+lint: install ## check only: ruff lint and format
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install ## rewrite: ruff format and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install ## unit, integration (real PostgreSQL + Redis) and end-to-end tests
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-unit: install ## unit tests only (fast)
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+demo: install ## start the whole system locally on the sandbox, show an activation, stop
+	$(BIN)/python -m scripts.demo
+
+demo-keep: install ## like demo, but keep everything running and print what to try
+	$(BIN)/python -m scripts.demo --keep
+
+bench: install ## activation latency (p50/p95/max) and worker memory
+	$(BIN)/python -m bench.activation
+
+clean: ## remove the virtualenv and run directories
+	rm -rf $(VENV) .run .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,228 @@
+"""Whole processes for the e2e tests, `make demo` and `make bench`: the Telegram stand-in,
+pool workers (plain or under supervisord), and small waiting helpers.
+
+Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE = REPO / "deploy" / "supervisor" / "bot-pool.conf.tmpl"
+_LISTEN_RE = re.compile(r"listening on (http://\S+)")
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[object]],
+    *,
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    what: str = "condition",
+):
+    """Await `check()` until it returns something truthy; return it, or raise TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+class SandboxTelegramProcess:
+    """`python -m sandbox.telegram` on a free port; `url` once started."""
+
+    def __init__(self, log_path: Path | None = None) -> None:
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self.url: str | None = None
+
+    def start(self, timeout: float = 30.0) -> SandboxTelegramProcess:
+        log = open(self.log_path, "ab") if self.log_path else None
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sandbox.telegram", "--port", "0"],
+                stdout=subprocess.PIPE,
+                stderr=log or subprocess.DEVNULL,
+                cwd=REPO,
+                text=True,
+            )
+        finally:
+            if log is not None:
+                log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            match = _LISTEN_RE.search(line)
+            if match:
+                self.url = match.group(1)
+                return self
+        self.stop()
+        raise RuntimeError("the Telegram sandbox did not start (see its log)")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None and self.proc.stdout:
+            self.proc.stdout.close()
+
+
+class WorkerProcess:
+    """One `python -m pool.worker` for slot `pool_id`, logging to `log_path`."""
+
+    def __init__(self, pool_id: int, env: dict[str, str], log_path: Path) -> None:
+        self.pool_id = pool_id
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def slot(self) -> str:
+        return f"booking-bot-pool-{self.pool_id}"
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def start(self) -> WorkerProcess:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pool.worker"],
+                env={**os.environ, **self.env, "BOT_POOL_ID": str(self.pool_id)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+            )
+        return self
+
+    def kill9(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def terminate(self, timeout: float = 15.0) -> int:
+        """SIGTERM and wait; returns the exit code (raises if it did not stop in time)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            return self.proc.wait(timeout)
+        return self.proc.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+def render_program(pool_id: int, *, python: str, app_dir: Path, log_dir: Path) -> str:
+    values = {
+        "pool_id": str(pool_id),
+        "python": python,
+        "app_dir": str(app_dir),
+        "log_dir": str(log_dir),
+    }
+    text = TEMPLATE.read_text(encoding="utf-8")
+    return re.sub(r"{{\s*(\w+)\s*}}", lambda m: values[m.group(1)], text)
+
+
+class Supervisor:
+    """A private supervisord in `run_dir` running `size` slots from the deployment's template."""
+
+    def __init__(self, run_dir: Path, env: dict[str, str]) -> None:
+        self.run_dir = run_dir
+        self.env = env
+        self.conf = run_dir / "supervisord.conf"
+        self.programs = run_dir / "programs"
+        self.logs = run_dir / "logs"
+        self.proc: subprocess.Popen | None = None
+
+    def write_config(self, size: int) -> None:
+        self.programs.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.conf.write_text(
+            "[unix_http_server]\n"
+            f"file={self.run_dir}/supervisor.sock\n"
+            "chmod=0700\n\n"
+            "[supervisord]\n"
+            f"logfile={self.logs}/supervisord.log\n"
+            f"pidfile={self.run_dir}/supervisord.pid\n"
+            "nodaemon=true\n\n"
+            "[rpcinterface:supervisor]\n"
+            "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n"
+            "[supervisorctl]\n"
+            f"serverurl=unix://{self.run_dir}/supervisor.sock\n\n"
+            "[include]\n"
+            f"files = {self.programs}/*.conf\n",
+            encoding="utf-8",
+        )
+        for n in range(1, size + 1):
+            (self.programs / f"bot-pool-{n}.conf").write_text(
+                render_program(n, python=sys.executable, app_dir=REPO, log_dir=self.logs),
+                encoding="utf-8",
+            )
+
+    def start(self, size: int) -> Supervisor:
+        self.write_config(size)
+        bindir = Path(sys.executable).parent
+        self.proc = subprocess.Popen(
+            [str(bindir / "supervisord"), "-c", str(self.conf)],
+            env={**os.environ, **self.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=self.run_dir,
+        )
+        return self
+
+    def ctl(self, *args: str) -> subprocess.CompletedProcess:
+        bindir = Path(sys.executable).parent
+        return subprocess.run(
+            [str(bindir / "supervisorctl"), "-c", str(self.conf), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    def stop(self, timeout: float = 60.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()  # supervisord stops its programs (SIGTERM each) and exits
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process, KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size (shared pages split between sharers), KiB."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
