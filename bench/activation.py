@@ -1,0 +1,155 @@
+"""`make bench`: activation latency and worker memory, on loopback.
+
+Latency is measured from the manager's `activate_bot()` to the tenant bot's answer to the
+customer's first `/start` (sent right after `activate_bot` returns, so it waits in Telegram's
+queue until the bot polls), over `--runs` activations (default 24) cycling through a pool of 3
+real worker processes; each run releases its slot afterwards. Also prints the worker's own
+figure (config taken → bot polling) and the resident memory of a waiting and an active worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from sandbox.telegram.client import SandboxTelegram
+
+from core.crypto import TokenCipher
+from core.db import create_pool
+from core.migrations import migrate_all
+from core.redis_client import make_redis
+from pool.manager import BotPoolManager
+from sandbox.harness import SandboxTelegramProcess, WorkerProcess, pss_kib, rss_kib, wait_until
+from sandbox.localservers import LocalPostgres, LocalRedis, server_env
+
+CUSTOMER = 600000001
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summary(name: str, values: list[float]) -> str:
+    return (
+        f"{name:<46} p50 {percentile(values, 50):7.1f} ms   p95 {percentile(values, 95):7.1f} ms"
+        f"   max {max(values):7.1f} ms   (n={len(values)})"
+    )
+
+
+async def bench(runs: int, pool_size: int, workdir: Path) -> None:
+    pg = LocalPostgres().start()
+    redis_server = LocalRedis().start()
+    telegram = SandboxTelegramProcess(workdir / "telegram.log").start()
+    workers: list[WorkerProcess] = []
+    try:
+        key = TokenCipher.generate_key()
+        env = {
+            **server_env(pg.dsn, redis_server),
+            "TELEGRAM_API_BASE": telegram.url,
+            "TOKEN_ENCRYPTION_KEY": key,
+            "HEARTBEAT_INTERVAL": "1",
+            "LOG_LEVEL": "WARNING",
+        }
+        os.environ.update(env)
+        from core.settings import Settings
+
+        settings = Settings(_env_file=None)
+        db = await create_pool(settings.dsn)
+        async with db.acquire() as conn:
+            await migrate_all(conn)
+        redis = make_redis(settings)
+        manager = BotPoolManager(redis, TokenCipher(key), stale_after=10)
+        workers = [
+            WorkerProcess(n, env, workdir / f"bot-pool-{n}.log").start()
+            for n in range(1, pool_size + 1)
+        ]
+
+        async def ready():
+            return (await manager.get_pool_status())["free"] == pool_size
+
+        await wait_until(ready, timeout=120, what=f"{pool_size} waiting workers")
+        waiting_rss = [rss_kib(w.pid) for w in workers]
+        waiting_pss = [pss_kib(w.pid) for w in workers]
+
+        to_answer: list[float] = []
+        in_worker: list[float] = []
+        active_rss: list[int] = []
+        active_pss: list[int] = []
+        async with SandboxTelegram(telegram.url) as tg:
+            for i in range(runs):
+                token = f"{7200000000 + i}:AAbenchToken_{i:04d}_abcdefghijklmnopqrstu"
+                username = f"bench_salon_{i}_bot"
+                await tg.register_bot(token, username)
+                free = await manager.find_free_bot()
+                if free is None:
+                    raise SystemExit("no free slot: a release did not complete")
+                slot = free["container_id"]
+                started = time.perf_counter()
+                activation = await manager.activate_bot(
+                    slot, token, 1000 + i, f"client_{i + 1:03d}", f"Салон №{i + 1}"
+                )
+                sent = await tg.send_message(username, CUSTOMER, "/start")
+                result, reply = await asyncio.gather(
+                    manager.wait_for_activation(slot, activation, 30),
+                    tg.wait_for_reply(username, CUSTOMER, after=sent["message_id"], timeout=30),
+                )
+                answered = time.perf_counter()
+                if not result.ok or f"Салон №{i + 1}" not in reply.get("text", ""):
+                    raise SystemExit(f"run {i}: activation failed: {result.error or reply}")
+                to_answer.append((answered - started) * 1000)
+                in_worker.append(float(result.duration_ms))
+                worker = workers[int(free["pool_id"]) - 1]
+                active_rss.append(rss_kib(worker.pid))
+                active_pss.append(pss_kib(worker.pid))
+                await manager.release_bot(slot, reason="bench", timeout=30)
+        await redis.aclose()
+        await db.close()
+
+        print()
+        print(f"Activation latency over {runs} activations, pool of {pool_size} workers, loopback:")
+        print(summary("activate_bot → first /start answered", to_answer))
+        print(summary("worker: config taken → bot polling (ack)", in_worker))
+        print()
+        print("Resident memory per worker process:")
+        print(
+            f"  waiting: RSS {sum(waiting_rss) / len(waiting_rss) / 1024:6.1f} MiB   "
+            f"PSS {sum(waiting_pss) / len(waiting_pss) / 1024:6.1f} MiB"
+        )
+        print(
+            f"  active:  RSS {sum(active_rss) / len(active_rss) / 1024:6.1f} MiB   "
+            f"PSS {sum(active_pss) / len(active_pss) / 1024:6.1f} MiB  "
+            f"(max RSS {max(active_rss) / 1024:.1f} MiB)"
+        )
+        target = percentile(to_answer, 95)
+        print(
+            f"\np95 {'<' if target < 1000 else '≥'} 1 s target: {target:.0f} ms "
+            f"(the seed promised 5–10 s)"
+        )
+    finally:
+        for w in workers:
+            if w.running():
+                w.terminate()
+        telegram.stop()
+        redis_server.stop()
+        pg.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=24)
+    parser.add_argument("--pool-size", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bot-pool-bench-") as workdir:
+        asyncio.run(bench(args.runs, args.pool_size, Path(workdir)))
+
+
+if __name__ == "__main__":
+    main()

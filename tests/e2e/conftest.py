@@ -1,0 +1,113 @@
+"""End-to-end fixtures: the Telegram sandbox as a process, real pool worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from sandbox.telegram.client import SandboxTelegram
+
+from core.crypto import TokenCipher
+from core.migrations import migrate_platform
+from pool.manager import BotPoolManager
+from sandbox.harness import SandboxTelegramProcess, WorkerProcess, wait_until
+
+_bot_numbers = itertools.count(1)
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh, well-formed token and bot username for one test."""
+    n = next(_bot_numbers)
+    return f"{7100000000 + n}:AAe2eTestToken_{n:04d}_abcdefghijklmnopqrs", f"e2e_salon_{n}_bot"
+
+
+@pytest.fixture(scope="session")
+def telegram_sandbox(tmp_path_factory) -> Iterator[SandboxTelegramProcess]:
+    proc = SandboxTelegramProcess(tmp_path_factory.mktemp("sandbox") / "telegram.log").start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+@dataclass
+class Stand:
+    env: dict[str, str]
+    dsn: str
+    log_dir: Path
+    manager: BotPoolManager
+    tg: SandboxTelegram
+    cipher: TokenCipher
+    workers: dict[int, WorkerProcess] = field(default_factory=dict)
+
+    def start_worker(self, pool_id: int) -> WorkerProcess:
+        worker = WorkerProcess(pool_id, self.env, self.log_dir / f"bot-pool-{pool_id}.log").start()
+        self.workers[pool_id] = worker
+        return worker
+
+    async def slot(self, pool_id: int) -> dict | None:
+        status = await self.manager.get_pool_status()
+        return next((s for s in status["slots"] if s["pool_id"] == pool_id), None)
+
+    async def wait_status(self, pool_id: int, status: str, timeout: float = 60, **fields) -> dict:
+        async def check():
+            slot = await self.slot(pool_id)
+            if (
+                slot
+                and slot["status"] == status
+                and not slot["stale"]
+                and all(slot.get(k) == v for k, v in fields.items())
+            ):
+                return slot
+            return None
+
+        return await wait_until(
+            check, timeout=timeout, interval=0.1, what=f"slot {pool_id} {status} {fields}"
+        )
+
+    async def fetch(self, sql: str, *args):
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+
+
+@pytest_asyncio.fixture
+async def stand(
+    env_for_servers, pg_dsn, redis_client, telegram_sandbox, tmp_path
+) -> AsyncIterator[Stand]:
+    conn = await asyncpg.connect(pg_dsn)
+    try:
+        await migrate_platform(conn)
+    finally:
+        await conn.close()
+    key = TokenCipher.generate_key()
+    env = {
+        **env_for_servers,
+        "TELEGRAM_API_BASE": telegram_sandbox.url,
+        "TOKEN_ENCRYPTION_KEY": key,
+        "HEARTBEAT_INTERVAL": "0.5",
+        "HEARTBEAT_STALE_AFTER": "4",
+        "POLLING_TIMEOUT": "5",
+        "LOG_LEVEL": "INFO",
+    }
+    cipher = TokenCipher(key)
+    async with SandboxTelegram(telegram_sandbox.url) as tg:
+        stand = Stand(
+            env, pg_dsn, tmp_path, BotPoolManager(redis_client, cipher, stale_after=4), tg, cipher
+        )
+        try:
+            yield stand
+        finally:
+            for worker in stand.workers.values():
+                if worker.running():
+                    worker.proc.kill()
+                    worker.proc.wait()
+            await asyncio.sleep(0)
