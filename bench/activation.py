@@ -17,8 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox.telegram.client import SandboxTelegram
-
 from core.crypto import TokenCipher
 from core.db import create_pool
 from core.migrations import migrate_all
@@ -26,6 +24,7 @@ from core.redis_client import make_redis
 from pool.manager import BotPoolManager
 from sandbox.harness import SandboxTelegramProcess, WorkerProcess, pss_kib, rss_kib, wait_until
 from sandbox.localservers import LocalPostgres, LocalRedis, server_env
+from sandbox.telegram.client import SandboxTelegram
 
 CUSTOMER = 600000001
 

@@ -20,14 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox.telegram.client import SandboxTelegram
-
 from core.crypto import TokenCipher
 from core.db import create_pool
 from core.migrations import migrate_all
 from pool.manager import BotPoolManager
 from sandbox.harness import REPO, SandboxTelegramProcess, Supervisor, wait_until
 from sandbox.localservers import LocalPostgres, LocalRedis, server_env
+from sandbox.telegram.client import SandboxTelegram
 
 DEMO_TOKEN = "7000000001:AAdemoSalonAnnaToken_0123456789abcdef"
 DEMO_BOT = "anna_salon_bot"

@@ -11,12 +11,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
-from sandbox.telegram.client import SandboxTelegram
 
 from core.crypto import TokenCipher
 from core.migrations import migrate_platform
 from pool.manager import BotPoolManager
 from sandbox.harness import SandboxTelegramProcess, WorkerProcess, wait_until
+from sandbox.telegram.client import SandboxTelegram
 
 _bot_numbers = itertools.count(1)
 

@@ -27,7 +27,13 @@ def test_client_id_is_checked_before_building_a_key(bad):
 def test_token_format_and_bot_id():
     assert is_token_format(TOKEN)
     assert bot_id_from_token(TOKEN) == 7012345678
-    for bad in ["", "123:abc", "abc:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1", TOKEN + " ", "7012345678"]:
+    for bad in [
+        "",
+        "123:abc",
+        "abc:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",
+        TOKEN + " ",
+        "7012345678",
+    ]:
         assert not is_token_format(bad)
 
 

@@ -52,8 +52,11 @@ async def test_pool_is_discovered_from_registered_slots(redis, manager):
     assert status["busy"] == 2
     assert status["stale"] == 1
     assert [s["container_id"] for s in status["slots"]] == [
-        "booking-bot-pool-1", "booking-bot-pool-2", "booking-bot-pool-3",
-        "booking-bot-pool-4", "booking-bot-pool-10",
+        "booking-bot-pool-1",
+        "booking-bot-pool-2",
+        "booking-bot-pool-3",
+        "booking-bot-pool-4",
+        "booking-bot-pool-10",
     ]
     active = status["slots"][2]
     assert (active["client_id"], active["bot_username"]) == ("client_001", "a_bot")
@@ -88,7 +91,9 @@ async def test_activate_writes_config_with_ttl_and_wakes_worker(redis, manager, 
     assert TOKEN not in raw
     config = ActivationConfig.loads(raw, cipher)
     assert (config.client_id, config.bot_token, config.activation_id) == (
-        "client_003", TOKEN, activation_id,
+        "client_003",
+        TOKEN,
+        activation_id,
     )
     ttl = await redis.ttl(keys.bot_config(slot))
     assert 295 <= ttl <= 300
@@ -131,14 +136,19 @@ async def test_release_sends_command_and_waits_for_ack(redis, manager):
         _, raw = await redis.blpop([keys.bot_wake(slot)], timeout=5)
         command = json.loads(raw)
         assert command["cmd"] == "release"
-        await redis.lpush(keys.bot_ack(command["request_id"]),
-                          json.dumps({"ok": True, "client_id": "client_001"}))
+        await redis.lpush(
+            keys.bot_ack(command["request_id"]), json.dumps({"ok": True, "client_id": "client_001"})
+        )
 
     worker = asyncio.create_task(fake_worker())
     result = await manager.release_bot(slot, timeout=5)
     await worker
-    assert result == {"container_id": slot, "released": True, "client_id": "client_001",
-                      "detail": "released"}
+    assert result == {
+        "container_id": slot,
+        "released": True,
+        "client_id": "client_001",
+        "detail": "released",
+    }
 
 
 async def test_release_of_a_dead_slot_needs_the_database(redis, manager):
@@ -146,15 +156,15 @@ async def test_release_of_a_dead_slot_needs_the_database(redis, manager):
     with pytest.raises(Exception, match="worker is down"):
         await manager.release_bot(slot)
 
-    class Store:
-        released = []
+    released = []
 
+    class Store:
         async def release_dead_slot(self, slot, reason):
-            self.released.append((slot, reason))
+            released.append((slot, reason))
             return "client_001"
 
     manager.release_store = Store()
     result = await manager.release_bot(slot)
     assert result["released"] and result["client_id"] == "client_001"
-    assert Store.released[0][0] == slot
+    assert released[0][0] == slot
     assert json.loads(await redis.get(keys.bot_status(slot)))["status"] == "waiting"
