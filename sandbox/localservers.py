@@ -816,6 +816,8 @@ def main(argv: list[str] | None = None) -> int:
         LocalRedis(base_dir=args.base_dir, port=args.redis_port) as rd,
     ):
         _print_env(pg, rd, server_env(pg.dsn, rd))
+        # also when started in the background, where SIGINT arrives ignored
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             while True:
