@@ -61,13 +61,21 @@ def setup_logging(level: str = "INFO", *, ident: str = "", syslog_address: str |
     """Configure loguru for this process; returns the bound logger to use."""
     logger.remove()
     logger.configure(patcher=_patch, extra={"ident": ident})
-    logger.add(_RedactingStream(sys.stderr), level=level.upper(), format=FORMAT, colorize=False)
+    logger.add(
+        _RedactingStream(sys.stderr),
+        level=level.upper(),
+        format=FORMAT,
+        colorize=False,
+        diagnose=False,
+        backtrace=False,
+    )
     if syslog_address:
         logger.add(
             _RedactingSyslog(ident or "booking", syslog_address),
             level=level.upper(),
             format=SYSLOG_FORMAT,
             colorize=False,
+            diagnose=False,
         )
     logging.basicConfig(handlers=[InterceptHandler()], level=0, force=True)
     for name in ("aiogram", "asyncpg", "aiohttp"):

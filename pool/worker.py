@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import sys
 import time
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bots.context import TenantContext
 from bots.factory import build_bot, build_dispatcher
 from core import keys
-from core.crypto import cipher_from_settings
+from core.crypto import TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
 from core.logs import setup_logging
 from core.platform_repo import Tenant, TenantAlreadyActive
@@ -190,6 +191,11 @@ class SlotWorker:
         except ActivationRejected as exc:
             await self._reject(activation_id, client_id, str(exc))
             return
+        except Exception as exc:
+            # e.g. PostgreSQL unreachable: answer the caller, stay a healthy waiting slot
+            self.log.opt(exception=exc).error("activation of {} failed", client_id or "?")
+            await self._reject(activation_id, client_id, f"worker error: {type(exc).__name__}")
+            return
         ms = round((time.perf_counter() - started) * 1000)
         await self._publish()
         self.log.bind(client=run.tenant.client_id).info(
@@ -199,18 +205,18 @@ class SlotWorker:
             run.bot_username,
             ms,
         )
-        await self.store.record_event(
-            slot=self.slot,
-            event="activated",
-            client_id=run.tenant.client_id,
-            activation_id=activation_id,
-            duration_ms=ms,
-        )
         await self._ack(
             activation_id,
             ok=True,
             client_id=run.tenant.client_id,
             bot_username=run.bot_username,
+            duration_ms=ms,
+        )
+        await self.store.record_event(
+            slot=self.slot,
+            event="activated",
+            client_id=run.tenant.client_id,
+            activation_id=activation_id,
             duration_ms=ms,
         )
 
@@ -272,14 +278,17 @@ class SlotWorker:
         self.log.error("activation of {} rejected: {}; back to waiting", client_id or "?", reason)
         await self._publish()
         self.log.info("⏳ Waiting for configuration from Sales Bot...")
-        await self.store.record_event(
-            slot=self.slot,
-            event="rejected",
-            client_id=client_id,
-            activation_id=activation_id or None,
-            detail=reason,
-        )
         await self._ack(activation_id, ok=False, client_id=client_id, error=reason)
+        try:
+            await self.store.record_event(
+                slot=self.slot,
+                event="rejected",
+                client_id=client_id,
+                activation_id=activation_id or None,
+                detail=reason,
+            )
+        except Exception as exc:  # the history is best effort; the slot stays usable
+            self.log.warning("could not record the rejection: {}", type(exc).__name__)
 
     # -- resume, release, stop ---------------------------------------------------------------
 
@@ -411,13 +420,22 @@ async def run_slot(settings: Settings, stop: asyncio.Event | None = None) -> Non
 
 
 def main() -> None:
-    settings = Settings()
-    setup_logging(
+    try:
+        settings = Settings()
+        ident = settings.slot_id
+    except ValueError as exc:  # pydantic's ValidationError too: it names the variable
+        print(f"pool worker: bad settings: {exc}", file=sys.stderr)
+        sys.exit(2)
+    log = setup_logging(
         settings.log_level,
-        ident=settings.slot_id,
+        ident=ident,
         syslog_address=settings.log_syslog_address if settings.log_syslog else None,
     )
-    asyncio.run(run_slot(settings))
+    try:
+        asyncio.run(run_slot(settings))
+    except (TokenCipherError, ConnectionError) as exc:
+        log.bind(slot=ident).error("cannot start: {}", exc)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
