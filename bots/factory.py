@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import asyncpg
 import redis.asyncio as aioredis
-from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram import Dispatcher
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 
 from bots.context import TenantContext
 from bots.handlers import fallback, start
 from bots.services import CustomerService
 from core.keys import fsm_prefix
+from core.telegram import build_bot
 
-
-def build_bot(token: str, api_base: str) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
-    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=None))
+__all__ = ["build_bot", "build_dispatcher"]
 
 
 def build_dispatcher(

@@ -56,3 +56,18 @@ def fsm_prefix(client_id: str) -> str:
 
 def ratelimit(client_id: str, user_id: int) -> str:
     return f"{check_client_id(client_id)}:ratelimit:{int(user_id)}"
+
+
+def tenant_updates() -> str:
+    """Hash: client id -> Telegram updates handled by its bot (for the metrics endpoint)."""
+    return "metrics:tenant_updates"
+
+
+def master_alerts() -> str:
+    """Hash: alert key -> JSON of an alert that was sent and has not cleared yet."""
+    return "master:alerts"
+
+
+def master_alert_cursor() -> str:
+    """Last `platform.activation_history` id already turned into alerts."""
+    return "master:alerts:history_cursor"

@@ -14,5 +14,10 @@ def make_redis(settings, *, decode_responses: bool = True) -> aioredis.Redis:
         db=settings.redis_db,
         decode_responses=decode_responses,
         socket_connect_timeout=5,
+        # redis-py 8 defaults to a 5 s socket timeout, which cuts blocking commands (BLPOP with
+        # a 5 s or longer timeout) and retries them forever. Our waits are bounded by the
+        # commands' own timeouts; keepalive and health checks find dead connections.
+        socket_timeout=None,
+        socket_keepalive=True,
         health_check_interval=15,
     )

@@ -56,6 +56,21 @@ class Settings(BaseSettings):
     activation_timeout: float = Field(30.0, gt=0)
     polling_timeout: int = Field(25, ge=0, le=50)
 
+    # Master Bot, alerts and metrics
+    master_metrics_host: str = "127.0.0.1"
+    master_metrics_port: int = Field(9108, ge=0, le=65535)
+    alert_interval: float = Field(30.0, gt=0)
+    pool_alert_threshold: float = Field(0.8, gt=0, le=1)
+
+    # Growing the pool through supervisor's XML-RPC (empty URL: growing is off)
+    supervisor_url: str = ""
+    supervisor_programs_dir: str = ""
+    supervisor_log_dir: str = "/var/log/booking"
+    pool_max_size: int = Field(50, ge=1)
+    pool_min_free: int = Field(1, ge=0)
+    pool_grow_step: int = Field(2, ge=1)
+    pool_autogrow: bool = True
+
     # Logging
     log_level: str = "INFO"
     log_syslog: bool = False

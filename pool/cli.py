@@ -21,7 +21,8 @@ from core.migrations import MigrationError, migrate_all
 from core.redis_client import make_redis
 from core.settings import Settings, parse_slot
 from pool.config import ConfigError
-from pool.manager import BotPoolManager, PoolError
+from pool.manager import BotPoolManager, PoolError, pool_problems
+from pool.scaler import ScalerError, scaler_from_settings
 from pool.store import SlotStore
 
 
@@ -48,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="apply sql/platform and sql/tenant to every known tenant")
 
-    status = sub.add_parser("status", help="show the pool: free, busy and stale slots")
+    status = sub.add_parser(
+        "status",
+        help="show the pool; exits 1 when unhealthy (no slots, a dead slot, no free slot)",
+    )
     status.add_argument("--json", action="store_true", help="machine-readable output")
 
     act = sub.add_parser("activate", help="hand a tenant to a waiting slot and wait for it")
@@ -78,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rel.add_argument("--reason", default="released by operator", help="recorded in the history")
     rel.add_argument("--timeout", type=float, default=15.0)
+
+    grow = sub.add_parser("grow", help="add slots through supervisor (needs SUPERVISOR_URL)")
+    grow.add_argument("--by", type=int, default=1, help="how many slots to add (default 1)")
 
     sub.add_parser("genkey", help="print a new TOKEN_ENCRYPTION_KEY")
     return parser
@@ -130,6 +137,16 @@ def _print_status(status: dict) -> None:
 
 
 async def _run(args, settings: Settings) -> int:
+    if args.command == "grow":
+        scaler = scaler_from_settings(settings)
+        if scaler is None:
+            raise CliError("SUPERVISOR_URL is not set: cannot add slots")
+        result = await scaler.grow(args.by)
+        print(
+            f"added slots {', '.join(map(str, result.added))}: "
+            f"{result.size_before} → {result.size_after}"
+        )
+        return 0
     if args.command == "migrate":
         db = await pool_from_settings(settings)
         try:
@@ -151,11 +168,15 @@ async def _run(args, settings: Settings) -> int:
         )
         if args.command == "status":
             status = await manager.get_pool_status()
+            problems = pool_problems(status)
             if args.json:
+                status = {**status, "healthy": not problems, "problems": problems}
                 print(json.dumps(status, ensure_ascii=False, indent=2))
             else:
                 _print_status(status)
-            return 0
+                if problems:
+                    print(f"\nUNHEALTHY: {'; '.join(problems)}")
+            return 1 if problems else 0
         if args.command == "activate":
             return await _activate(args, manager)
         if args.command == "release":
@@ -204,7 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (PoolError, CliError, TokenCipherError, MigrationError, ConnectionError) as exc:
+    except (
+        PoolError,
+        CliError,
+        ScalerError,
+        TokenCipherError,
+        MigrationError,
+        ConnectionError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -52,6 +52,18 @@ def _pool_id(slot: str) -> int:
     return int(match.group(1)) if match else 0
 
 
+def pool_problems(status: dict) -> list[str]:
+    """Why the pool is unhealthy (empty list: healthy): no slots, dead slots, no free slot."""
+    problems = []
+    if status["total"] == 0:
+        problems.append("no slots registered")
+    if status["stale"]:
+        problems.append(f"{status['stale']} slot(s) without heartbeat")
+    if status["total"] and status["free"] == 0:
+        problems.append("no free slot")
+    return problems
+
+
 class BotPoolManager:
     def __init__(
         self,
@@ -61,7 +73,10 @@ class BotPoolManager:
         stale_after: float = 20.0,
         release_store=None,
     ) -> None:
-        """`release_store`, when given, has `async release_dead_slot(slot, reason)`: it ends the
+        """`redis` must allow blocking commands longer than 5 s: build it with
+        `core.redis_client.make_redis` (redis-py 8's default socket timeout is 5 s).
+
+        `release_store`, when given, has `async release_dead_slot(slot, reason)`: it ends the
         assignment of a slot whose worker is down, in PostgreSQL (see `pool.store`)."""
         self.redis = redis
         self.cipher = cipher
@@ -125,7 +140,7 @@ class BotPoolManager:
             "total": len(details),
             "free": free,
             "busy": len(details) - free,
-            "healthy": sum(1 for d in details if not d["stale"]),
+            "live": sum(1 for d in details if not d["stale"]),
             **counts,
             "slots": details,
         }

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from loguru import logger
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bots.context import TenantContext
-from bots.factory import build_bot, build_dispatcher
+from bots.factory import build_dispatcher
 from core import keys
 from core.crypto import TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
@@ -34,6 +35,7 @@ from core.logs import setup_logging
 from core.platform_repo import Tenant, TenantAlreadyActive
 from core.redis_client import make_redis
 from core.settings import Settings
+from core.telegram import build_bot
 from pool import scripts
 from pool.config import ActivationConfig, ConfigError
 from pool.status import ACTIVE, RESERVED, RESUMING, WAITING, now_iso, parse, status_doc, unix_now
@@ -54,8 +56,25 @@ class Running:
     dispatcher: Dispatcher
     polling: asyncio.Task
     started: asyncio.Event
+    revoked: asyncio.Event
     bot_username: str | None
     activated_at: str
+
+
+class _UpdateCounter:
+    """Counts the updates a tenant bot handles (`metrics:tenant_updates`), never blocking one."""
+
+    def __init__(self, redis: aioredis.Redis, client_id: str, log) -> None:
+        self.redis = redis
+        self.client_id = client_id
+        self.log = log
+
+    async def __call__(self, handler, event, data):
+        try:
+            await self.redis.hincrby(keys.tenant_updates(), self.client_id, 1)
+        except REDIS_ERRORS as exc:
+            self.log.debug("update counter skipped: {}", type(exc).__name__)
+        return await handler(event, data)
 
 
 class SlotWorker:
@@ -161,6 +180,8 @@ class SlotWorker:
                     raw = await self.redis.getdel(keys.bot_config(self.slot))
                     if raw is not None:
                         await self._activate(raw)
+                elif self.running.revoked.is_set():
+                    await self._token_revoked()
                 elif self.running.polling.done():
                     await self._polling_died()
             except REDIS_ERRORS as exc:
@@ -258,18 +279,30 @@ class SlotWorker:
 
     def _start_polling(self, tenant: TenantContext, bot: Bot, username: str | None) -> Running:
         dp = build_dispatcher(tenant, redis=self.redis, db=self.store.db)
+        dp.update.outer_middleware(_UpdateCounter(self.redis, tenant.client_id, self.log))
         started = asyncio.Event()
         dp.startup.register(started.set)
-        polling = asyncio.create_task(
-            dp.start_polling(
-                bot,
-                handle_signals=False,
-                close_bot_session=True,
-                polling_timeout=self.settings.polling_timeout,
-            ),
-            name=f"polling-{tenant.client_id}",
-        )
-        self.running = Running(tenant, bot, dp, polling, started, username, now_iso())
+        revoked = asyncio.Event()
+
+        async def watch_unauthorized(make_request, bot, method):
+            try:
+                return await make_request(bot, method)
+            except TelegramUnauthorizedError:
+                revoked.set()  # the slot loop ends the assignment within a few seconds
+                raise
+
+        bot.session.middleware(watch_unauthorized)
+        with logger.contextualize(client=tenant.client_id):  # aiogram's lines name the tenant
+            polling = asyncio.create_task(
+                dp.start_polling(
+                    bot,
+                    handle_signals=False,
+                    close_bot_session=True,
+                    polling_timeout=self.settings.polling_timeout,
+                ),
+                name=f"polling-{tenant.client_id}",
+            )
+        self.running = Running(tenant, bot, dp, polling, started, revoked, username, now_iso())
         self.last_error = None
         return self.running
 
@@ -365,6 +398,17 @@ class SlotWorker:
         self.log.info("⏳ Waiting for configuration from Sales Bot...")
         await self._ack(request_id, ok=True, client_id=client_id or (tenant and tenant.client_id))
 
+    async def _token_revoked(self) -> None:
+        reason = "token rejected by Telegram (401 Unauthorized)"
+        tenant = await self._stop_tenant()
+        await self.store.release(self.slot, reason, event="failed")
+        self.last_error = f"{tenant.client_id}: {reason}"
+        self.log.error(
+            "the bot of {} lost its token: {}; back to waiting", tenant.client_id, reason
+        )
+        await self._publish()
+        self.log.info("⏳ Waiting for configuration from Sales Bot...")
+
     async def _polling_died(self) -> None:
         run = self.running
         exc = run.polling.exception() if not run.polling.cancelled() else None
@@ -390,9 +434,11 @@ class SlotWorker:
 
 async def run_slot(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run one slot until `stop` is set (or SIGTERM/SIGINT when `stop` is None)."""
-    from loguru import logger
+    with logger.contextualize(slot=settings.slot_id):  # every line of this slot names it
+        await _run_slot(settings, stop, logger.bind(slot=settings.slot_id))
 
-    log = logger.bind(slot=settings.slot_id)
+
+async def _run_slot(settings: Settings, stop: asyncio.Event | None, log) -> None:
     log.info("🕐 BOT CONTAINER STARTED IN WAITING MODE")
     if stop is None:
         stop = asyncio.Event()

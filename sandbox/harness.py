@@ -16,8 +16,9 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from pool.scaler import render_program
+
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATE = REPO / "deploy" / "supervisor" / "bot-pool.conf.tmpl"
 _LISTEN_RE = re.compile(r"listening on (http://\S+)")
 
 
@@ -84,28 +85,24 @@ class SandboxTelegramProcess:
             self.proc.stdout.close()
 
 
-class WorkerProcess:
-    """One `python -m pool.worker` for slot `pool_id`, logging to `log_path`."""
+class ModuleProcess:
+    """`python -m <module>` with extra environment, logging to `log_path`."""
 
-    def __init__(self, pool_id: int, env: dict[str, str], log_path: Path) -> None:
-        self.pool_id = pool_id
+    def __init__(self, module: str, env: dict[str, str], log_path: Path) -> None:
+        self.module = module
         self.env = env
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 
     @property
-    def slot(self) -> str:
-        return f"booking-bot-pool-{self.pool_id}"
-
-    @property
     def pid(self) -> int:
         return self.proc.pid
 
-    def start(self) -> WorkerProcess:
+    def start(self):
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "pool.worker"],
-                env={**os.environ, **self.env, "BOT_POOL_ID": str(self.pool_id)},
+                [sys.executable, "-m", self.module],
+                env={**os.environ, **self.env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=REPO,
@@ -130,15 +127,16 @@ class WorkerProcess:
         return self.proc is not None and self.proc.poll() is None
 
 
-def render_program(pool_id: int, *, python: str, app_dir: Path, log_dir: Path) -> str:
-    values = {
-        "pool_id": str(pool_id),
-        "python": python,
-        "app_dir": str(app_dir),
-        "log_dir": str(log_dir),
-    }
-    text = TEMPLATE.read_text(encoding="utf-8")
-    return re.sub(r"{{\s*(\w+)\s*}}", lambda m: values[m.group(1)], text)
+class WorkerProcess(ModuleProcess):
+    """One `python -m pool.worker` for slot `pool_id`."""
+
+    def __init__(self, pool_id: int, env: dict[str, str], log_path: Path) -> None:
+        super().__init__("pool.worker", {**env, "BOT_POOL_ID": str(pool_id)}, log_path)
+        self.pool_id = pool_id
+
+    @property
+    def slot(self) -> str:
+        return f"booking-bot-pool-{self.pool_id}"
 
 
 class Supervisor:

@@ -71,6 +71,7 @@ async def redis_client(redis_server: LocalRedis) -> AsyncIterator[aioredis.Redis
         port=redis_server.port,
         password=redis_server.password,
         decode_responses=True,
+        socket_timeout=None,  # blocking waits of the manager run longer than redis-py's 5 s
     )
     try:
         await client.flushall()

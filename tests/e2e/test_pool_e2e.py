@@ -8,6 +8,7 @@ import time
 import pytest
 
 from core import keys
+from pool.config import ActivationConfig
 from sandbox.harness import wait_until
 from tests.e2e.conftest import new_token
 
@@ -161,3 +162,28 @@ async def test_redis_restarted_empty_workers_come_back(stand, redis_server, redi
     await stand.tg.register_bot(token2, username2)
     assert (await stand.manager.find_free_bot())["container_id"] == "booking-bot-pool-1"
     assert (await activate(stand, 1, token2, "client_005", "Второй салон")).ok
+
+
+async def test_config_without_wakeup_is_found_by_the_periodic_check(stand, redis_client):
+    """The seed's 5 s check of bot_config:<slot> still works when the wake-up is lost."""
+    token, username = new_token()
+    await stand.tg.register_bot(token, username)
+    stand.start_worker(1)
+    await stand.wait_status(1, "waiting")
+    await asyncio.sleep(6)  # the worker has been blocked in its wait for longer than 5 s
+    # Written the seed's way: a plain SET of bot_config:<slot>, no wake-up at all.
+    config = ActivationConfig.create(
+        activation_id="seed-style",
+        bot_token=token,
+        admin_telegram_id=777,
+        client_id="client_006",
+        company_name="Без будильника",
+    )
+    await redis_client.set(
+        keys.bot_config("booking-bot-pool-1"), config.dumps(stand.cipher, "now"), ex=300
+    )
+    started = time.monotonic()
+    await stand.wait_status(1, "active", timeout=15, client_id="client_006")
+    assert time.monotonic() - started < 7
+    reply = await stand.tg.ask(username, CUSTOMER, "/start", timeout=10)
+    assert "Без будильника" in reply["text"]

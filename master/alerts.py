@@ -1,0 +1,128 @@
+"""Alerts pushed to the operators: each once when its condition starts, and a note when it clears.
+
+Conditions (pool > threshold full, a slot without heartbeat) are re-evaluated every
+`ALERT_INTERVAL`; their state lives in Redis (`master:alerts`), so a restarted Master Bot does not
+repeat them. Events (a failed activation, a revoked tenant token) come from
+`platform.activation_history` after a cursor, so each is reported exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+import redis.asyncio as aioredis
+
+from core import keys
+from master import texts
+from master.views import percent
+from pool.manager import BotPoolManager
+
+
+@dataclass(frozen=True)
+class Alert:
+    key: str
+    text: str
+
+
+def _age(seconds: float | None) -> str:
+    return "никогда" if seconds is None else f"{seconds:.0f} с"
+
+
+def pool_conditions(status: dict, threshold: float) -> list[Alert]:
+    alerts = []
+    total = status["total"]
+    if total and status["busy"] / total > threshold:
+        alerts.append(
+            Alert(
+                "pool_full",
+                texts.ALERT_POOL_FULL.format(
+                    percent=percent(status["busy"], total),
+                    busy=status["busy"],
+                    total=total,
+                    free=status["free"],
+                ),
+            )
+        )
+    for s in status["slots"]:
+        if s["stale"]:
+            client = f", клиент {s['client_id']}" if s["client_id"] else ""
+            alerts.append(
+                Alert(
+                    f"stale:{s['container_id']}",
+                    texts.ALERT_STALE.format(
+                        slot=s["container_id"], age=_age(s["heartbeat_age"]), client=client
+                    ),
+                )
+            )
+    return alerts
+
+
+def event_alert(row) -> Alert:
+    detail = row["detail"] or ""
+    client = row["client_id"] or "?"
+    if "401" in detail:
+        text = texts.ALERT_TOKEN_REVOKED.format(client=client, slot=row["slot"])
+    else:
+        text = texts.ALERT_ACTIVATION_FAILED.format(client=client, slot=row["slot"], detail=detail)
+    return Alert(f"event:{row['id']}", text)
+
+
+class AlertMonitor:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        manager: BotPoolManager,
+        db: asyncpg.Pool,
+        notify: Callable[[str], Awaitable[None]],
+        *,
+        threshold: float,
+    ) -> None:
+        self.redis = redis
+        self.manager = manager
+        self.db = db
+        self.notify = notify
+        self.threshold = threshold
+
+    async def check(self, status: dict | None = None) -> list[str]:
+        """One evaluation; returns the texts sent."""
+        status = status or await self.manager.get_pool_status()
+        sent = []
+        active = {a.key: a.text for a in pool_conditions(status, self.threshold)}
+        known = await self.redis.hgetall(keys.master_alerts())
+        for key, text in active.items():
+            if key not in known:
+                await self.notify(text)
+                await self.redis.hset(keys.master_alerts(), key, text)
+                sent.append(text)
+        for key, text in known.items():
+            if key not in active:
+                cleared = texts.ALERT_CLEARED.format(text=text)
+                await self.notify(cleared)
+                await self.redis.hdel(keys.master_alerts(), key)
+                sent.append(cleared)
+        for alert in await self._new_events():
+            await self.notify(alert.text)
+            sent.append(alert.text)
+        return sent
+
+    async def _new_events(self) -> list[Alert]:
+        cursor = await self.redis.get(keys.master_alert_cursor())
+        async with self.db.acquire() as conn:
+            if cursor is None:  # first run: start from now, do not replay history
+                last = await conn.fetchval(
+                    "SELECT coalesce(max(id), 0) FROM platform.activation_history"
+                )
+                await self.redis.set(keys.master_alert_cursor(), last)
+                return []
+            rows = await conn.fetch(
+                """
+                SELECT id, slot, client_id, detail FROM platform.activation_history
+                 WHERE id > $1 AND event IN ('rejected', 'failed') ORDER BY id LIMIT 50
+                """,
+                int(cursor),
+            )
+        if rows:
+            await self.redis.set(keys.master_alert_cursor(), rows[-1]["id"])
+        return [event_alert(r) for r in rows]

@@ -1,0 +1,166 @@
+"""The Master Bot service: the operators' bot, the alert loop (which also grows the pool when
+free slots run short) and the Prometheus endpoint, in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import asyncpg
+import redis.asyncio as aioredis
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiohttp import web
+from loguru import logger
+
+from core.crypto import cipher_from_settings
+from core.db import pool_from_settings
+from core.redis_client import make_redis
+from core.settings import Settings
+from core.telegram import build_bot
+from master import metrics, texts
+from master.alerts import AlertMonitor
+from master.handlers import pool as pool_handlers
+from master.services import PoolService
+from pool.manager import BotPoolManager, pool_problems
+from pool.scaler import ScalerError, scaler_from_settings
+from pool.store import SlotStore
+
+GROW_SETTLE_SECONDS = 120
+
+
+class AdminsOnly:
+    """Outer middleware: updates from anyone but the admins are dropped without a word."""
+
+    def __init__(self, admin_ids: set[int]) -> None:
+        self.admin_ids = admin_ids
+
+    async def __call__(self, handler, event, data):
+        user = data.get("event_from_user")
+        if user is None or user.id not in self.admin_ids:
+            return None
+        return await handler(event, data)
+
+
+def build_dispatcher(
+    pool: PoolService, *, admin_ids: set[int], alert_threshold: float
+) -> Dispatcher:
+    dp = Dispatcher(pool=pool)
+    dp.update.outer_middleware(AdminsOnly(admin_ids))
+    dp.include_router(pool_handlers.build_router(alert_threshold=alert_threshold))
+    return dp
+
+
+async def notify_admins(bot: Bot, admin_ids: set[int], text: str) -> None:
+    for admin in sorted(admin_ids):
+        try:
+            await bot.send_message(admin, text)
+        except TelegramAPIError as exc:  # e.g. an admin who never pressed Start (403)
+            logger.warning("alert not delivered to admin {}: {}", admin, exc)
+
+
+async def watch(monitor: AlertMonitor, pool: PoolService, settings: Settings, notify) -> None:
+    """Evaluate alerts and grow the pool when free slots run short, every ALERT_INTERVAL."""
+    grow_failure_reported = False
+    expected_size, settle_deadline = 0, 0.0  # new slots take a few seconds to register
+    while True:
+        try:
+            status = await pool.status()
+            await monitor.check(status)
+            if (
+                pool.scaler is not None
+                and settings.pool_autogrow
+                and status["total"] > 0
+                and status["free"] < settings.pool_min_free
+                and (status["total"] >= expected_size or time.monotonic() > settle_deadline)
+            ):
+                try:
+                    result = await pool.grow(settings.pool_grow_step)
+                except ScalerError as exc:
+                    if not grow_failure_reported:  # once, until a grow works again
+                        await notify(texts.ALERT_GROW_FAILED.format(error=exc))
+                        grow_failure_reported = True
+                else:
+                    grow_failure_reported = False
+                    expected_size = result.size_after
+                    settle_deadline = time.monotonic() + GROW_SETTLE_SECONDS
+                    logger.info(
+                        "pool grown by {} to {} slots", len(result.added), result.size_after
+                    )
+                    await notify(
+                        texts.ALERT_GROWN.format(n=len(result.added), size=result.size_after)
+                    )
+        except Exception as exc:  # keep watching; the next round may work
+            logger.opt(exception=exc).error("alert check failed")
+        await asyncio.sleep(settings.alert_interval)
+
+
+def build_web_app(pool: PoolService, redis: aioredis.Redis, db: asyncpg.Pool) -> web.Application:
+    async def metrics_handler(_request: web.Request) -> web.Response:
+        body = await metrics.render(pool.manager, db, redis)
+        return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
+
+    async def health(_request: web.Request) -> web.Response:
+        status = await pool.status()
+        problems = pool_problems(status)
+        summary = {k: status[k] for k in ("total", "free", "busy", "stale")}
+        return web.Response(
+            text=json.dumps({"healthy": not problems, "problems": problems, **summary}),
+            status=200 if not problems else 503,
+            content_type="application/json",
+        )
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics_handler)
+    app.router.add_get("/health", health)
+    return app
+
+
+async def run_master(settings: Settings) -> None:
+    admin_ids = set(settings.master_admin_ids)
+    if settings.bot_token_master is None:
+        raise ValueError("BOT_TOKEN_MASTER is not set")
+    if not admin_ids:
+        raise ValueError("ADMIN_IDS_MASTER is empty: nobody could use the Master Bot")
+    cipher = cipher_from_settings(settings)
+    db = await pool_from_settings(settings, attempts=30)
+    redis = make_redis(settings)
+    manager = BotPoolManager(
+        redis,
+        cipher,
+        stale_after=settings.heartbeat_stale_after,
+        release_store=SlotStore(db, cipher),
+    )
+    pool = PoolService(
+        manager,
+        db,
+        scaler_from_settings(settings),
+        grow_step=settings.pool_grow_step,
+        max_size=settings.pool_max_size,
+    )
+    bot = build_bot(settings.bot_token_master.get_secret_value(), settings.telegram_api_base)
+
+    async def notify(text: str) -> None:
+        await notify_admins(bot, admin_ids, text)
+
+    monitor = AlertMonitor(redis, manager, db, notify, threshold=settings.pool_alert_threshold)
+    runner = web.AppRunner(build_web_app(pool, redis, db), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.master_metrics_host, settings.master_metrics_port)
+    await site.start()
+    logger.info(
+        "metrics on http://{}:{}/metrics",
+        settings.master_metrics_host,
+        settings.master_metrics_port,
+    )
+    watcher = asyncio.create_task(watch(monitor, pool, settings, notify), name="alerts")
+    dp = build_dispatcher(pool, admin_ids=admin_ids, alert_threshold=settings.pool_alert_threshold)
+    try:
+        await dp.start_polling(bot, handle_signals=True, polling_timeout=settings.polling_timeout)
+    finally:
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
+        await runner.cleanup()
+        await redis.aclose()
+        await db.close()
