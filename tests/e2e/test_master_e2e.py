@@ -10,7 +10,7 @@ import signal
 import aiohttp
 import pytest
 
-from sandbox.harness import ModuleProcess, Supervisor, wait_until
+from sandbox.harness import REPO, ModuleProcess, Supervisor, wait_until
 from sandbox.localservers import find_free_port
 from tests.e2e.conftest import new_token
 from tests.e2e.test_supervisor_cli_e2e import supervised_pids
@@ -21,6 +21,7 @@ STRANGER = 1000002
 CUSTOMER = 1000003
 MASTER_TOKEN = "7099999999:AAmasterBotToken_abcdefghijklmnopqrstuvw"
 MASTER_BOT = "pool_master_test_bot"
+MONITORING = REPO / "deploy" / "monitoring"
 
 
 async def activate(stand, pool_id, token, client, company):
@@ -148,6 +149,11 @@ async def test_master_pool_actions_alerts_growth_and_metrics(stand, tmp_path):
         assert 'bot_pool_slots{status="waiting"} 3.0' in body
         assert "bot_pool_size 3.0" in body
         assert 'bot_pool_tenant_updates_total{client_id="client_101"} 1.0' in body
+        # The dashboard and the alert rules read only metrics that the endpoint serves.
+        exposed = set(re.findall(r"^(bot_pool_[a-z_]+)", body, re.M))
+        for path in ("grafana-dashboard.json", "prometheus-rules.yml"):
+            used = set(re.findall(r"\bbot_pool_[a-z_]+", (MONITORING / path).read_text()))
+            assert used and used <= exposed, (path, used - exposed)
         assert MASTER_TOKEN not in master.log()
     finally:
         master.terminate(timeout=15)
