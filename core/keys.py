@@ -56,3 +56,8 @@ def fsm_prefix(client_id: str) -> str:
 
 def ratelimit(client_id: str, user_id: int) -> str:
     return f"{check_client_id(client_id)}:ratelimit:{int(user_id)}"
+
+
+def sales_fsm_prefix() -> str:
+    """aiogram's DefaultKeyBuilder prefix of the Sales Bot; keys come out as `sales:fsm:*`."""
+    return "sales:fsm"

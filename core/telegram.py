@@ -1,0 +1,13 @@
+"""An aiogram `Bot` pointed at `TELEGRAM_API_BASE` (the real API or the sandbox)."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+
+def build_bot(token: str, api_base: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=None))
