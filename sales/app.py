@@ -131,6 +131,8 @@ class SalesService:
             s.sales_webhook_path,
         )
         dp = build_dispatcher(redis=redis, purchase_service=self.purchase)
+        self._polling_started = asyncio.Event()
+        dp.startup.register(self._polling_started.set)
         self._tasks = [
             asyncio.create_task(
                 dp.start_polling(
@@ -162,6 +164,10 @@ class SalesService:
         return asyncio.create_task(run(), name=what)
 
     async def stop(self) -> None:
+        polling = self._tasks[0] if self._tasks else None
+        if polling is not None and self._polling_started.is_set() and not polling.done():
+            await self._dispatcher.stop_polling()  # ends the long poll in flight cleanly
+            await asyncio.gather(polling, return_exceptions=True)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

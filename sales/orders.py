@@ -124,7 +124,9 @@ class OrderProcessor:
             except ValueError:
                 order = None
             if order is not None and order.payment_id not in (None, info.id):
-                order = None
+                raise PaymentMismatch(
+                    f"payment {info.id} claims order {order.id}, which has another payment"
+                )
         if order is None:
             raise UnknownPayment(info.id)
         if claimed != str(order.id):
