@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -270,3 +271,139 @@ async def test_yookassa_timeout_then_retry_and_a_revoked_token_then_a_new_one(st
     assert "Кабинет массажа" in reply["text"]
     order = (await stand.fetch("SELECT status, client_id FROM platform.orders"))[0]
     assert (order["status"], order["client_id"]) == ("active", "client_001")
+
+
+async def test_pool_full_queue_expiry_grace_release_and_renewal_with_data(stand, sales):
+    first, first_name = new_token()
+    second, second_name = new_token()
+    await stand.tg.register_bot(first, first_name)
+    await stand.tg.register_bot(second, second_name)
+    stand.start_worker(1)
+    await stand.wait_status(1, "waiting")
+    anna, vera = sales.buyer(stand.tg), sales.buyer(stand.tg)
+    lifecycle = sales.service.lifecycle
+
+    await sales.yk.succeed(await anna.order(first, "Салон Анны"))
+    await anna.expect("🎉 ВАШ БОТ ГОТОВ!", timeout=30)
+    await stand.tg.ask(first_name, CUSTOMER, "/start")  # a customer: data in client_001
+
+    # The only slot is busy: Vera's paid order waits in the queue; the operator is alerted.
+    await sales.yk.succeed(await vera.order(second, "Салон Веры"))
+    await vera.expect("ваш бот в очереди", timeout=30)
+    assert (
+        await stand.fetch(
+            "SELECT status FROM platform.orders WHERE company_name = $1", "Салон Веры"
+        )
+    )[0]["status"] == "queued"
+    assert [a["kind"] for a in await stand.fetch("SELECT kind FROM platform.alerts")] == [
+        "pool_full"
+    ]
+
+    # Anna's subscription runs out: reminders, then grace (bot still up), then release.
+    ends = (
+        await stand.fetch(
+            "SELECT ends_at FROM platform.subscriptions WHERE client_id = 'client_001'"
+        )
+    )[0]["ends_at"]
+    assert (await lifecycle.tick(ends - timedelta(days=2, hours=12)))["reminded"] == 1
+    await anna.expect("заканчивается")
+    assert (await lifecycle.tick(ends - timedelta(days=2)))["reminded"] == 0
+    assert (await lifecycle.tick(ends - timedelta(hours=20)))["reminded"] == 1
+    await anna.expect("через 1 дн.")
+    assert (await lifecycle.tick(ends + timedelta(minutes=1)))["grace"] == 1
+    await anna.expect("Подписка на бота")
+    assert "Салон Анны" in (await stand.tg.ask(first_name, CUSTOMER, "/start"))["text"]
+    assert (await lifecycle.tick(ends + timedelta(days=2)))["released"] == 0
+    assert (await lifecycle.tick(ends + timedelta(days=3, minutes=1)))["released"] == 1
+    await anna.expect("остановлен")
+
+    # The freed slot goes to Vera's queued order at once.
+    await vera.expect("🎉 ВАШ БОТ ГОТОВ!", timeout=30)
+    await stand.wait_status(1, "active", client_id="client_002")
+    await anna.say("/mybots")
+    mine = await anna.expect("Ваши боты")
+    assert "остановлен" in mine["text"] and "данные сохранены до" in mine["text"]
+
+    # Anna renews while released: paid, queued (pool full), then the pool grows → back with data.
+    await anna.click("Продлить")
+    await anna.expect("Выберите срок")
+    await anna.click("3 месяца")
+    renewal = payment_id_of(await anna.expect("Заказ №"))
+    await sales.yk.succeed(renewal)
+    await anna.expect("в очереди", timeout=30)
+    stand.start_worker(2)
+    notice = await anna.expect("🎉 ВАШ БОТ ГОТОВ!", timeout=60)
+    assert notice["text"] == f"🎉 ВАШ БОТ ГОТОВ!\n\n🤖 Бот: @{first_name}\n📅 Подписка: 90 дней"
+    await stand.wait_status(2, "active", client_id="client_001")
+    reply = await stand.tg.ask(first_name, CUSTOMER, "/start", timeout=15)
+    assert "Салон Анны" in reply["text"]
+    users = await stand.fetch("SELECT telegram_id FROM client_001.bot_users")
+    assert [u["telegram_id"] for u in users] == [CUSTOMER]  # the data came back
+    sub = (
+        await stand.fetch(
+            "SELECT status, ends_at FROM platform.subscriptions WHERE client_id = 'client_001'"
+        )
+    )[0]
+    assert sub["status"] == "active" and sub["ends_at"] > datetime.now(UTC) + timedelta(days=89)
+
+    # Renewing a running bot just extends it.
+    await anna.say("/mybots")
+    await anna.expect("работает")
+    await anna.click("Продлить")
+    await anna.expect("Выберите срок")
+    await anna.click("1 месяц")
+    await sales.yk.succeed(payment_id_of(await anna.expect("Заказ №")))
+    extended = await anna.expect("продлена до", timeout=30)
+    assert f"@{first_name}" in extended["text"]
+    assert (
+        await count(
+            stand, "SELECT count(*) FROM platform.slot_assignments WHERE released_at IS NULL"
+        )
+        == 2
+    )
+
+
+async def test_replace_the_token_of_a_running_bot_keeps_its_data(stand, sales):
+    token, username = new_token()
+    token2, username2 = new_token()
+    await stand.tg.register_bot(token, username)
+    await stand.tg.register_bot(token2, username2)
+    stand.start_worker(1)
+    buyer = sales.buyer(stand.tg)
+    await sales.yk.succeed(await buyer.order(token, "Школа танцев"))
+    await buyer.expect("🎉 ВАШ БОТ ГОТОВ!", timeout=30)
+    await stand.tg.ask(username, CUSTOMER, "/start")
+
+    # Someone else cannot take this token now.
+    intruder = sales.buyer(stand.tg)
+    await intruder.say("/start")
+    await intruder.expect("Тарифы")
+    await intruder.click("Купить")
+    await intruder.expect("Выберите тариф")
+    await intruder.click("1 месяц")
+    await intruder.expect("@BotFather")
+    await intruder.say(token)
+    await intruder.expect("уже подключён")
+
+    await buyer.say("/mybots")
+    await buyer.expect("Ваши боты")
+    await buyer.click("Заменить токен")
+    await buyer.expect("Пришлите новый токен")
+    await buyer.say(token)  # its own current token is not "someone else's"; still a valid swap
+    await buyer.expect("Токен принят")
+    await buyer.expect("снова работает", timeout=30)
+    await buyer.say("/mybots")
+    await buyer.expect("Ваши боты")
+    await buyer.click("Заменить токен")
+    await buyer.expect("Пришлите новый токен")
+    await buyer.say(token2)
+    await buyer.expect("Токен принят")
+    done = await buyer.expect("снова работает", timeout=30)
+    assert f"@{username2}" in done["text"]
+    reply = await stand.tg.ask(username2, CUSTOMER, "/start", timeout=15)
+    assert "Школа танцев" in reply["text"]
+    users = await stand.fetch("SELECT telegram_id FROM client_001.bot_users")
+    assert [u["telegram_id"] for u in users] == [CUSTOMER]
+    bot = (await stand.fetch("SELECT bot_username, token_encrypted FROM platform.tenant_bots"))[0]
+    assert bot["bot_username"] == username2
+    assert stand.cipher.decrypt(bot["token_encrypted"]) == token2
