@@ -116,9 +116,14 @@ class YooKassaGateway:
             if code >= 500 or code == 429:
                 raise GatewayUnavailable(message) from None
             raise GatewayRejected(message) from None
-        except Exception as exc:  # the SDK turns refused connections into AttributeError
+        except Exception as exc:
+            # The SDK turns a transport error into `AttributeError` ('NoneType' has no
+            # 'status_code'); the real cause is the exception it was handling.
+            cause = exc.__context__ or exc
+            if isinstance(cause, requests.Timeout):
+                raise GatewayUnavailable(f"{what}: no answer within {self.timeout:g} s") from None
             raise GatewayUnavailable(
-                f"{what}: YooKassa unreachable ({type(exc).__name__})"
+                f"{what}: YooKassa unreachable ({type(cause).__name__})"
             ) from None
 
     async def create_payment(
