@@ -73,13 +73,13 @@ class OrderProcessor:
         if ip not in self.allowlist:
             self.log.warning("webhook: notification from untrusted address {} rejected", ip)
             return 403, "untrusted address"
-        obj = body.get("object") if isinstance(body, dict) else None
-        event = body.get("event") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or body.get("type") != "notification":
+            return 400, "not a notification"
+        event = body.get("event")
+        obj = body.get("object")
         payment_id = obj.get("id") if isinstance(obj, dict) else None
-        if (
-            body.get("type") != "notification"
-            or not isinstance(event, str)
-            or not (isinstance(payment_id, str) and 0 < len(payment_id) <= 64)
+        if not isinstance(event, str) or not (
+            isinstance(payment_id, str) and 0 < len(payment_id) <= 64
         ):
             return 400, "not a notification"
         if not event.startswith("payment."):
