@@ -304,7 +304,7 @@ class OrderProcessor:
                 "order {}: activation error ({}), attempt {}", order.id, reason, attempts
             )
             if attempts >= self.attempts:
-                return await self._needs_token(order, reason, revoked=False, attempts=attempts)
+                return await self._needs_token(order, reason, code="failed", attempts=attempts)
             async with self.db.acquire() as conn:
                 await repo.update_order(
                     conn,
@@ -331,6 +331,11 @@ class OrderProcessor:
             company, admin = stored.company_name, stored.admin_telegram_id
         async with self.db.acquire() as conn:
             current = await repo.open_slot(conn, order.client_id)
+            taken = bool(order.token_fingerprint) and await repo.token_taken_first(
+                conn, order.token_fingerprint, order.client_id, order.paid_at
+            )
+        if taken:
+            return await self._needs_token(order, "token used by another bot", code="in_use")
         if current is not None:
             if order.kind != "replace_token":
                 return await self._complete(order, current, stored and stored.bot_username)
@@ -351,7 +356,7 @@ class OrderProcessor:
                 self.log.warning("order {}: {}; trying another slot", order.id, exc)
                 continue
             except ConfigError as exc:
-                return await self._needs_token(order, f"config: {exc}", revoked=False)
+                return await self._needs_token(order, f"config: {exc}", code="failed")
             result = await self.manager.wait_for_activation(
                 slot, activation_id, self.activation_timeout
             )
@@ -367,11 +372,11 @@ class OrderProcessor:
             if current:
                 return await self._complete(order, current, stored and stored.bot_username)
         if "401" in error or "rejected by Telegram" in error:
-            return await self._needs_token(order, error, revoked=True)
+            return await self._needs_token(order, error, code="revoked")
         attempts = order.attempts + 1
         self.log.error("order {}: activation failed ({}), attempt {}", order.id, error, attempts)
         if attempts >= self.attempts:
-            return await self._needs_token(order, error, revoked=False, attempts=attempts)
+            return await self._needs_token(order, error, code="failed", attempts=attempts)
         async with self.db.acquire() as conn:
             await repo.update_order(
                 conn,
@@ -423,8 +428,9 @@ class OrderProcessor:
         return "queued"
 
     async def _needs_token(
-        self, order: repo.Order, reason: str, *, revoked: bool, attempts: int | None = None
+        self, order: repo.Order, reason: str, *, code: str, attempts: int | None = None
     ) -> str:
+        """`code`: revoked (Telegram refuses the token) | in_use | failed (worker error)."""
         async with self.db.acquire() as conn:
             await repo.update_order(
                 conn,
@@ -435,9 +441,9 @@ class OrderProcessor:
                 attempts=attempts if attempts is not None else order.attempts,
             )
         self.log.warning("order {} needs a new token: {}", order.id, reason)
-        if not revoked:
+        if code == "failed":
             await self.alert("activation_failed", f"order {order.id}: {reason}", order.id)
-        await self.notifier.needs_token(order.buyer_telegram_id, order.id, revoked)
+        await self.notifier.needs_token(order.buyer_telegram_id, order.id, code)
         return "needs_token"
 
     async def alert(self, kind: str, detail: str, order_id: UUID | None = None) -> None:

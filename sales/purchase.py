@@ -127,6 +127,8 @@ class PurchaseService:
             sub = await repo.get_subscription(conn, client_id)
             if sub is None or sub.buyer_telegram_id != buyer:
                 raise InputError(texts.NOT_YOUR_BOT)
+            if sub.status not in ("active", "grace", "released"):
+                raise InputError(texts.RENEW_NOT_YET)
             tariff = await repo.get_tariff(conn, tariff_id)
             if tariff is None:
                 raise InputError(texts.TARIFF_GONE)

@@ -341,6 +341,36 @@ async def token_in_use(
     )
 
 
+async def token_taken_first(
+    conn: asyncpg.Connection, fingerprint: str, client_id: str, paid_at: datetime
+) -> bool:
+    """At activation: does a live tenant, or an order paid before this one, hold this token?
+
+    (Two buyers may both pay for the same token; the first payment wins it.)"""
+    return bool(
+        await conn.fetchval(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM platform.tenant_bots b
+                  LEFT JOIN platform.subscriptions s USING (client_id)
+                 WHERE b.token_fingerprint = $1 AND b.client_id <> $2
+                   AND (s.status IN ('active', 'grace')
+                        OR EXISTS (SELECT 1 FROM platform.slot_assignments a
+                                    WHERE a.client_id = b.client_id AND a.released_at IS NULL))
+            ) OR EXISTS (
+                SELECT 1 FROM platform.orders o
+                 WHERE o.token_fingerprint = $1 AND o.client_id <> $2
+                   AND o.status IN ('paid', 'activating', 'queued', 'needs_token')
+                   AND o.paid_at < $3
+            )
+            """,
+            fingerprint,
+            client_id,
+            paid_at,
+        )
+    )
+
+
 # -- clients and subscriptions -------------------------------------------------------------------
 
 

@@ -77,8 +77,11 @@ class BotNotifier:
     async def queued(self, buyer: int, order_id: UUID) -> None:
         await self._send(buyer, texts.QUEUED)
 
-    async def needs_token(self, buyer: int, order_id: UUID, revoked: bool) -> None:
-        reason = texts.NEEDS_TOKEN_REVOKED if revoked else texts.NEEDS_TOKEN_FAILED
+    async def needs_token(self, buyer: int, order_id: UUID, code: str) -> None:
+        reason = {
+            "revoked": texts.NEEDS_TOKEN_REVOKED,
+            "in_use": texts.NEEDS_TOKEN_IN_USE,
+        }.get(code, texts.NEEDS_TOKEN_FAILED)
         await self._send(
             buyer, texts.NEEDS_TOKEN.format(reason=reason), keyboards.new_token(order_id.hex)
         )

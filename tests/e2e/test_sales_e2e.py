@@ -166,6 +166,8 @@ async def test_webhook_and_poller_race_activate_once_and_forgeries_are_rejected(
     buyer, victim = sales.buyer(stand.tg), sales.buyer(stand.tg)
     payment_id = await buyer.order(token, "Студия ногтей")
     pending_id = await victim.order(other, "Салон Веры")
+    twin = sales.buyer(stand.tg)  # orders the same token before the first buyer pays
+    twin_payment = await twin.order(token, "Двойник")
 
     # Forged notifications about the victim's unpaid order: all rejected.
     forged = {
@@ -224,7 +226,13 @@ async def test_webhook_and_poller_race_activate_once_and_forgeries_are_rejected(
     notices = [m for m in await buyer.transcript() if "ВАШ БОТ ГОТОВ" in (m["text"] or "")]
     assert len(notices) == 1
     assert (await stand.tg.ask(username, CUSTOMER, "/start"))["text"].count("Студия ногтей")
-    assert await count(stand, "SELECT count(*) FROM platform.orders WHERE status = 'pending'") == 1
+    assert await count(stand, "SELECT count(*) FROM platform.orders WHERE status = 'pending'") == 2
+
+    # The twin pays too: the token went to the first payment; the twin is asked for another.
+    await sales.yk.succeed(twin_payment)
+    await twin.expect("уже подключён к нашему сервису другим заказом", timeout=30)
+    assert await count(stand, "SELECT count(*) FROM platform.payments") == 2
+    assert await count(stand, "SELECT count(*) FROM platform.slot_assignments") == 1
 
 
 async def test_yookassa_timeout_then_retry_and_a_revoked_token_then_a_new_one(stand, sales):
