@@ -3,6 +3,7 @@ sandbox — used by the e2e tests, `make demo` and `make bench-sales`."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +24,18 @@ class SalesBuyer:
 
     async def click(self, button: str) -> None:
         await self.tg.press_button(self.bot, self.user_id, button)
+
+    async def press_for_alert(self, button: str, timeout: float = 10) -> str:
+        """Press a button whose answer is a pop-up (answerCallbackQuery); return its text."""
+        query_id = await self.tg.press_button(self.bot, self.user_id, button)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in await self.transcript():
+                for query in message.get("callbacks") or []:
+                    if query.get("id") == query_id and query.get("answered"):
+                        return query.get("text") or ""
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the button {button!r} got no answer within {timeout:g} s")
 
     async def expect(self, contains: str, timeout: float = 20) -> dict[str, Any]:
         """The next bot message whose text contains `contains` (skipping others)."""

@@ -255,6 +255,10 @@ Everything keeps running. In another shell:
   curl -s -XPOST {telegram_url}/_sandbox/updates/message -H 'content-type: application/json' \\
        -d '{{"bot": "{DEMO_BOT}", "user_id": {CUSTOMER_ID}, "text": "/start"}}'
   .venv/bin/booking-pool release --slot 1
+  tail -f {run_dir}/sales.log                                  # the Sales service
+  curl -s '{telegram_url}/_sandbox/transcript?bot={SALES_BOT}&user_id={BUYER_ID}'
+  curl -s -XPOST {telegram_url}/_sandbox/updates/message -H 'content-type: application/json' \\
+       -d '{{"bot": "{SALES_BOT}", "user_id": {BUYER_ID}, "text": "/mybots"}}'
 
 Press Ctrl-C here to stop it all.""",
         flush=True,

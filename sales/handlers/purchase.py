@@ -178,7 +178,7 @@ def build_router() -> Router:
             await query.answer(error.text, show_alert=True)
             return
         answers = {
-            "paid": texts.ORDER_ALREADY_PAID,
+            "paid": texts.PAYMENT_CONFIRMED,
             "pending": texts.PAYMENT_NOT_YET,
             "unavailable": texts.PAYMENT_CHECK_UNAVAILABLE,
             "cancelled": texts.PAYMENT_CANCELLED.format(short=callback_data.order_id[:8]),

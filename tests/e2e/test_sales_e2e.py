@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
+from sales import texts
 from sandbox.buyer import payment_id_of
 from tests.e2e.conftest import new_token
 
@@ -261,8 +262,10 @@ async def test_yookassa_timeout_then_retry_and_a_revoked_token_then_a_new_one(st
 
     # The owner revokes the token before paying: activation fails, payment kept, new token asked.
     await stand.wait_status(1, "waiting")
+    assert await buyer.press_for_alert("Проверить оплату") == texts.PAYMENT_NOT_YET
     await stand.tg.revoke_bot(token)
-    await sales.yk.succeed(payment_id)
+    await sales.yk.succeed(payment_id, notify=False)  # no webhook: the buyer's button finds it
+    assert await buyer.press_for_alert("Проверить оплату") == texts.PAYMENT_CONFIRMED
     await buyer.expect("запустить бота не удалось", timeout=30)
     assert (await stand.fetch("SELECT status FROM platform.orders"))[0]["status"] == "needs_token"
     assert await count(stand, "SELECT count(*) FROM platform.payments") == 1

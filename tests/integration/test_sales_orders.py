@@ -180,3 +180,18 @@ async def test_one_claim_per_order_and_client_ids_skip_taken_numbers(db):
         )
         assert await repo.claim_order(conn, order.id, 60) is not None
         assert await repo.claim_order(conn, order.id, 60) is None
+
+
+async def test_a_cancelled_payment_cancels_its_order_once(db):
+    notifier = RecordingNotifier()
+    proc = processor(db, notifier)
+    order = await new_order(db, "pay-4")
+    cancelled = paid(order, "pay-4", status="canceled", paid=False)
+    assert (await proc.apply(cancelled, via="webhook")).outcome == "cancelled"
+    assert (await proc.apply(cancelled, via="poller")).outcome == "duplicate"
+    # a late "succeeded" for a cancelled order changes nothing
+    assert (await proc.confirm(paid(order, "pay-4"), via="webhook")).outcome == "duplicate"
+    async with db.acquire() as conn:
+        assert (await repo.get_order(conn, order.id)).status == "cancelled"
+        assert await conn.fetchval("SELECT count(*) FROM platform.payments") == 0
+    assert [n[0] for n in notifier.sent] == ["payment_cancelled"]
