@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     sales_webhook_host: str = "127.0.0.1"
     sales_webhook_port: int = Field(8080, ge=0, le=65535)
     sales_webhook_path: str = "/yookassa/webhook"
+    sales_webhook_trusted_proxies: str = ""
     payment_poll_interval: float = Field(10.0, gt=0)
     order_sweep_interval: float = Field(2.0, gt=0)
     subscription_check_interval: float = Field(300.0, gt=0)

@@ -118,7 +118,12 @@ class SalesService:
             archive_days=s.subscription_archive_days,
         )
         self._runner = web.AppRunner(
-            build_webhook_app(self.processor, s.sales_webhook_path), access_log=None
+            build_webhook_app(
+                self.processor,
+                s.sales_webhook_path,
+                IpAllowlist(s.sales_webhook_trusted_proxies, empty_means_none=True),
+            ),
+            access_log=None,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, s.sales_webhook_host, s.sales_webhook_port)

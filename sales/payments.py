@@ -153,9 +153,9 @@ class YooKassaGateway:
 class IpAllowlist:
     """Who may send notifications: the given networks, or YooKassa's published ones."""
 
-    def __init__(self, networks: str = "") -> None:
+    def __init__(self, networks: str = "", *, empty_means_none: bool = False) -> None:
         items = [n.strip() for n in networks.split(",") if n.strip()]
-        if not items:
+        if not items and not empty_means_none:
             items = list(SecurityHelper.YOOKASSA_NETWORKS)
         self.networks = [ipaddress.ip_network(n, strict=False) for n in items]
 

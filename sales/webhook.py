@@ -5,15 +5,34 @@ from __future__ import annotations
 from aiohttp import web
 
 from sales.orders import OrderProcessor
+from sales.payments import IpAllowlist
 
 
-def build_webhook_app(processor: OrderProcessor, path: str) -> web.Application:
+def client_ip(
+    remote: str | None, forwarded_for: str | None, proxies: IpAllowlist | None
+) -> str | None:
+    """The sender's address. Behind a reverse proxy (TLS termination) that is listed in
+    `SALES_WEBHOOK_TRUSTED_PROXIES`, it is the right-most `X-Forwarded-For` entry that is not
+    one of those proxies; otherwise the TCP peer. A client cannot forge it by sending the header
+    directly, because then the TCP peer is not a trusted proxy."""
+    if proxies is None or remote not in proxies or not forwarded_for:
+        return remote
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        if hop not in proxies:
+            return hop
+    return remote
+
+
+def build_webhook_app(
+    processor: OrderProcessor, path: str, proxies: IpAllowlist | None = None
+) -> web.Application:
     async def notification(request: web.Request) -> web.Response:
         try:
             body = await request.json()
         except ValueError:
             return web.json_response({"status": "not json"}, status=400)
-        status, reason = await processor.handle_notification(request.remote, body)
+        ip = client_ip(request.remote, request.headers.get("X-Forwarded-For"), proxies)
+        status, reason = await processor.handle_notification(ip, body)
         return web.json_response({"status": reason}, status=status)
 
     async def health(request: web.Request) -> web.Response:

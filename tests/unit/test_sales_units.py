@@ -21,6 +21,7 @@ from sales.validation import (
     parse_token,
     short_order,
 )
+from sales.webhook import client_ip
 from sandbox.yookassa.app import YooKassaServer, YooKassaState
 
 SECRET = "live_SecretKey_abcdef0123456789"
@@ -78,6 +79,17 @@ def test_ip_allowlist():
     assert None not in default and "not-an-ip" not in default
     local = IpAllowlist("127.0.0.1/32, 10.0.0.0/8")
     assert "127.0.0.1" in local and "10.2.3.4" in local and "127.0.0.2" not in local
+
+
+def test_sender_address_behind_a_trusted_proxy():
+    proxies = IpAllowlist("127.0.0.1/32", empty_means_none=True)
+    assert client_ip("127.0.0.1", "185.71.76.5", proxies) == "185.71.76.5"
+    assert client_ip("127.0.0.1", "6.6.6.6, 185.71.76.5", proxies) == "185.71.76.5"
+    assert client_ip("127.0.0.1", None, proxies) == "127.0.0.1"
+    # the header from anyone else is ignored
+    assert client_ip("6.6.6.6", "185.71.76.5", proxies) == "6.6.6.6"
+    assert client_ip("6.6.6.6", "185.71.76.5", None) == "6.6.6.6"
+    assert "127.0.0.1" not in IpAllowlist("", empty_means_none=True)
 
 
 @pytest.fixture
