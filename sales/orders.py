@@ -336,18 +336,23 @@ class OrderProcessor:
             )
         if taken:
             return await self._needs_token(order, "token used by another bot", code="in_use")
+        preferred = None
         if current is not None:
             if order.kind != "replace_token":
                 return await self._complete(order, current, stored and stored.bot_username)
             released = await self.manager.release_bot(current, reason="token replaced")
             self.log.info("order {}: released {} to replace the token", order.id, released)
+            preferred = current  # back onto its own slot, before a queued order can take it
 
         result = None
         for _ in range(3):
-            free = await self.manager.find_free_bot()
-            if free is None:
-                return await self._queue(order)
-            slot = free["container_id"]
+            if preferred is not None:
+                slot, preferred = preferred, None
+            else:
+                free = await self.manager.find_free_bot()
+                if free is None:
+                    return await self._queue(order)
+                slot = free["container_id"]
             try:
                 activation_id = await self.manager.activate_bot(
                     slot, token, admin, order.client_id, company
