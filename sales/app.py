@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from aiogram.types import BotCommand
 from aiohttp import web
 
 from core import keys
@@ -22,6 +23,7 @@ from core.settings import Settings
 from core.telegram import build_bot
 from pool.manager import BotPoolManager
 from pool.store import SlotStore
+from sales import texts
 from sales.handlers import fallback, mybots, purchase, start
 from sales.lifecycle import SubscriptionService
 from sales.orders import OrderProcessor
@@ -86,6 +88,12 @@ class SalesService:
         self.bot = build_bot(s.bot_token_sales.get_secret_value(), s.telegram_api_base)
         self._closers.append(self.bot.session.close)
         me = await self.bot.get_me()
+        await self.bot.set_my_commands(
+            [
+                BotCommand(command="start", description=texts.COMMAND_START),
+                BotCommand(command="mybots", description=texts.COMMAND_MYBOTS),
+            ]
+        )
         return_url = s.yookassa_return_url or f"https://t.me/{me.username}"
         notifier = BotNotifier(self.bot, self.log)
         self.processor = OrderProcessor(

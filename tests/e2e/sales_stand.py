@@ -27,7 +27,7 @@ def sales_env(stand_env: dict[str, str], yookassa_url: str, **overrides: str) ->
         "YOOKASSA_SHOP_ID": SHOP_ID,
         "YOOKASSA_SECRET_KEY": SECRET,
         "YOOKASSA_API_URL": f"{yookassa_url}/v3",
-        "YOOKASSA_TIMEOUT": "2",
+        "YOOKASSA_TIMEOUT": "3",
         "YOOKASSA_TRUSTED_NETWORKS": "127.0.0.1/32",
         "SALES_WEBHOOK_PORT": "0",
         "PAYMENT_POLL_INTERVAL": "600",

@@ -245,8 +245,8 @@ async def test_yookassa_timeout_then_retry_and_a_revoked_token_then_a_new_one(st
     buyer = sales.buyer(stand.tg)
     await buyer.until_summary(token, "Кабинет массажа")
 
-    # YooKassa answers only after 4 s; we wait 2 s, tell the buyer, keep the order.
-    await sales.yk.fault(delay=4, count=1)
+    # YooKassa answers only after 6 s; we wait 3 s, tell the buyer, keep the order.
+    await sales.yk.fault(delay=6, count=1)
     await buyer.click("Перейти к оплате")
     slow = await buyer.expect("ЮKassa сейчас не отвечает")
     assert "Повторить" in str(slow["reply_markup"])
