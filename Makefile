@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install system-deps lint fmt test test-unit demo demo-keep bench clean
+.PHONY: help install system-deps lint fmt test test-unit demo demo-keep bench bench-sales clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ demo-keep: install ## like demo, but keep everything running and print what to t
 
 bench: install ## activation latency (p50/p95/max) and worker memory
 	$(BIN)/python -m bench.activation
+
+bench-sales: install ## payment → notice p50/p95 over 24 purchases; 20 at once against a pool of 10
+	$(BIN)/python -m bench.sales
 
 clean: ## remove the virtualenv and run directories
 	rm -rf $(VENV) .run .pytest_cache .ruff_cache *.egg-info

@@ -71,3 +71,8 @@ def master_alerts() -> str:
 def master_alert_cursor() -> str:
     """Last `platform.activation_history` id already turned into alerts."""
     return "master:alerts:history_cursor"
+
+
+def sales_fsm_prefix() -> str:
+    """aiogram's DefaultKeyBuilder prefix of the Sales Bot; keys come out as `sales:fsm:*`."""
+    return "sales:fsm"

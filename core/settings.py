@@ -42,6 +42,21 @@ class Settings(BaseSettings):
     yookassa_shop_id: str = ""
     yookassa_secret_key: SecretStr | None = None
     yookassa_api_url: str = "https://api.yookassa.ru/v3"
+    yookassa_timeout: float = Field(10.0, gt=0)
+    yookassa_return_url: str = ""
+    # Comma-separated networks allowed to send notifications; empty = YooKassa's own networks.
+    yookassa_trusted_networks: str = ""
+
+    # The Sales service: webhook endpoint, background loops, subscriptions
+    sales_webhook_host: str = "127.0.0.1"
+    sales_webhook_port: int = Field(8080, ge=0, le=65535)
+    sales_webhook_path: str = "/yookassa/webhook"
+    payment_poll_interval: float = Field(10.0, gt=0)
+    order_sweep_interval: float = Field(2.0, gt=0)
+    subscription_check_interval: float = Field(300.0, gt=0)
+    subscription_grace_days: float = Field(3.0, ge=0)
+    subscription_archive_days: float = Field(90.0, ge=0)
+    activation_attempts: int = Field(3, ge=1)
 
     # Secrets at rest
     token_encryption_key: SecretStr | None = None

@@ -224,3 +224,85 @@ def pss_kib(pid: int) -> int:
     except OSError:
         return 0
     return 0
+
+
+class SandboxYooKassaProcess:
+    """`python -m sandbox.yookassa` on a free port; `url` once started (API at `url + '/v3'`)."""
+
+    def __init__(self, log_path: Path | None, env: dict[str, str]) -> None:
+        self.log_path = log_path
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+        self.url: str | None = None
+
+    def start(self, timeout: float = 30.0) -> SandboxYooKassaProcess:
+        log = open(self.log_path, "ab") if self.log_path else None
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sandbox.yookassa", "--port", "0"],
+                stdout=subprocess.PIPE,
+                stderr=log or subprocess.DEVNULL,
+                cwd=REPO,
+                env={**os.environ, **self.env},
+                text=True,
+            )
+        finally:
+            if log is not None:
+                log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            match = _LISTEN_RE.search(line)
+            if match:
+                self.url = match.group(1)
+                return self
+        self.stop()
+        raise RuntimeError("the YooKassa sandbox did not start (see its log)")
+
+    def stop(self) -> None:
+        SandboxTelegramProcess.stop(self)  # same shape: proc + stdout
+
+
+_WEBHOOK_RE = re.compile(r"YooKassa webhook listening on (http://\S+)")
+
+
+class SalesProcess:
+    """`python -m sales` logging to `log_path`; `webhook_url` once it listens."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self.webhook_url: str | None = None
+
+    def start(self) -> SalesProcess:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sales"],
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+            )
+        return self
+
+    async def ready(self, timeout: float = 60.0) -> str:
+        async def listening():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sales exited with {self.proc.returncode}:\n{self.log()}")
+            match = _WEBHOOK_RE.search(self.log())
+            return match.group(1) if match and "Sales Bot @" in self.log() else None
+
+        self.webhook_url = await wait_until(listening, timeout=timeout, what="the Sales service")
+        return self.webhook_url
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def terminate(self, timeout: float = 15.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            return self.proc.wait(timeout)
+        return self.proc.returncode

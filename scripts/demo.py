@@ -3,8 +3,10 @@
 Starts PostgreSQL, Redis and the Telegram stand-in, applies migrations, runs 3 pool workers under
 supervisord (the deployment's program definition), activates one slot for a demo salon through
 the pool manager, lets a simulated customer press /start, and prints the pool status, the
-conversation and the measured activation time. Then it stops everything, or with `--keep` leaves
-it running and prints what to try.
+conversation and the measured activation time. Then a whole purchase: the YooKassa stand-in and
+the Sales service start, a business owner buys a bot in the Sales Bot's chat, pays, gets
+"🎉 ВАШ БОТ ГОТОВ!", and their first customer talks to the new bot. Then it stops everything, or
+with `--keep` leaves it running and prints what to try.
 """
 
 from __future__ import annotations
@@ -24,15 +26,30 @@ from core.crypto import TokenCipher
 from core.db import create_pool
 from core.migrations import migrate_all
 from pool.manager import BotPoolManager
-from sandbox.harness import REPO, SandboxTelegramProcess, Supervisor, wait_until
+from sandbox.buyer import SalesBuyer
+from sandbox.harness import (
+    REPO,
+    SalesProcess,
+    SandboxTelegramProcess,
+    SandboxYooKassaProcess,
+    Supervisor,
+    wait_until,
+)
 from sandbox.localservers import LocalPostgres, LocalRedis, server_env
 from sandbox.telegram.client import SandboxTelegram
+from sandbox.yookassa.client import SandboxYooKassa
 
 DEMO_TOKEN = "7000000001:AAdemoSalonAnnaToken_0123456789abcdef"
 DEMO_BOT = "anna_salon_bot"
 CUSTOMER_ID = 555000111
 OWNER_ID = 987654321
 POOL_SIZE = 3
+SALES_TOKEN = "7000000100:AAdemoSalesBotToken_0123456789abcdefgh"
+SALES_BOT = "botpool_sales_bot"
+BUYER_TOKEN = "7000000002:AAdemoBarberBorisToken_0123456789abcd"
+BUYER_BOT = "boris_barber_bot"
+BUYER_ID = 111222333
+SHOP_ID, SHOP_SECRET = "100500", "demo_sandbox_secret_key"
 
 
 def step(text: str) -> None:
@@ -47,7 +64,7 @@ async def demo(keep: bool, run_dir: Path) -> None:
     step("Starting PostgreSQL and Redis on 127.0.0.1 (temporary directories)")
     pg = LocalPostgres().start()
     redis_server = LocalRedis().start()
-    telegram = supervisor = None
+    telegram = supervisor = yookassa = sales = None
     try:
         print(f"  PostgreSQL on port {pg.port}, Redis on port {redis_server.port}")
         step("Starting the Telegram Bot API sandbox")
@@ -144,6 +161,8 @@ async def demo(keep: bool, run_dir: Path) -> None:
         )
         print("  (the seed promised 5–10 s; `make bench` measures p50/p95 over 20+ activations)")
 
+        sales, yookassa = await purchase_demo(env, run_dir, telegram.url)
+
         await redis.aclose()
         await db.close()
         if keep:
@@ -151,6 +170,10 @@ async def demo(keep: bool, run_dir: Path) -> None:
             await wait_forever()
     finally:
         step("Stopping everything")
+        if sales is not None:
+            sales.terminate()
+        if yookassa is not None:
+            yookassa.stop()
         if supervisor is not None:
             supervisor.stop()
         if telegram is not None:
@@ -158,6 +181,62 @@ async def demo(keep: bool, run_dir: Path) -> None:
         redis_server.stop()
         pg.stop()
         print("  stopped.")
+
+
+async def purchase_demo(env: dict[str, str], run_dir: Path, telegram_url: str):
+    step("A whole purchase: the YooKassa stand-in and the Sales service (python -m sales)")
+    yookassa = SandboxYooKassaProcess(
+        run_dir / "sandbox-yookassa.log",
+        {"YOOKASSA_SHOP_ID": SHOP_ID, "YOOKASSA_SECRET_KEY": SHOP_SECRET},
+    ).start()
+    print(f"  YooKassa sandbox {yookassa.url}")
+    sales_env = {
+        **env,
+        "BOT_TOKEN_SALES": SALES_TOKEN,
+        "YOOKASSA_SHOP_ID": SHOP_ID,
+        "YOOKASSA_SECRET_KEY": SHOP_SECRET,
+        "YOOKASSA_API_URL": f"{yookassa.url}/v3",
+        "YOOKASSA_TRUSTED_NETWORKS": "127.0.0.1/32",
+        "SALES_WEBHOOK_PORT": "0",
+        "ORDER_SWEEP_INTERVAL": "1",
+        "PAYMENT_POLL_INTERVAL": "5",
+    }
+    env.update({k: v for k, v in sales_env.items() if k not in env})
+    async with SandboxTelegram(telegram_url) as tg, SandboxYooKassa(yookassa.url) as yk:
+        await tg.register_bot(SALES_TOKEN, SALES_BOT, first_name="Bot Pool")
+        sales = SalesProcess(sales_env, run_dir / "sales.log").start()
+        webhook = await sales.ready(timeout=90)
+        await yk.set_webhook(webhook)
+        print(f"  Sales Bot @{SALES_BOT} polling; YooKassa notifications → {webhook}")
+
+        step(f"A barber creates @{BUYER_BOT} in @BotFather and buys it in the Sales Bot")
+        await tg.register_bot(BUYER_TOKEN, BUYER_BOT, first_name="Барбершоп Бориса")
+        buyer = SalesBuyer(tg, SALES_BOT, BUYER_ID)
+        payment_id = await buyer.order(BUYER_TOKEN, "Барбершоп Бориса")
+        print(f"  payment {payment_id} created at YooKassa (pending)")
+
+        step("The buyer pays; YooKassa notifies the webhook")
+        started = time.perf_counter()
+        delivered = (await yk.succeed(payment_id))["delivered"]
+        notice = await buyer.expect("🎉 ВАШ БОТ ГОТОВ!", timeout=60)
+        ready_ms = (time.perf_counter() - started) * 1000
+        print(f"  webhook answered {delivered}; notice after {ready_ms:.0f} ms")
+        reply = await tg.ask(BUYER_BOT, CUSTOMER_ID + 1, "/start", timeout=15)
+        assert "Барбершоп Бориса" in (reply.get("text") or "")
+
+        step("The Sales Bot conversation (the token message was deleted by the bot)")
+        for message in await buyer.transcript():
+            text = message.get("text") or ""
+            if message["deleted"]:
+                text = "[удалено ботом]"
+            who = "🤖 sales" if message["from"] == "bot" else "👤 buyer"
+            for i, line in enumerate(text.splitlines() or [""]):
+                print(f"  {who if i == 0 else '        '} | {line}")
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                print("           | " + "  ".join(f"[{b['text']}]" for b in row))
+        print(f"\n  and @{BUYER_BOT} answers its first customer: {reply['text'].splitlines()[0]}")
+        assert notice["text"].startswith("🎉 ВАШ БОТ ГОТОВ!")
+    return sales, yookassa
 
 
 def print_keep_help(env, run_dir, supervisor, telegram_url) -> None:
@@ -176,6 +255,10 @@ Everything keeps running. In another shell:
   curl -s -XPOST {telegram_url}/_sandbox/updates/message -H 'content-type: application/json' \\
        -d '{{"bot": "{DEMO_BOT}", "user_id": {CUSTOMER_ID}, "text": "/start"}}'
   .venv/bin/booking-pool release --slot 1
+  tail -f {run_dir}/sales.log                                  # the Sales service
+  curl -s '{telegram_url}/_sandbox/transcript?bot={SALES_BOT}&user_id={BUYER_ID}'
+  curl -s -XPOST {telegram_url}/_sandbox/updates/message -H 'content-type: application/json' \\
+       -d '{{"bot": "{SALES_BOT}", "user_id": {BUYER_ID}, "text": "/mybots"}}'
 
 Press Ctrl-C here to stop it all.""",
         flush=True,

@@ -111,3 +111,17 @@ async def stand(
                     worker.proc.kill()
                     worker.proc.wait()
             await asyncio.sleep(0)
+
+
+@pytest_asyncio.fixture
+async def sales(stand):
+    """The Sales service (in this event loop) + the YooKassa stand-in, webhook wired."""
+    from tests.e2e.sales_stand import start_sales
+
+    sales_stand, yk_server = await start_sales(stand)
+    try:
+        yield sales_stand
+    finally:
+        await sales_stand.service.stop()
+        await sales_stand.yk.close()
+        await yk_server.close()

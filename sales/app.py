@@ -1,0 +1,184 @@
+"""The Sales service: the Sales Bot (long polling), the YooKassa webhook, and background loops
+(pending payments, paid/queued orders, subscriptions) in one process.
+
+`SalesService(settings)` opens nothing until `start()`; `stop()` closes everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from aiohttp import web
+
+from core import keys
+from core.crypto import cipher_from_settings
+from core.db import pool_from_settings
+from core.migrations import migrate_platform
+from core.redis_client import make_redis
+from core.settings import Settings
+from core.telegram import build_bot
+from pool.manager import BotPoolManager
+from pool.store import SlotStore
+from sales.handlers import fallback, mybots, purchase, start
+from sales.lifecycle import SubscriptionService
+from sales.orders import OrderProcessor
+from sales.payments import IpAllowlist, YooKassaGateway
+from sales.purchase import PurchaseService
+from sales.telegram import BotNotifier, TelegramTokenChecker
+from sales.webhook import build_webhook_app
+
+
+class SalesConfigError(Exception):
+    pass
+
+
+def build_dispatcher(*, redis, purchase_service: PurchaseService) -> Dispatcher:
+    storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=keys.sales_fsm_prefix()))
+    dp = Dispatcher(storage=storage, purchase=purchase_service)
+    dp.include_router(start.build_router())
+    dp.include_router(mybots.build_router())
+    dp.include_router(purchase.build_router())
+    dp.include_router(fallback.build_router())
+    return dp
+
+
+class SalesService:
+    def __init__(self, settings: Settings, log) -> None:
+        self.settings = settings
+        self.log = log
+        self.webhook_port: int | None = None
+        self.processor: OrderProcessor | None = None
+        self.lifecycle: SubscriptionService | None = None
+        self.purchase: PurchaseService | None = None
+        self.bot: Bot | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._runner: web.AppRunner | None = None
+        self._closers: list[Callable[[], Awaitable[None] | None]] = []
+
+    async def start(self) -> None:
+        s = self.settings
+        if s.bot_token_sales is None:
+            raise SalesConfigError("BOT_TOKEN_SALES is not set")
+        if s.yookassa_secret_key is None or not s.yookassa_shop_id:
+            raise SalesConfigError("YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY must be set")
+        cipher = cipher_from_settings(s)
+        db = await pool_from_settings(s, attempts=30)
+        self._closers.append(db.close)
+        async with db.acquire() as conn:
+            applied = await migrate_platform(conn)
+        if applied:
+            self.log.info("migrations applied: {}", ", ".join(applied))
+        redis = make_redis(s)
+        self._closers.append(redis.aclose)
+        manager = BotPoolManager(
+            redis, cipher, stale_after=s.heartbeat_stale_after, release_store=SlotStore(db, cipher)
+        )
+        gateway = YooKassaGateway(
+            s.yookassa_shop_id,
+            s.yookassa_secret_key.get_secret_value(),
+            s.yookassa_api_url,
+            timeout=s.yookassa_timeout,
+        )
+        self._closers.append(gateway.close)
+        self.bot = build_bot(s.bot_token_sales.get_secret_value(), s.telegram_api_base)
+        self._closers.append(self.bot.session.close)
+        me = await self.bot.get_me()
+        return_url = s.yookassa_return_url or f"https://t.me/{me.username}"
+        notifier = BotNotifier(self.bot, self.log)
+        self.processor = OrderProcessor(
+            db=db,
+            cipher=cipher,
+            gateway=gateway,
+            manager=manager,
+            notifier=notifier,
+            allowlist=IpAllowlist(s.yookassa_trusted_networks),
+            log=self.log,
+            activation_timeout=s.activation_timeout,
+            attempts=s.activation_attempts,
+        )
+        self.purchase = PurchaseService(
+            db=db,
+            cipher=cipher,
+            checker=TelegramTokenChecker(s.telegram_api_base),
+            gateway=gateway,
+            processor=self.processor,
+            return_url=return_url,
+            log=self.log,
+            grace_days=s.subscription_grace_days,
+        )
+        self.lifecycle = SubscriptionService(
+            db=db,
+            manager=manager,
+            notifier=notifier,
+            log=self.log,
+            grace_days=s.subscription_grace_days,
+            archive_days=s.subscription_archive_days,
+        )
+        self._runner = web.AppRunner(
+            build_webhook_app(self.processor, s.sales_webhook_path), access_log=None
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, s.sales_webhook_host, s.sales_webhook_port)
+        await site.start()
+        self.webhook_port = site._server.sockets[0].getsockname()[1]
+        self.log.info(
+            "YooKassa webhook listening on http://{}:{}{}",
+            s.sales_webhook_host,
+            self.webhook_port,
+            s.sales_webhook_path,
+        )
+        dp = build_dispatcher(redis=redis, purchase_service=self.purchase)
+        self._polling_started = asyncio.Event()
+        dp.startup.register(self._polling_started.set)
+        self._tasks = [
+            asyncio.create_task(
+                dp.start_polling(
+                    self.bot,
+                    handle_signals=False,
+                    close_bot_session=False,
+                    polling_timeout=s.polling_timeout,
+                ),
+                name="sales-polling",
+            ),
+            self._loop("payments poller", s.payment_poll_interval, self.processor.poll_pending),
+            self._loop("order sweep", s.order_sweep_interval, self.processor.sweep),
+            self._loop("subscriptions", s.subscription_check_interval, self.lifecycle.tick),
+        ]
+        self._dispatcher = dp
+        self.log.info("💼 Sales Bot @{} started", me.username)
+
+    def _loop(self, what: str, interval: float, func) -> asyncio.Task:
+        async def run() -> None:
+            while True:
+                try:
+                    await func()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    self.log.exception("{}: pass failed; next in {:g} s", what, interval)
+                await asyncio.sleep(interval)
+
+        return asyncio.create_task(run(), name=what)
+
+    async def stop(self) -> None:
+        polling = self._tasks[0] if self._tasks else None
+        if polling is not None and self._polling_started.is_set() and not polling.done():
+            await self._dispatcher.stop_polling()  # ends the long poll in flight cleanly
+            await asyncio.gather(polling, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        if self.processor is not None:
+            await self.processor.drain()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        for close in reversed(self._closers):
+            result = close()
+            if asyncio.iscoroutine(result):
+                await result
+        self._closers = []

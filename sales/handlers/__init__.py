@@ -1,0 +1,1 @@
+"""Handlers of the Sales Bot, one router per feature (`build_router()` each)."""

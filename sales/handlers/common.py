@@ -1,0 +1,63 @@
+"""Screens shared by several handlers."""
+
+from __future__ import annotations
+
+from aiogram.types import Message
+
+from sales import keyboards, texts
+from sales.purchase import PaymentStart, PurchaseService
+from sales.validation import format_date, format_price, short_order
+
+
+async def show_payment(message: Message, start: PaymentStart) -> None:
+    order = start.order
+    short = short_order(order.id)
+    if start.outcome == "created" and start.url:
+        await message.answer(
+            texts.PAYMENT_CREATED.format(short=short),
+            reply_markup=keyboards.payment(
+                order.id.hex, start.url, format_price(order.amount, order.currency)
+            ),
+        )
+    elif start.outcome == "unavailable":
+        await message.answer(
+            texts.PAYMENT_UNAVAILABLE.format(short=short),
+            reply_markup=keyboards.retry_payment(order.id.hex),
+        )
+    elif start.outcome == "rejected":
+        await message.answer(texts.PAYMENT_REJECTED.format(short=short))
+    else:
+        await message.answer(texts.ORDER_ALREADY_PAID)
+
+
+async def show_my_bots(message: Message, buyer: int, purchase: PurchaseService) -> None:
+    bots = await purchase.my_bots(buyer)
+    if not bots:
+        await message.answer(texts.MYBOTS_EMPTY)
+        return
+    lines = [texts.MYBOTS_HEADER]
+    for bot in bots:
+        if bot.status == "active":
+            icon, status = "🟢", texts.STATUS_ACTIVE.format(date=format_date(bot.ends_at))
+        elif bot.status == "grace":
+            icon = "🟡"
+            status = texts.STATUS_GRACE.format(
+                date=format_date(bot.ends_at),
+                grace=format_date(bot.ends_at + purchase.grace if bot.ends_at else None),
+            )
+        elif bot.status == "released":
+            icon = "⚪"
+            status = texts.STATUS_RELEASED.format(
+                date=format_date(bot.released_at), archive=format_date(bot.archive_until)
+            )
+        else:
+            icon, status = "⏳", texts.STATUS_PENDING
+        lines.append(
+            texts.MYBOTS_LINE.format(
+                icon=icon,
+                username=bot.bot_username or bot.client_id,
+                company=bot.company_name or "—",
+                status=status,
+            )
+        )
+    await message.answer("\n\n".join(lines), reply_markup=keyboards.my_bots(bots))

@@ -1,0 +1,95 @@
+"""/mybots: status and end date of each bot; renew; replace the token."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from sales import keyboards, texts
+from sales.callbacks import BotAction, BotCallback, TariffCallback
+from sales.handlers.common import show_my_bots, show_payment
+from sales.handlers.purchase import delete_quietly
+from sales.purchase import PurchaseService
+from sales.states import NewToken
+from sales.validation import InputError
+
+
+def build_router() -> Router:
+    router = Router(name="mybots")
+
+    @router.message(Command("mybots"))
+    async def my_bots(message: Message, state: FSMContext, purchase: PurchaseService) -> None:
+        await state.clear()
+        await show_my_bots(message, message.from_user.id, purchase)
+
+    @router.callback_query(BotCallback.filter(F.action == BotAction.RENEW))
+    async def renew(
+        query: CallbackQuery, callback_data: BotCallback, purchase: PurchaseService
+    ) -> None:
+        await query.answer()
+        try:
+            bot = await purchase.own_bot(query.from_user.id, callback_data.client_id)
+        except InputError as error:
+            await query.message.answer(error.text)
+            return
+        await query.message.answer(
+            texts.RENEW_CHOOSE.format(username=bot.bot_username or bot.client_id),
+            reply_markup=keyboards.tariffs(await purchase.tariffs(), client_id=bot.client_id),
+        )
+
+    @router.callback_query(TariffCallback.filter(F.client_id != ""))
+    async def renewal_tariff(
+        query: CallbackQuery, callback_data: TariffCallback, purchase: PurchaseService
+    ) -> None:
+        await query.answer()
+        try:
+            start = await purchase.place_renewal(
+                buyer=query.from_user.id,
+                client_id=callback_data.client_id,
+                tariff_id=callback_data.tariff_id,
+            )
+        except InputError as error:
+            await query.message.answer(error.text)
+            return
+        await show_payment(query.message, start)
+
+    @router.callback_query(BotCallback.filter(F.action == BotAction.REPLACE_TOKEN))
+    async def replace_asked(
+        query: CallbackQuery,
+        callback_data: BotCallback,
+        state: FSMContext,
+        purchase: PurchaseService,
+    ) -> None:
+        await query.answer()
+        try:
+            bot = await purchase.own_bot(query.from_user.id, callback_data.client_id)
+        except InputError as error:
+            await query.message.answer(error.text)
+            return
+        if bot.status not in ("active", "grace"):
+            await query.message.answer(texts.REPLACE_NOT_RUNNING)
+            return
+        await state.set_state(NewToken.for_bot)
+        await state.set_data({"client_id": bot.client_id})
+        await query.message.answer(
+            texts.REPLACE_ASK.format(username=bot.bot_username or bot.client_id),
+            reply_markup=keyboards.cancel_only(),
+        )
+
+    @router.message(NewToken.for_bot)
+    async def replacement_sent(message: Message, state: FSMContext, purchase: PurchaseService):
+        await delete_quietly(message)
+        data = await state.get_data()
+        try:
+            await purchase.replace_token(
+                buyer=message.from_user.id, client_id=data.get("client_id", ""), text=message.text
+            )
+        except InputError as error:
+            await message.answer(error.text, reply_markup=keyboards.cancel_only())
+            return
+        await state.clear()
+        await message.answer(texts.REPLACE_STARTED)
+
+    return router

@@ -1,0 +1,458 @@
+"""Orders after the summary: payment confirmation (webhook, poller, button) and activation.
+
+Idempotence: a payment moves its order out of `new`/`pending` exactly once, inside a
+transaction that holds the order's row lock, so replays and the webhook/poller race are no-ops.
+Activation takes the order with an atomic UPDATE (`claim_order`) and a lease: one activation at
+a time, and an interrupted one is picked up again by the sweep after its lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+import asyncpg
+
+from core.crypto import TokenCipher
+from pool.manager import BotPoolManager, ConfigError, SlotBusy, SlotNotFound
+from sales import repository as repo
+from sales.payments import GatewayRejected, GatewayUnavailable, IpAllowlist, PaymentInfo
+from sales.ports import Notifier
+
+SUCCEEDED = "succeeded"
+CANCELED = "canceled"
+OPEN_STATES = ("new", "pending")
+
+
+class UnknownPayment(Exception):
+    pass
+
+
+class PaymentMismatch(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    order_id: UUID
+    outcome: str  # paid | renewed | duplicate | cancelled | pending
+
+
+class OrderProcessor:
+    def __init__(
+        self,
+        *,
+        db: asyncpg.Pool,
+        cipher: TokenCipher,
+        gateway,
+        manager: BotPoolManager,
+        notifier: Notifier,
+        allowlist: IpAllowlist,
+        log,
+        activation_timeout: float = 30.0,
+        attempts: int = 3,
+    ) -> None:
+        self.db = db
+        self.cipher = cipher
+        self.gateway = gateway
+        self.manager = manager
+        self.notifier = notifier
+        self.allowlist = allowlist
+        self.log = log
+        self.activation_timeout = activation_timeout
+        self.attempts = attempts
+        self._tasks: set[asyncio.Task] = set()
+        self._inflight: set[UUID] = set()
+
+    # -- notifications ------------------------------------------------------------------------
+
+    async def handle_notification(self, ip: str | None, body: object) -> tuple[int, str]:
+        """The webhook: returns (HTTP status, short reason). 200 only when handled or harmless."""
+        if ip not in self.allowlist:
+            self.log.warning("webhook: notification from untrusted address {} rejected", ip)
+            return 403, "untrusted address"
+        if not isinstance(body, dict) or body.get("type") != "notification":
+            return 400, "not a notification"
+        event = body.get("event")
+        obj = body.get("object")
+        payment_id = obj.get("id") if isinstance(obj, dict) else None
+        if not isinstance(event, str) or not (
+            isinstance(payment_id, str) and 0 < len(payment_id) <= 64
+        ):
+            return 400, "not a notification"
+        if not event.startswith("payment."):
+            return 200, "ignored"
+        try:
+            info = await self.gateway.get_payment(payment_id)
+        except GatewayUnavailable as exc:
+            self.log.warning("webhook: cannot re-fetch payment {}: {}", payment_id, exc)
+            return 503, "payment cannot be checked now"
+        except GatewayRejected as exc:
+            self.log.warning("webhook: payment {} does not exist at YooKassa: {}", payment_id, exc)
+            return 404, "unknown payment"
+        try:
+            result = await self.apply(info, via="webhook")
+        except UnknownPayment:
+            self.log.warning("webhook: payment {} belongs to no order", payment_id)
+            return 404, "unknown payment"
+        except PaymentMismatch as exc:
+            return 422, str(exc)
+        return 200, result.outcome
+
+    async def apply(self, info: PaymentInfo, *, via: str) -> Confirmation:
+        """Act on a payment as YooKassa reports it (never on what a notification claims)."""
+        if info.status == SUCCEEDED and info.paid:
+            return await self.confirm(info, via=via)
+        if info.status == CANCELED:
+            return await self._cancel(info)
+        order = await self._order_for(info)
+        return Confirmation(order.id if order else UUID(int=0), "pending")
+
+    async def _order_for(self, info: PaymentInfo) -> repo.Order | None:
+        async with self.db.acquire() as conn:
+            return await repo.order_by_payment(conn, info.id)
+
+    async def _locked_order(self, conn, info: PaymentInfo) -> repo.Order:
+        order = await repo.order_by_payment(conn, info.id, lock=True)
+        claimed = info.metadata.get("order_id")
+        if order is None and claimed:
+            # Created while our call timed out: we never saw its id. Match by our metadata.
+            try:
+                order = await repo.get_order(conn, UUID(claimed), lock=True)
+            except ValueError:
+                order = None
+            if order is not None and order.payment_id not in (None, info.id):
+                raise PaymentMismatch(
+                    f"payment {info.id} claims order {order.id}, which has another payment"
+                )
+        if order is None:
+            raise UnknownPayment(info.id)
+        if claimed != str(order.id):
+            raise PaymentMismatch(f"payment {info.id}: order in metadata differs")
+        if info.amount != order.amount or info.currency != order.currency:
+            raise PaymentMismatch(
+                f"payment {info.id}: {info.amount} {info.currency} paid, "
+                f"order {order.id} costs {order.amount} {order.currency}"
+            )
+        return order
+
+    async def confirm(self, info: PaymentInfo, *, via: str) -> Confirmation:
+        renewed_sub = None
+        try:
+            async with self.db.acquire() as conn, conn.transaction():
+                order = await self._locked_order(conn, info)
+                if order.status not in OPEN_STATES:
+                    return Confirmation(order.id, "duplicate")
+                await repo.record_payment(
+                    conn,
+                    payment_id=info.id,
+                    order_id=order.id,
+                    amount=info.amount,
+                    currency=info.currency,
+                    status=info.status,
+                    via=via,
+                )
+                if order.kind == "new":
+                    client_id = await repo.allocate_client_id(conn)
+                    await repo.insert_subscription(conn, client_id, order.buyer_telegram_id)
+                    order = await repo.update_order(
+                        conn,
+                        order.id,
+                        status="paid",
+                        client_id=client_id,
+                        payment_id=info.id,
+                        paid_at=_now(),
+                    )
+                    outcome = "paid"
+                else:  # renewal
+                    sub = await repo.get_subscription(conn, order.client_id, lock=True)
+                    running = sub.status in ("active", "grace") and bool(
+                        await repo.open_slot(conn, order.client_id)
+                    )
+                    renewed_sub = await repo.extend_subscription(
+                        conn, order.client_id, order.days, reactivate=running
+                    )
+                    if running:
+                        order = await repo.update_order(
+                            conn,
+                            order.id,
+                            status="active",
+                            payment_id=info.id,
+                            paid_at=_now(),
+                            activated_at=_now(),
+                        )
+                        outcome = "renewed"
+                    else:
+                        order = await repo.update_order(
+                            conn, order.id, status="paid", payment_id=info.id, paid_at=_now()
+                        )
+                        outcome = "paid"
+        except PaymentMismatch as exc:
+            self.log.error("🚨 payment rejected: {}", exc)
+            await self.alert("payment_mismatch", str(exc))
+            raise
+        self.log.info(
+            "payment {} for order {} recorded via {}: {}", info.id, order.id, via, outcome
+        )
+        if outcome == "renewed":
+            bot = await self._stored(order.client_id)
+            await self.notifier.renewed(
+                order.buyer_telegram_id,
+                bot.bot_username if bot else order.client_id,
+                renewed_sub.ends_at,
+            )
+        else:
+            await self.notifier.payment_received(order.buyer_telegram_id, order.id)
+            self.schedule(order.id)
+        return Confirmation(order.id, outcome)
+
+    async def _cancel(self, info: PaymentInfo) -> Confirmation:
+        async with self.db.acquire() as conn, conn.transaction():
+            order = await self._locked_order_for_cancel(conn, info)
+            if order.status not in OPEN_STATES:
+                return Confirmation(order.id, "duplicate")
+            await repo.update_order(conn, order.id, status="cancelled", payment_id=info.id)
+        self.log.info("payment {} cancelled: order {} cancelled", info.id, order.id)
+        await self.notifier.payment_cancelled(order.buyer_telegram_id, order.id)
+        return Confirmation(order.id, "cancelled")
+
+    async def _locked_order_for_cancel(self, conn, info: PaymentInfo) -> repo.Order:
+        order = await repo.order_by_payment(conn, info.id, lock=True)
+        if order is None:
+            raise UnknownPayment(info.id)
+        return order
+
+    # -- polling ------------------------------------------------------------------------------
+
+    async def poll_pending(self) -> int:
+        """Ask YooKassa about every pending payment; returns how many changed state."""
+        async with self.db.acquire() as conn:
+            orders = await repo.pending_payments(conn)
+        changed = 0
+        for order in orders:
+            if not order.payment_id:
+                continue
+            try:
+                info = await self.gateway.get_payment(order.payment_id)
+                result = await self.apply(info, via="poller")
+            except (GatewayUnavailable, GatewayRejected) as exc:
+                self.log.warning("poller: payment {}: {}", order.payment_id, exc)
+                continue
+            except (UnknownPayment, PaymentMismatch):
+                continue
+            changed += result.outcome in ("paid", "renewed", "cancelled")
+        return changed
+
+    # -- activation ---------------------------------------------------------------------------
+
+    def schedule(self, order_id: UUID) -> None:
+        """Activate in the background (the caller — a webhook, a button — returns at once)."""
+        if order_id in self._inflight:
+            return
+        self._inflight.add(order_id)
+        task = asyncio.create_task(self._fulfil_task(order_id), name=f"fulfil-{order_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _fulfil_task(self, order_id: UUID) -> None:
+        try:
+            await self.fulfil(order_id)
+        except Exception:
+            self.log.exception("activation of order {} failed unexpectedly", order_id)
+        finally:
+            self._inflight.discard(order_id)
+
+    async def drain(self) -> None:
+        """Wait for the activations in flight (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def sweep(self) -> int:
+        """Start paid, queued (while slots are free) and interrupted orders; returns how many."""
+        async with self.db.acquire() as conn:
+            rows = await repo.orders_to_fulfil(conn)
+        if not rows:
+            return 0
+        free = (await self.manager.get_pool_status())["free"]
+        started = 0
+        for order_id, status in rows:
+            if order_id in self._inflight:
+                continue
+            if status == "queued":
+                if free <= 0:
+                    continue
+                free -= 1
+            self.schedule(order_id)
+            started += 1
+        return started
+
+    async def fulfil(self, order_id: UUID) -> str:
+        """Claim the order and activate it; returns the order's new status (or 'skipped')."""
+        lease = self.activation_timeout * 2 + 30
+        async with self.db.acquire() as conn:
+            order = await repo.claim_order(conn, order_id, lease)
+        if order is None:
+            return "skipped"
+        try:
+            return await self._activate(order)
+        except Exception as exc:
+            attempts = order.attempts + 1
+            reason = f"{type(exc).__name__}: {exc}"[:300]
+            self.log.error(
+                "order {}: activation error ({}), attempt {}", order.id, reason, attempts
+            )
+            if attempts >= self.attempts:
+                return await self._needs_token(order, reason, code="failed", attempts=attempts)
+            async with self.db.acquire() as conn:
+                await repo.update_order(
+                    conn,
+                    order.id,
+                    status="paid",
+                    lease_until=None,
+                    attempts=attempts,
+                    last_error=reason,
+                )
+            return "paid"
+
+    async def _stored(self, client_id: str) -> repo.StoredBot | None:
+        async with self.db.acquire() as conn:
+            return await repo.stored_bot(conn, client_id)
+
+    async def _activate(self, order: repo.Order) -> str:
+        stored = await self._stored(order.client_id)
+        if order.kind == "new" or stored is None:
+            token = self.cipher.decrypt(order.token_encrypted)
+            company, admin = order.company_name, order.admin_telegram_id
+        else:
+            token_source = order.token_encrypted or stored.token_encrypted
+            token = self.cipher.decrypt(token_source)
+            company, admin = stored.company_name, stored.admin_telegram_id
+        async with self.db.acquire() as conn:
+            current = await repo.open_slot(conn, order.client_id)
+            taken = bool(order.token_fingerprint) and await repo.token_taken_first(
+                conn, order.token_fingerprint, order.client_id, order.paid_at
+            )
+        if taken:
+            return await self._needs_token(order, "token used by another bot", code="in_use")
+        if current is not None:
+            if order.kind != "replace_token":
+                return await self._complete(order, current, stored and stored.bot_username)
+            released = await self.manager.release_bot(current, reason="token replaced")
+            self.log.info("order {}: released {} to replace the token", order.id, released)
+
+        result = None
+        for _ in range(3):
+            free = await self.manager.find_free_bot()
+            if free is None:
+                return await self._queue(order)
+            slot = free["container_id"]
+            try:
+                activation_id = await self.manager.activate_bot(
+                    slot, token, admin, order.client_id, company
+                )
+            except (SlotBusy, SlotNotFound) as exc:
+                self.log.warning("order {}: {}; trying another slot", order.id, exc)
+                continue
+            except ConfigError as exc:
+                return await self._needs_token(order, f"config: {exc}", code="failed")
+            result = await self.manager.wait_for_activation(
+                slot, activation_id, self.activation_timeout
+            )
+            break
+        if result is None:
+            return await self._queue(order)
+        if result.ok:
+            return await self._complete(order, result.slot, result.bot_username)
+        error = result.error or "unknown error"
+        if "already active on" in error:
+            async with self.db.acquire() as conn:
+                current = await repo.open_slot(conn, order.client_id)
+            if current:
+                return await self._complete(order, current, stored and stored.bot_username)
+        if "401" in error or "rejected by Telegram" in error:
+            return await self._needs_token(order, error, code="revoked")
+        attempts = order.attempts + 1
+        self.log.error("order {}: activation failed ({}), attempt {}", order.id, error, attempts)
+        if attempts >= self.attempts:
+            return await self._needs_token(order, error, code="failed", attempts=attempts)
+        async with self.db.acquire() as conn:
+            await repo.update_order(
+                conn,
+                order.id,
+                status="paid",
+                lease_until=None,
+                attempts=attempts,
+                last_error=error[:500],
+            )
+        return "paid"
+
+    async def _complete(self, order: repo.Order, slot: str, username: str | None) -> str:
+        async with self.db.acquire() as conn, conn.transaction():
+            await repo.update_order(
+                conn,
+                order.id,
+                status="active",
+                slot=slot,
+                activated_at=_now(),
+                lease_until=None,
+                last_error=None,
+            )
+            if order.kind in ("new", "renewal"):
+                await repo.start_subscription(conn, order.client_id, order.days)
+            stored = await repo.stored_bot(conn, order.client_id)
+        username = username or (stored.bot_username if stored else None) or order.bot_username
+        self.log.info("order {} active: {} on {} as @{}", order.id, order.client_id, slot, username)
+        if order.kind == "replace_token":
+            await self.notifier.token_replaced(order.buyer_telegram_id, username)
+        else:
+            await self.notifier.ready(order.buyer_telegram_id, username, order.days)
+        return "active"
+
+    async def _queue(self, order: repo.Order) -> str:
+        first = order.queued_at is None
+        async with self.db.acquire() as conn:
+            await repo.update_order(
+                conn,
+                order.id,
+                status="queued",
+                lease_until=None,
+                queued_at=order.queued_at or _now(),
+            )
+        if first:
+            detail = f"no free slot: order {order.id} ({order.client_id}) queued"
+            self.log.warning("🚨 POOL FULL: {}", detail)
+            await self.alert("pool_full", detail, order.id)
+            await self.notifier.queued(order.buyer_telegram_id, order.id)
+        return "queued"
+
+    async def _needs_token(
+        self, order: repo.Order, reason: str, *, code: str, attempts: int | None = None
+    ) -> str:
+        """`code`: revoked (Telegram refuses the token) | in_use | failed (worker error)."""
+        async with self.db.acquire() as conn:
+            await repo.update_order(
+                conn,
+                order.id,
+                status="needs_token",
+                lease_until=None,
+                last_error=reason[:500],
+                attempts=attempts if attempts is not None else order.attempts,
+            )
+        self.log.warning("order {} needs a new token: {}", order.id, reason)
+        if code == "failed":
+            await self.alert("activation_failed", f"order {order.id}: {reason}", order.id)
+        await self.notifier.needs_token(order.buyer_telegram_id, order.id, code)
+        return "needs_token"
+
+    async def alert(self, kind: str, detail: str, order_id: UUID | None = None) -> None:
+        try:
+            async with self.db.acquire() as conn:
+                await repo.insert_alert(conn, kind, detail, order_id)
+        except Exception:
+            self.log.exception("could not record an operator alert ({})", kind)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

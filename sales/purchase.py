@@ -1,0 +1,273 @@
+"""What the buyer does in the chat: tariffs, token checks, orders, payments, /mybots.
+
+Each method is one use case called by one handler; each owns its transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from core.crypto import TokenCipher
+from sales import repository as repo
+from sales import texts
+from sales.orders import OrderProcessor, PaymentMismatch, UnknownPayment
+from sales.payments import GatewayRejected, GatewayUnavailable
+from sales.ports import TokenChecker, TokenCheckUnavailable, TokenRejected
+from sales.validation import InputError, parse_token, short_order
+
+
+@dataclass(frozen=True)
+class VerifiedBot:
+    """A token that passed every check, ready to keep (encrypted) in the FSM and the order."""
+
+    bot_id: int
+    username: str
+    token_encrypted: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    order: repo.Order
+    outcome: str  # created | unavailable | rejected | paid
+    url: str | None = None
+
+
+class PurchaseService:
+    def __init__(
+        self,
+        *,
+        db: asyncpg.Pool,
+        cipher: TokenCipher,
+        checker: TokenChecker,
+        gateway,
+        processor: OrderProcessor,
+        return_url: str,
+        log,
+        grace_days: float = 3,
+    ) -> None:
+        self.grace = timedelta(days=grace_days)
+        self.db = db
+        self.cipher = cipher
+        self.checker = checker
+        self.gateway = gateway
+        self.processor = processor
+        self.return_url = return_url
+        self.log = log
+
+    # -- catalogue ----------------------------------------------------------------------------
+
+    async def tariffs(self) -> list[repo.Tariff]:
+        async with self.db.acquire() as conn:
+            return await repo.list_tariffs(conn)
+
+    async def tariff(self, tariff_id: int) -> repo.Tariff:
+        async with self.db.acquire() as conn:
+            tariff = await repo.get_tariff(conn, tariff_id)
+        if tariff is None:
+            raise InputError(texts.TARIFF_GONE)
+        return tariff
+
+    # -- the token ----------------------------------------------------------------------------
+
+    async def verify_token(
+        self, text: str | None, *, except_client: str | None = None
+    ) -> VerifiedBot:
+        """Format, then getMe, then "not used by a live tenant". Raises `InputError`."""
+        token = parse_token(text)
+        try:
+            me = await self.checker.get_me(token)
+        except TokenRejected:
+            raise InputError(texts.TOKEN_REJECTED) from None
+        except TokenCheckUnavailable:
+            raise InputError(texts.TOKEN_CHECK_FAILED) from None
+        fingerprint = self.cipher.fingerprint(token)
+        async with self.db.acquire() as conn:
+            if await repo.token_in_use(conn, fingerprint, except_client=except_client):
+                raise InputError(texts.TOKEN_IN_USE)
+        return VerifiedBot(me.id, me.username, self.cipher.encrypt(token), fingerprint)
+
+    # -- orders and payments ------------------------------------------------------------------
+
+    async def place_order(
+        self, *, buyer: int, tariff_id: int, bot: VerifiedBot, company: str, owner: int
+    ) -> PaymentStart:
+        """The summary was confirmed: keep the order, then ask YooKassa for a payment."""
+        async with self.db.acquire() as conn:
+            tariff = await repo.get_tariff(conn, tariff_id)
+            if tariff is None:
+                raise InputError(texts.TARIFF_GONE)
+            if await repo.token_in_use(conn, bot.fingerprint):
+                raise InputError(texts.TOKEN_IN_USE)
+            order = await repo.insert_order(
+                conn,
+                kind="new",
+                buyer_telegram_id=buyer,
+                tariff_id=tariff.id,
+                days=tariff.days,
+                amount=tariff.price,
+                currency=tariff.currency,
+                company_name=company,
+                admin_telegram_id=owner,
+                bot_id=bot.bot_id,
+                bot_username=bot.username,
+                token_encrypted=bot.token_encrypted,
+                token_fingerprint=bot.fingerprint,
+                status="new",
+            )
+        self.log.info("order {} placed by {} ({} days)", order.id, buyer, tariff.days)
+        return await self._create_payment(order, tariff)
+
+    async def place_renewal(self, *, buyer: int, client_id: str, tariff_id: int) -> PaymentStart:
+        async with self.db.acquire() as conn:
+            sub = await repo.get_subscription(conn, client_id)
+            if sub is None or sub.buyer_telegram_id != buyer:
+                raise InputError(texts.NOT_YOUR_BOT)
+            if sub.status not in ("active", "grace", "released"):
+                raise InputError(texts.RENEW_NOT_YET)
+            tariff = await repo.get_tariff(conn, tariff_id)
+            if tariff is None:
+                raise InputError(texts.TARIFF_GONE)
+            order = await repo.insert_order(
+                conn,
+                kind="renewal",
+                buyer_telegram_id=buyer,
+                tariff_id=tariff.id,
+                days=tariff.days,
+                amount=tariff.price,
+                currency=tariff.currency,
+                client_id=client_id,
+                status="new",
+            )
+        self.log.info("renewal order {} for {} placed by {}", order.id, client_id, buyer)
+        return await self._create_payment(order, tariff)
+
+    async def retry_payment(self, *, buyer: int, order_hex: str) -> PaymentStart:
+        order = await self._own_order(buyer, order_hex)
+        if order.status not in ("new", "pending"):
+            return PaymentStart(order, "paid")
+        async with self.db.acquire() as conn:
+            tariff = await repo.get_tariff(conn, order.tariff_id)
+        return await self._create_payment(order, tariff)
+
+    async def _create_payment(self, order: repo.Order, tariff: repo.Tariff | None) -> PaymentStart:
+        if order.payment_id and order.confirmation_url:
+            return PaymentStart(order, "created", order.confirmation_url)
+        title = tariff.title if tariff else f"{order.days} дн."
+        try:
+            info = await self.gateway.create_payment(
+                order_id=str(order.id),
+                amount=order.amount,
+                currency=order.currency,
+                description=f"Bot Pool: бот для записи, {title}, заказ {short_order(order.id)}",
+                return_url=self.return_url,
+                idempotence_key=str(order.id),  # a retry of this order never makes a second payment
+            )
+        except GatewayUnavailable as exc:
+            self.log.warning("order {}: payment not created: {}", order.id, exc)
+            return PaymentStart(order, "unavailable")
+        except GatewayRejected as exc:
+            self.log.error("order {}: YooKassa rejected the payment: {}", order.id, exc)
+            await self.processor.alert("payment_rejected", f"order {order.id}: {exc}", order.id)
+            return PaymentStart(order, "rejected")
+        async with self.db.acquire() as conn:
+            updated = await repo.set_payment_created(conn, order.id, info.id, info.confirmation_url)
+            order = await repo.get_order(conn, order.id)
+        if not updated:
+            return PaymentStart(order, "paid")
+        self.log.info("order {}: payment {} created", order.id, info.id)
+        if info.status == "succeeded":
+            await self.processor.apply(info, via="check")
+            return PaymentStart(order, "paid")
+        return PaymentStart(order, "created", info.confirmation_url)
+
+    async def check_payment(self, *, buyer: int, order_hex: str) -> str:
+        """«Проверить оплату»: paid | pending | cancelled | unavailable | retry."""
+        order = await self._own_order(buyer, order_hex)
+        if order.status == "cancelled":
+            return "cancelled"
+        if order.status not in ("new", "pending"):
+            return "paid"
+        if not order.payment_id:
+            return "retry"
+        try:
+            info = await self.gateway.get_payment(order.payment_id)
+            result = await self.processor.apply(info, via="check")
+        except GatewayUnavailable:
+            return "unavailable"
+        except (GatewayRejected, UnknownPayment, PaymentMismatch):
+            return "pending"
+        if result.outcome in ("paid", "renewed", "duplicate"):
+            return "paid"
+        return "cancelled" if result.outcome == "cancelled" else "pending"
+
+    async def _own_order(self, buyer: int, order_hex: str) -> repo.Order:
+        try:
+            order_id = UUID(hex=order_hex)
+        except ValueError:
+            raise InputError(texts.SESSION_LOST) from None
+        async with self.db.acquire() as conn:
+            order = await repo.get_order(conn, order_id)
+        if order is None or order.buyer_telegram_id != buyer:
+            raise InputError(texts.SESSION_LOST)
+        return order
+
+    # -- after the purchase -------------------------------------------------------------------
+
+    async def order_waiting_token(self, *, buyer: int, order_hex: str) -> repo.Order:
+        order = await self._own_order(buyer, order_hex)
+        if order.status != "needs_token":
+            raise InputError(texts.ORDER_NOT_WAITING_TOKEN)
+        return order
+
+    async def provide_new_token(self, *, buyer: int, order_hex: str, text: str | None) -> None:
+        """A new token for an order whose activation failed; the order resumes at once."""
+        order = await self.order_waiting_token(buyer=buyer, order_hex=order_hex)
+        bot = await self.verify_token(text, except_client=order.client_id)
+        async with self.db.acquire() as conn:
+            await repo.set_new_token(
+                conn,
+                order.id,
+                token_encrypted=bot.token_encrypted,
+                fingerprint=bot.fingerprint,
+                bot_id=bot.bot_id,
+                username=bot.username,
+            )
+        self.log.info("order {}: new token received, resuming", order.id)
+        self.processor.schedule(order.id)
+
+    async def my_bots(self, buyer: int) -> list[repo.BuyerBot]:
+        async with self.db.acquire() as conn:
+            return await repo.buyer_bots(conn, buyer)
+
+    async def own_bot(self, buyer: int, client_id: str) -> repo.BuyerBot:
+        for bot in await self.my_bots(buyer):
+            if bot.client_id == client_id:
+                return bot
+        raise InputError(texts.NOT_YOUR_BOT)
+
+    async def replace_token(self, *, buyer: int, client_id: str, text: str | None) -> None:
+        """Run a live bot on a new token: same client, same data."""
+        bot = await self.own_bot(buyer, client_id)
+        if bot.status not in ("active", "grace"):
+            raise InputError(texts.REPLACE_NOT_RUNNING)
+        verified = await self.verify_token(text, except_client=client_id)
+        async with self.db.acquire() as conn:
+            order = await repo.insert_order(
+                conn,
+                kind="replace_token",
+                buyer_telegram_id=buyer,
+                client_id=client_id,
+                bot_id=verified.bot_id,
+                bot_username=verified.username,
+                token_encrypted=verified.token_encrypted,
+                token_fingerprint=verified.fingerprint,
+                status="paid",
+                paid_at=datetime.now(UTC),
+            )
+        self.log.info("order {}: token replacement for {}", order.id, client_id)
+        self.processor.schedule(order.id)
