@@ -15,6 +15,7 @@ import asyncpg
 import redis.asyncio as aioredis
 
 from core import keys
+from master import repository as repo
 from master import texts
 from master.views import percent
 from pool.manager import BotPoolManager
@@ -90,6 +91,10 @@ class AlertMonitor:
         status = status or await self.manager.get_pool_status()
         sent = []
         active = {a.key: a.text for a in pool_conditions(status, self.threshold)}
+        async with self.db.acquire() as conn:
+            waiting = await repo.waiting_orders(conn)
+        if waiting:
+            active["waiting_orders"] = texts.ALERT_WAITING_ORDERS.format(n=waiting)
         known = await self.redis.hgetall(keys.master_alerts())
         for key, text in active.items():
             if key not in known:
@@ -105,6 +110,21 @@ class AlertMonitor:
         for alert in await self._new_events():
             await self.notify(alert.text)
             sent.append(alert.text)
+        sent += await self._sales_alerts()
+        return sent
+
+    async def _sales_alerts(self) -> list[str]:
+        """Deliver what the Sales service recorded in `platform.alerts`, each once."""
+        sent = []
+        async with self.db.acquire() as conn:
+            for alert_id, kind, detail in await repo.undelivered_alerts(conn):
+                # a queued order is covered by the "orders waiting" condition above
+                if kind != "pool_full":
+                    template = texts.ALERT_SALES.get(kind, texts.ALERT_SALES_OTHER)
+                    text = template.format(kind=kind, detail=detail)
+                    await self.notify(text)
+                    sent.append(text)
+                await repo.mark_delivered(conn, alert_id)
         return sent
 
     async def _new_events(self) -> list[Alert]:

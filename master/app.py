@@ -21,13 +21,15 @@ from core.settings import Settings
 from core.telegram import build_bot
 from master import metrics, texts
 from master.alerts import AlertMonitor
+from master.handlers import clients as client_handlers
 from master.handlers import pool as pool_handlers
-from master.services import PoolService
+from master.services import ClientService, PoolService
 from pool.manager import BotPoolManager, pool_problems
 from pool.scaler import ScalerError, scaler_from_settings
 from pool.store import SlotStore
 
 GROW_SETTLE_SECONDS = 120
+SAMPLE_SECONDS = 60
 
 
 class AdminsOnly:
@@ -44,10 +46,11 @@ class AdminsOnly:
 
 
 def build_dispatcher(
-    pool: PoolService, *, admin_ids: set[int], alert_threshold: float
+    pool: PoolService, clients: ClientService, *, admin_ids: set[int], alert_threshold: float
 ) -> Dispatcher:
-    dp = Dispatcher(pool=pool)
+    dp = Dispatcher(pool=pool, clients=clients)
     dp.update.outer_middleware(AdminsOnly(admin_ids))
+    dp.include_router(client_handlers.build_router())
     dp.include_router(pool_handlers.build_router(alert_threshold=alert_threshold))
     return dp
 
@@ -64,9 +67,13 @@ async def watch(monitor: AlertMonitor, pool: PoolService, settings: Settings, no
     """Evaluate alerts and grow the pool when free slots run short, every ALERT_INTERVAL."""
     grow_failure_reported = False
     expected_size, settle_deadline = 0, 0.0  # new slots take a few seconds to register
+    next_sample = 0.0
     while True:
         try:
             status = await pool.status()
+            if time.monotonic() >= next_sample:
+                await pool.sample(status)
+                next_sample = time.monotonic() + SAMPLE_SECONDS
             await monitor.check(status)
             if (
                 pool.scaler is not None
@@ -155,7 +162,10 @@ async def run_master(settings: Settings) -> None:
         settings.master_metrics_port,
     )
     watcher = asyncio.create_task(watch(monitor, pool, settings, notify), name="alerts")
-    dp = build_dispatcher(pool, admin_ids=admin_ids, alert_threshold=settings.pool_alert_threshold)
+    clients = ClientService(db, manager, cipher, timeout=settings.activation_timeout)
+    dp = build_dispatcher(
+        pool, clients, admin_ids=admin_ids, alert_threshold=settings.pool_alert_threshold
+    )
     try:
         await dp.start_polling(bot, handle_signals=True, polling_timeout=settings.polling_timeout)
     finally:

@@ -18,3 +18,23 @@ class PoolCallback(CallbackData, prefix="pool"):
     action: PoolAction
     slot: int = 0
     n: int = 0
+
+
+class ClientAction(StrEnum):
+    LIST = "list"
+    SHOW = "show"
+    EXTEND_ASK = "ext_ask"
+    EXTEND_DO = "ext_do"
+    SUSPEND_ASK = "sus_ask"
+    SUSPEND_DO = "sus_do"
+    RESUME_ASK = "res_ask"
+    RESUME_DO = "res_do"
+    RESEND_ASK = "rs_ask"
+    RESEND_DO = "rs_do"
+
+
+class ClientCallback(CallbackData, prefix="cl"):
+    action: ClientAction
+    client: str = ""  # the digits of client_NNN
+    n: int = 0  # days to extend, or the page of the list
+    order: str = ""  # an order id, hex

@@ -12,6 +12,7 @@ from prometheus_client.core import (
 )
 
 from core import keys
+from master import repository as repo
 from pool.manager import BotPoolManager
 
 SLOT_STATES = ("waiting", "reserved", "activating", "resuming", "active")
@@ -74,7 +75,18 @@ async def gather_families(manager: BotPoolManager, db: asyncpg.Pool, redis: aior
     )
     for client_id, n in sorted((await redis.hgetall(keys.tenant_updates())).items()):
         updates.add_metric([client_id], int(n))
-    return [slots, free, total, activations, histogram, updates]
+    async with db.acquire() as conn:
+        payments_by_outcome = await repo.payment_counts(conn)
+        waiting = await repo.waiting_orders(conn)
+    payments = CounterMetricFamily(
+        "bot_pool_payments", "Payments: recorded, and notifications rejected", labels=["outcome"]
+    )
+    for outcome, n in payments_by_outcome.items():
+        payments.add_metric([outcome], n)
+    waiting_orders = GaugeMetricFamily(
+        "bot_pool_waiting_orders", "Paid orders waiting for a free slot", value=waiting
+    )
+    return [slots, free, total, activations, histogram, updates, payments, waiting_orders]
 
 
 async def render(manager: BotPoolManager, db: asyncpg.Pool, redis: aioredis.Redis) -> bytes:

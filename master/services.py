@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
 
 import asyncpg
 
-from pool.manager import BotPoolManager
+from core.crypto import TokenCipher
+from master import repository as repo
+from pool.manager import ActivationResult, BotPoolManager, PoolError
 from pool.scaler import GrowResult, SupervisorPool
 
 
 @dataclass(frozen=True)
-class ActivationStats:
+class PlatformStats:
     day: int
     day_failed: int
     week: int
     avg_ms: int | None
     hours: list[tuple[str, int]]
     days: list[tuple[str, int]]
+    utilization: list[tuple[str, int]]
+    revenue: repo.Revenue
+    waiting_orders: int
 
 
 class PoolService:
@@ -51,7 +58,7 @@ class PoolService:
     async def grow(self, n: int) -> GrowResult:
         return await self.scaler.grow(n)
 
-    async def activation_stats(self, timezone: str = "Europe/Moscow") -> ActivationStats:
+    async def stats(self, timezone: str = "Europe/Moscow") -> PlatformStats:
         async with self.db.acquire() as conn:
             totals = await conn.fetchrow(
                 """
@@ -83,11 +90,132 @@ class PoolService:
                 """,
                 timezone,
             )
-        return ActivationStats(
+            utilization = await repo.utilization_by_hour(conn, timezone)
+            revenue = await repo.revenue(conn)
+            waiting = await repo.waiting_orders(conn)
+        return PlatformStats(
             day=totals["day"],
             day_failed=totals["day_failed"],
             week=totals["week"],
             avg_ms=None if totals["avg_ms"] is None else round(totals["avg_ms"]),
             hours=[(r["t"].strftime("%d.%m %H:00"), r["n"]) for r in hours],
             days=[(r["t"].strftime("%d.%m"), r["n"]) for r in days],
+            utilization=[(t.strftime("%d.%m %H:00"), p) for t, p in utilization],
+            revenue=revenue,
+            waiting_orders=waiting,
         )
+
+    async def sample(self, status: dict) -> None:
+        """Record the pool's utilization for /stats (called about once a minute)."""
+        async with self.db.acquire() as conn:
+            await repo.add_pool_sample(conn, status["total"], status["busy"], status["stale"])
+
+
+class ClientActionError(Exception):
+    """An action on a client cannot be done; `code` picks the operator's message."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+class ClientService:
+    PAGE_SIZE = 8
+
+    def __init__(
+        self, db: asyncpg.Pool, manager: BotPoolManager, cipher: TokenCipher, *, timeout: float
+    ) -> None:
+        self.db = db
+        self.manager = manager
+        self.cipher = cipher
+        self.timeout = timeout
+
+    async def page(self, number: int) -> tuple[list[repo.ClientRow], int, int, int]:
+        """Clients on page `number` (from 0), the page shown, the page count, the client count."""
+        async with self.db.acquire() as conn:
+            total = await repo.count_clients(conn)
+            pages = max(1, -(-total // self.PAGE_SIZE))
+            number = min(max(number, 0), pages - 1)
+            rows = await repo.list_clients(
+                conn, offset=number * self.PAGE_SIZE, limit=self.PAGE_SIZE
+            )
+        return rows, number, pages, total
+
+    async def card(self, client_id: str) -> repo.ClientCard | None:
+        async with self.db.acquire() as conn:
+            return await repo.client_card(conn, client_id)
+
+    async def extend(self, client_id: str, days: int) -> tuple[datetime, ActivationResult | None]:
+        """Extend by `days`; a released (not suspended) tenant is started again with its data."""
+        async with self.db.acquire() as conn, conn.transaction():
+            changed = await repo.extend_subscription(conn, client_id, days)
+        if changed is None:
+            raise ClientActionError("no_subscription")
+        ends_at, previous = changed
+        card = await self.card(client_id)
+        started = None
+        if previous == "released" and card.client.slot is None and not card.client.suspended:
+            started = await self._start(client_id)
+        return ends_at, started
+
+    async def suspend(self, client_id: str) -> str | None:
+        """Stop the tenant's bot and keep it stopped; returns the slot it was released from."""
+        async with self.db.acquire() as conn:
+            if not await repo.set_suspended(conn, client_id, "suspended by operator"):
+                raise ClientActionError("already_suspended")
+        card = await self.card(client_id)
+        if card.client.slot is None:
+            return None
+        try:
+            await self.manager.release_bot(card.client.slot, reason="suspended by operator")
+        except PoolError as exc:
+            raise ClientActionError("release_failed", str(exc)) from None
+        return card.client.slot
+
+    async def resume(self, client_id: str) -> ActivationResult | None:
+        async with self.db.acquire() as conn:
+            if not await repo.set_suspended(conn, client_id, None):
+                raise ClientActionError("not_suspended")
+        card = await self.card(client_id)
+        if card.client.slot is not None or card.client.subscription_status == "released":
+            return None  # running already, or its subscription ended: renewal starts it
+        return await self._start(client_id)
+
+    async def resend_order(self, order_id: UUID) -> str:
+        async with self.db.acquire() as conn:
+            client = await repo.resend_order(conn, order_id)
+        if client is None:
+            raise ClientActionError("order_not_stuck")
+        return client
+
+    async def _start(self, client_id: str) -> ActivationResult:
+        """Activate the tenant's stored bot in a free slot and wait for the worker."""
+        async with self.db.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT t.company_name, t.admin_telegram_id, b.token_encrypted"
+                " FROM platform.tenants t JOIN platform.tenant_bots b USING (client_id)"
+                " WHERE t.client_id = $1",
+                client_id,
+            )
+        if row is None:
+            raise ClientActionError("no_bot")
+        free = await self.manager.find_free_bot()
+        if free is None:
+            raise ClientActionError("no_free_slot")
+        try:
+            activation = await self.manager.activate_bot(
+                free["container_id"],
+                self.cipher.decrypt(row["token_encrypted"]),
+                row["admin_telegram_id"],
+                client_id,
+                row["company_name"],
+            )
+        except PoolError as exc:
+            raise ClientActionError("activation_failed", str(exc)) from None
+        result = await self.manager.wait_for_activation(
+            free["container_id"], activation, self.timeout
+        )
+        if not result.ok:
+            raise ClientActionError("activation_failed", result.error or "")
+        return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from master import texts
-from master.services import ActivationStats
+from master.services import PlatformStats
 
 
 def _age(seconds: float | None) -> str:
@@ -66,7 +66,12 @@ def _series(points: list[tuple[str, int]]) -> str:
     return "\n".join(f"{label}  {'▇' * max(1, round(8 * n / width))} {n}" for label, n in points)
 
 
-def stats_text(stats: ActivationStats, status: dict) -> str:
+def money(value, currency: str = "RUB") -> str:
+    sign = "₽" if currency == "RUB" else currency
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",") + f" {sign}"
+
+
+def stats_text(stats: PlatformStats, status: dict) -> str:
     return texts.STATS.format(
         day=stats.day,
         day_failed=stats.day_failed,
@@ -77,4 +82,73 @@ def stats_text(stats: ActivationStats, status: dict) -> str:
         busy=status["busy"],
         total=status["total"],
         percent=percent(status["busy"], status["total"]),
+        utilization="\n".join(f"{label}  {p} %" for label, p in stats.utilization)
+        or texts.STATS_NONE,
+        revenue_day=money(stats.revenue.day, stats.revenue.currency),
+        revenue_week=money(stats.revenue.week, stats.revenue.currency),
+        revenue_month=money(stats.revenue.month, stats.revenue.currency),
+        waiting=stats.waiting_orders,
     )
+
+
+def _date(value) -> str:
+    return value.strftime("%d.%m.%Y") if value else "—"
+
+
+def subscription_text(status: str | None, ends_at) -> str:
+    if status is None:
+        return texts.SUBSCRIPTION_NONE
+    return texts.SUBSCRIPTION.get(status, status).format(date=_date(ends_at))
+
+
+def clients_text(rows, page: int, pages: int, total: int) -> str:
+    if not rows:
+        return texts.CLIENTS_EMPTY
+    lines = [texts.CLIENTS_TITLE.format(total=total, page=page + 1, pages=pages), ""]
+    for row in rows:
+        icon = "⏸" if row.suspended else ("🟢" if row.slot else "⚪")
+        bot = f" · @{row.bot_username}" if row.bot_username else ""
+        lines.append(
+            f"{icon} {row.client_id} · {row.company_name}{bot} · "
+            f"{subscription_text(row.subscription_status, row.ends_at)}"
+        )
+    lines += ["", texts.CLIENTS_HINT]
+    return "\n".join(lines)
+
+
+def client_card_text(card) -> str:
+    c = card.client
+    text = texts.CLIENT_CARD.format(
+        client_id=c.client_id,
+        company=c.company_name,
+        admin=card.admin_telegram_id or "—",
+        buyer=card.buyer_telegram_id or "—",
+        bot=f"@{c.bot_username}" if c.bot_username else "—",
+        slot=c.slot or texts.CLIENT_NO_SLOT,
+        subscription=subscription_text(c.subscription_status, c.ends_at),
+        suspended=texts.CLIENT_SUSPENDED if c.suspended else "",
+    )
+    if card.payments:
+        text += texts.CLIENT_PAYMENTS.format(
+            lines="\n".join(
+                texts.CLIENT_PAYMENT_LINE.format(
+                    date=_date(p.recorded_at), amount=money(p.amount, p.currency), kind=p.kind
+                )
+                for p in card.payments
+            )
+        )
+    else:
+        text += texts.CLIENT_NO_PAYMENTS
+    if card.open_orders:
+        text += texts.CLIENT_ORDERS.format(
+            lines="\n".join(
+                texts.CLIENT_ORDER_LINE.format(
+                    short=o.id.hex[:8],
+                    status=o.status,
+                    paid=o.paid_at.strftime("%d.%m %H:%M") if o.paid_at else "—",
+                    error=f" · {o.last_error}" if o.last_error else "",
+                )
+                for o in card.open_orders
+            )
+        )
+    return text

@@ -116,7 +116,7 @@ def build_router(*, alert_threshold: float) -> Router:
 
     @router.message(Command("stats"))
     async def stats(message: Message, pool: PoolService) -> None:
-        await message.answer(views.stats_text(await pool.activation_stats(), await pool.status()))
+        await message.answer(views.stats_text(await pool.stats(), await pool.status()))
 
     @router.message()
     async def unknown(message: Message) -> None:
