@@ -120,6 +120,18 @@ async def test_master_pool_actions_alerts_growth_and_metrics(stand, tmp_path):
         finally:
             os.kill(frozen, signal.SIGCONT)
         await wait_alert(stand, "✅ Снято: 🔴 Слот booking-bot-pool-3")
+        # Cleared, so the same condition starting again is reported again (once).
+        stale_alert = "🔴 Слот booking-bot-pool-3 не отвечает"
+
+        async def reported_twice():
+            return sum(t.startswith(stale_alert) for t in await admin_texts(stand)) == 2
+
+        os.kill(frozen, signal.SIGSTOP)
+        try:
+            await wait_until(reported_twice, timeout=30, interval=0.2, what="the second alert")
+        finally:
+            os.kill(frozen, signal.SIGCONT)
+        await stand.wait_status(3, "waiting", timeout=30)
 
         # A tenant's token revoked while its bot runs: slot freed, one alert.
         reply = await stand.tg.ask(tokens[0][1], CUSTOMER, "/start", timeout=10)
@@ -129,8 +141,8 @@ async def test_master_pool_actions_alerts_growth_and_metrics(stand, tmp_path):
         await stand.wait_status(1, "waiting", timeout=30)
 
         texts = await admin_texts(stand)
-        for once in ("⚠️ Пул заполнен", "🔴 Слот booking-bot-pool-3 не отвечает", "🔑 Токен"):
-            assert sum(t.startswith(once) for t in texts) == 1, (once, texts)
+        for text, times in (("⚠️ Пул заполнен", 1), (stale_alert, 2), ("🔑 Токен", 1)):
+            assert sum(t.startswith(text) for t in texts) == times, (text, texts)
 
         # The metrics endpoint agrees with the database and the pool.
         async with aiohttp.ClientSession() as http:
