@@ -40,22 +40,27 @@ async def wait_until(
         await asyncio.sleep(interval)
 
 
-class SandboxTelegramProcess:
-    """`python -m sandbox.telegram` on a free port; `url` once started."""
+class _StandInProcess:
+    """`python -m <module> --port 0`; `url` from the line it prints once listening."""
 
-    def __init__(self, log_path: Path | None = None) -> None:
+    module = ""
+    name = ""
+
+    def __init__(self, log_path: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.log_path = log_path
+        self.env = env or {}
         self.proc: subprocess.Popen | None = None
         self.url: str | None = None
 
-    def start(self, timeout: float = 30.0) -> SandboxTelegramProcess:
+    def start(self, timeout: float = 30.0):
         log = open(self.log_path, "ab") if self.log_path else None
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "sandbox.telegram", "--port", "0"],
+                [sys.executable, "-m", self.module, "--port", "0"],
                 stdout=subprocess.PIPE,
                 stderr=log or subprocess.DEVNULL,
                 cwd=REPO,
+                env={**os.environ, **self.env},
                 text=True,
             )
         finally:
@@ -71,7 +76,7 @@ class SandboxTelegramProcess:
                 self.url = match.group(1)
                 return self
         self.stop()
-        raise RuntimeError("the Telegram sandbox did not start (see its log)")
+        raise RuntimeError(f"the {self.name} sandbox did not start (see its log)")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -83,6 +88,13 @@ class SandboxTelegramProcess:
                 self.proc.wait()
         if self.proc is not None and self.proc.stdout:
             self.proc.stdout.close()
+
+
+class SandboxTelegramProcess(_StandInProcess):
+    """`python -m sandbox.telegram` on a free port; `url` once started."""
+
+    module = "sandbox.telegram"
+    name = "Telegram"
 
 
 class ModuleProcess:
@@ -226,67 +238,22 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
-class SandboxYooKassaProcess:
+class SandboxYooKassaProcess(_StandInProcess):
     """`python -m sandbox.yookassa` on a free port; `url` once started (API at `url + '/v3'`)."""
 
-    def __init__(self, log_path: Path | None, env: dict[str, str]) -> None:
-        self.log_path = log_path
-        self.env = env
-        self.proc: subprocess.Popen | None = None
-        self.url: str | None = None
-
-    def start(self, timeout: float = 30.0) -> SandboxYooKassaProcess:
-        log = open(self.log_path, "ab") if self.log_path else None
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "sandbox.yookassa", "--port", "0"],
-                stdout=subprocess.PIPE,
-                stderr=log or subprocess.DEVNULL,
-                cwd=REPO,
-                env={**os.environ, **self.env},
-                text=True,
-            )
-        finally:
-            if log is not None:
-                log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            match = _LISTEN_RE.search(line)
-            if match:
-                self.url = match.group(1)
-                return self
-        self.stop()
-        raise RuntimeError("the YooKassa sandbox did not start (see its log)")
-
-    def stop(self) -> None:
-        SandboxTelegramProcess.stop(self)  # same shape: proc + stdout
+    module = "sandbox.yookassa"
+    name = "YooKassa"
 
 
 _WEBHOOK_RE = re.compile(r"YooKassa webhook listening on (http://\S+)")
 
 
-class SalesProcess:
+class SalesProcess(ModuleProcess):
     """`python -m sales` logging to `log_path`; `webhook_url` once it listens."""
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env = env
-        self.log_path = log_path
-        self.proc: subprocess.Popen | None = None
+        super().__init__("sales", env, log_path)
         self.webhook_url: str | None = None
-
-    def start(self) -> SalesProcess:
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "sales"],
-                env={**os.environ, **self.env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=REPO,
-            )
-        return self
 
     async def ready(self, timeout: float = 60.0) -> str:
         async def listening():
@@ -297,12 +264,3 @@ class SalesProcess:
 
         self.webhook_url = await wait_until(listening, timeout=timeout, what="the Sales service")
         return self.webhook_url
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def terminate(self, timeout: float = 15.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            return self.proc.wait(timeout)
-        return self.proc.returncode
