@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile, summary
 from core.crypto import TokenCipher
 from core.db import create_pool
 from core.migrations import migrate_all
@@ -27,20 +27,6 @@ from sandbox.localservers import LocalPostgres, LocalRedis, server_env
 from sandbox.telegram.client import SandboxTelegram
 
 CUSTOMER = 600000001
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-def summary(name: str, values: list[float]) -> str:
-    return (
-        f"{name:<46} p50 {percentile(values, 50):7.1f} ms   p95 {percentile(values, 95):7.1f} ms"
-        f"   max {max(values):7.1f} ms   (n={len(values)})"
-    )
 
 
 async def bench(runs: int, pool_size: int, workdir: Path) -> None:

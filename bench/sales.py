@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile
 from core.crypto import TokenCipher
 from core.db import create_pool
 from core.migrations import migrate_all
@@ -43,11 +43,6 @@ from sandbox.yookassa.client import SandboxYooKassa
 SALES_TOKEN = "7990000001:AAbenchSalesBotToken_abcdefghijklmno"
 SALES_BOT = "bench_sales_bot"
 SHOP_ID, SECRET = "100500", "bench_secret_key_0123456789"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
 def token(n: int) -> tuple[str, str]:
