@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import asyncpg
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
@@ -9,11 +11,37 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from aiogram.types import ErrorEvent
+from loguru import logger
 
+from bots import texts
+from bots.background import Background
+from bots.clock import Clock, FileClock, SystemClock
 from bots.context import TenantContext
-from bots.handlers import fallback, start
-from bots.services import CustomerService
+from bots.handlers import admin, booking, fallback, my, start
+from bots.middlewares import RateLimitMiddleware
+from bots.services import AdminService, BookingService, CustomerService, ReminderService
 from core.keys import fsm_prefix
+
+
+@dataclass
+class BotOptions:
+    """Knobs of a tenant bot; production defaults. Built from Settings by the pool worker."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    reminder_interval: float = 30.0
+    ratelimit_max_events: int = 20
+    ratelimit_window: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings) -> BotOptions:
+        clock_file = getattr(settings, "booking_clock_file", None)
+        return cls(
+            clock=FileClock(clock_file) if clock_file else SystemClock(),
+            reminder_interval=settings.reminder_check_interval,
+            ratelimit_max_events=settings.ratelimit_max_events,
+            ratelimit_window=settings.ratelimit_window,
+        )
 
 
 def build_bot(token: str, api_base: str) -> Bot:
@@ -22,17 +50,57 @@ def build_bot(token: str, api_base: str) -> Bot:
 
 
 def build_dispatcher(
-    tenant: TenantContext, *, redis: aioredis.Redis, db: asyncpg.Pool
+    tenant: TenantContext,
+    *,
+    redis: aioredis.Redis,
+    db: asyncpg.Pool,
+    options: BotOptions | None = None,
 ) -> Dispatcher:
-    """The tenant's Dispatcher: FSM in Redis under `client_NNN:fsm:`, data in `client_NNN`."""
+    """The tenant's Dispatcher: FSM in Redis under `client_NNN:fsm:`, data in `client_NNN`,
+    reminders and the owner's first-run greeting started with polling."""
+    options = options or BotOptions()
     storage = RedisStorage(
         redis, key_builder=DefaultKeyBuilder(prefix=fsm_prefix(tenant.client_id))
     )
+    clock = options.clock
+    admin_service = AdminService(db, tenant, clock)
+    reminders = ReminderService(db, tenant, clock)
     dp = Dispatcher(
         storage=storage,
         tenant=tenant,
-        customers=CustomerService(db, tenant),
+        customers=CustomerService(db, tenant, clock),
+        booking=BookingService(db, tenant, clock),
+        admin=admin_service,
+        reminders=reminders,
+    )
+    dp.update.outer_middleware(
+        RateLimitMiddleware(
+            redis, tenant.client_id, options.ratelimit_max_events, options.ratelimit_window
+        )
     )
     dp.include_router(start.build_router())
+    dp.include_router(admin.build_router())
+    dp.include_router(booking.build_router())
+    dp.include_router(my.build_router())
     dp.include_router(fallback.build_router())
+
+    background = Background(reminders, admin_service, options.reminder_interval)
+    dp["background"] = background
+    dp.startup.register(background.on_startup)
+    dp.shutdown.register(background.on_shutdown)
+
+    @dp.errors()
+    async def on_error(event: ErrorEvent) -> None:
+        logger.bind(client=tenant.client_id).opt(exception=event.exception).error(
+            "handler failed: {}", type(event.exception).__name__
+        )
+        update = event.update
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(texts.ERROR, show_alert=True)
+            elif update.message is not None:
+                await update.message.answer(texts.ERROR)
+        except Exception:
+            pass
+
     return dp

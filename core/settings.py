@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     activation_timeout: float = Field(30.0, gt=0)
     polling_timeout: int = Field(25, ge=0, le=50)
 
+    # The tenant booking bot
+    reminder_check_interval: float = Field(30.0, gt=0)
+    ratelimit_max_events: int = Field(20, ge=0)
+    ratelimit_window: float = Field(10.0, gt=0)
+    # Tests only: a file that sets "now" for tenant bots (see bots/clock.py). Never in production.
+    booking_clock_file: str | None = None
+
     # Logging
     log_level: str = "INFO"
     log_syslog: bool = False

@@ -25,7 +25,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bots.context import TenantContext
-from bots.factory import build_bot, build_dispatcher
+from bots.factory import BotOptions, build_bot, build_dispatcher
 from core import keys
 from core.crypto import cipher_from_settings
 from core.db import pool_from_settings
@@ -251,7 +251,12 @@ class SlotWorker:
             raise ActivationRejected(f"Telegram API unreachable: {type(exc).__name__}") from None
 
     def _start_polling(self, tenant: TenantContext, bot: Bot, username: str | None) -> Running:
-        dp = build_dispatcher(tenant, redis=self.redis, db=self.store.db)
+        dp = build_dispatcher(
+            tenant,
+            redis=self.redis,
+            db=self.store.db,
+            options=BotOptions.from_settings(self.settings),
+        )
         started = asyncio.Event()
         dp.startup.register(started.set)
         polling = asyncio.create_task(
