@@ -253,7 +253,7 @@ class BookingService(BaseService):
             candidates = free.get(draft.starts_at, [])
             # the chosen specialist, or (for «any») each specialist free then, in order
             if not candidates:
-                raise SlotTaken(list(free))
+                return await self._taken_or_done(conn, draft, list(free))
             end = draft.starts_at + timedelta(minutes=service.duration_min)
             until = end + timedelta(minutes=settings.buffer_min)
             for staff_id in candidates:
@@ -289,7 +289,14 @@ class BookingService(BaseService):
                 booking = await self.repo.booking(conn, booking_id)
                 return BookResult(booking, True)
             free = await self.available_times(draft.service_id, draft.staff_id, local_day, conn)
-            raise SlotTaken(list(free))
+            return await self._taken_or_done(conn, draft, list(free))
+
+    async def _taken_or_done(self, conn, draft: Draft, alternatives: list[datetime]) -> BookResult:
+        """The slot is gone — maybe to this very request (a double tap that lost the race)."""
+        existing = await self.repo.booking_by_key(conn, draft.request_key)
+        if existing is not None:
+            return BookResult(existing, False)
+        raise SlotTaken(alternatives)
 
     async def _schedule_reminders(
         self, conn, booking_id: int, starts_at: datetime, settings: SalonSettings
