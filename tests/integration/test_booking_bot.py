@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+
 import pytest_asyncio
 
 from bots import texts
