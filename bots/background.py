@@ -27,13 +27,15 @@ class Background:
         self.admin = admin
         self.interval = interval
         self.tasks: list[asyncio.Task] = []
+        self.greeting: asyncio.Task | None = None
         self.log = logger.bind(client=reminders.tenant.client_id)
 
     async def on_startup(self, bot: Bot) -> None:
         client = self.reminders.tenant.client_id
+        self.greeting = asyncio.create_task(self._greet_owner(bot), name=f"greeting-{client}")
         self.tasks = [
             asyncio.create_task(self._reminder_loop(bot), name=f"reminders-{client}"),
-            asyncio.create_task(self._greet_owner(bot), name=f"owner-greeting-{client}"),
+            self.greeting,
         ]
 
     async def on_shutdown(self) -> None:

@@ -69,6 +69,7 @@ async def running_salon(
             dp.start_polling(bot, handle_signals=False, polling_timeout=1)
         )
         await asyncio.wait_for(started.wait(), 10)
+        await asyncio.wait_for(dp["background"].greeting, 10)  # the first-run guide, if any
         try:
             yield Salon(tg, username, db, clock, AdminService(db, tenant, clock), tenant)
         finally:
