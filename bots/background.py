@@ -45,15 +45,17 @@ class Background:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _greet_owner(self, bot: Bot) -> None:
-        """The setup guide, once, if the owner already pressed Start and nothing is set up."""
+        """The setup guide, once, if the owner already pressed Start and nothing is set up.
+        The owner's own /start competes for the same claim, so only one of them sends it."""
         try:
-            if await self.admin.owner_greeted() or await self.admin.is_ready():
+            if await self.admin.is_ready() or not await self.admin.claim_owner_greeting():
                 return
             settings = await self.admin.settings()
             text = texts.SETUP_GUIDE.format(company=settings.company_name)
             if await notify.send(bot, self.admin.tenant.admin_telegram_id, text):
-                await self.admin.mark_owner_greeted()
                 self.log.info("first-run guide sent to the owner")
+            else:
+                await self.admin.unclaim_owner_greeting()
         except Exception:
             self.log.exception("first-run greeting failed")
 

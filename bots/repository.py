@@ -167,6 +167,9 @@ class Repo:
             json.dumps(value, ensure_ascii=False),
         )
 
+    async def delete_setting(self, conn, key: str) -> None:
+        await conn.execute(f"DELETE FROM {self.s}.settings WHERE key = $1", key)
+
     async def set_setting_once(self, conn, key: str, value: Any) -> bool:
         """Insert if absent; True when this call set it."""
         status = await conn.execute(

@@ -420,13 +420,15 @@ class AdminService(BaseService):
         async with self.db.acquire() as conn:
             return bool(await self.repo.services(conn, bookable_only=True))
 
-    async def owner_greeted(self) -> bool:
+    async def claim_owner_greeting(self) -> bool:
+        """True exactly once per tenant: whoever gets it sends the first-run guide."""
         async with self.db.acquire() as conn:
-            return bool((await self.repo.settings(conn)).get("_owner_greeted"))
+            return await self.repo.set_setting_once(conn, "_owner_greeted", True)
 
-    async def mark_owner_greeted(self) -> None:
+    async def unclaim_owner_greeting(self) -> None:
+        """The guide did not arrive (the owner never pressed Start): /start will show it."""
         async with self.db.acquire() as conn:
-            await self.repo.set_setting(conn, "_owner_greeted", True)
+            await self.repo.delete_setting(conn, "_owner_greeted")
 
     async def setup_progress(self) -> dict[str, bool]:
         async with self.db.acquire() as conn:

@@ -25,10 +25,10 @@ def build_router() -> Router:
         settings = await customers.settings()
         text = texts.GREETING.format(company=settings.company_name)
         if is_owner:
-            if await admin.is_ready():
-                text += "\n\n" + texts.OWNER_GREETING
-            else:
+            if not await admin.is_ready() and await admin.claim_owner_greeting():
                 text += "\n\n" + texts.SETUP_GUIDE.format(company=settings.company_name)
+            else:
+                text += "\n\n" + texts.OWNER_GREETING
         await message.answer(text, reply_markup=keyboards.main_menu())
 
     @router.message(Command("cancel"))
