@@ -308,7 +308,8 @@ def build_router() -> Router:
         if contact.user_id is not None and contact.user_id != message.from_user.id:
             await message.answer(texts.FOREIGN_CONTACT, reply_markup=keyboards.share_phone())
             return
-        await _save_phone(message, state, booking, contact.phone_number)
+        raw = contact.phone_number.strip()  # Telegram sends contacts without the «+»
+        await _save_phone(message, state, booking, raw if raw.startswith("+") else f"+{raw}")
 
     @router.message(BookingStates.phone, F.text)
     async def got_phone_text(message: Message, state: FSMContext, booking: BookingService) -> None:

@@ -313,9 +313,11 @@ async def test_bad_input_stale_buttons_and_unknown_commands(salon):
     )
     reply = await tg.wait_for_reply(bot, ALICE, after=sent["message_id"])
     assert reply["text"] == texts.FOREIGN_CONTACT
-    reply = await tg.press_reply_button(bot, ALICE, texts.SHARE_PHONE, phone="79991112233")
+    reply = await tg.press_reply_button(bot, ALICE, texts.SHARE_PHONE, phone="375291112233")
     reply = await tg.wait_for_reply(bot, ALICE, after=reply["message_id"])
     assert reply["text"] == texts.CONTACT_SAVED
+    summary = await tg.wait_for_reply(bot, ALICE, after=reply["message_id"])
+    assert "Телефон: +375291112233" in summary["text"]  # a contact comes without «+»
     customer = await salon.fetch(
         "SELECT phone FROM client_001.bot_users WHERE telegram_id=$1", ALICE
     )
