@@ -43,6 +43,12 @@ BOOKINGS = 200
 HOURS = [f"{h:02d}:00" for h in (9, 10, 11, 12, 14, 15, 16, 17, 18, 19)]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def busy_day(tz) -> tuple[list[StaffDay], Rules]:
     """10 specialists 09:00-13:00, 14:00-21:00; 20 bookings each (200 in all), 30 min long,
     leaving gaps; 60-minute service, 15-minute buffer."""
@@ -206,11 +212,13 @@ async def bench_flow(pg, redis_server, workdir: Path, customers: int) -> None:
                 await admin.toggle_staff_service(staff_id, service)
                 await admin.set_week(staff_id, parse_week("пн-вс 09:00-13:00, 14:00-21:00"))
             await customer_flow(tg, bot, 1_000_000, 0)  # warm-up, not counted
+            cpu_before = cpu_seconds(worker.pid)
             started = time.perf_counter()
             counts = await asyncio.gather(
                 *(customer_flow(tg, bot, 2_000_000 + i, i + 1) for i in range(customers))
             )
             elapsed = time.perf_counter() - started
+            cpu = cpu_seconds(worker.pid) - cpu_before
         async with db.acquire() as conn:
             booked = await conn.fetchval("SELECT count(*) FROM client_001.bookings")
         await redis.aclose()
@@ -221,6 +229,10 @@ async def bench_flow(pg, redis_server, workdir: Path, customers: int) -> None:
             f"{customers} concurrent customers: {total} updates in {elapsed:.2f} s = "
             f"{total / elapsed:.0f} updates/s, {customers / elapsed:.1f} bookings/s "
             f"({booked - 1} booked)"
+        )
+        print(
+            f"  the worker process used {cpu:.2f} s of CPU for them: "
+            f"{cpu / total * 1000:.1f} ms per update"
         )
     finally:
         if worker is not None and worker.running():

@@ -20,7 +20,13 @@ from bots.clock import Clock, FileClock, SystemClock
 from bots.context import TenantContext
 from bots.handlers import admin, booking, fallback, my, start
 from bots.middlewares import RateLimitMiddleware
-from bots.services import AdminService, BookingService, CustomerService, ReminderService
+from bots.services import (
+    AdminService,
+    BookingService,
+    CustomerService,
+    ReminderService,
+    SettingsCache,
+)
 from core.keys import fsm_prefix
 
 
@@ -32,6 +38,7 @@ class BotOptions:
     reminder_interval: float = 30.0
     ratelimit_max_events: int = 20
     ratelimit_window: float = 10.0
+    settings_ttl: float = 5.0  # the salon's settings are cached this long (own writes clear it)
 
     @classmethod
     def from_settings(cls, settings) -> BotOptions:
@@ -63,13 +70,14 @@ def build_dispatcher(
         redis, key_builder=DefaultKeyBuilder(prefix=fsm_prefix(tenant.client_id))
     )
     clock = options.clock
-    admin_service = AdminService(db, tenant, clock)
-    reminders = ReminderService(db, tenant, clock)
+    cache = SettingsCache(ttl=options.settings_ttl)
+    admin_service = AdminService(db, tenant, clock, cache)
+    reminders = ReminderService(db, tenant, clock, cache)
     dp = Dispatcher(
         storage=storage,
         tenant=tenant,
-        customers=CustomerService(db, tenant, clock),
-        booking=BookingService(db, tenant, clock),
+        customers=CustomerService(db, tenant, clock, cache),
+        booking=BookingService(db, tenant, clock, cache),
         admin=admin_service,
         reminders=reminders,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import time as time_module
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -113,19 +114,53 @@ def new_request_key() -> str:
     return secrets.token_hex(8)
 
 
+class SettingsCache:
+    """The salon's settings, shared by one bot's services. A tenant bot runs in one process
+    (one poller per token), and its own writes clear the cache; `ttl` bounds how long a
+    write from elsewhere takes to show."""
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self.value: SalonSettings | None = None
+        self.loaded_at = 0.0
+
+    def get(self) -> SalonSettings | None:
+        if self.value is not None and time_module.monotonic() - self.loaded_at < self.ttl:
+            return self.value
+        return None
+
+    def put(self, value: SalonSettings) -> None:
+        self.value, self.loaded_at = value, time_module.monotonic()
+
+    def clear(self) -> None:
+        self.value = None
+
+
 class BaseService:
-    def __init__(self, db: asyncpg.Pool, tenant: TenantContext, clock: Clock | None = None):
+    def __init__(
+        self,
+        db: asyncpg.Pool,
+        tenant: TenantContext,
+        clock: Clock | None = None,
+        cache: SettingsCache | None = None,
+    ):
         self.db = db
         self.tenant = tenant
         self.repo = Repo(tenant.client_id)
         self.clock = clock or SystemClock()
+        self.cache = cache or SettingsCache(ttl=0)
 
     async def settings(self, conn=None) -> SalonSettings:
+        cached = self.cache.get()
+        if cached is not None:
+            return cached
         if conn is None:
             async with self.db.acquire() as conn:
                 return await self.settings(conn)
         stored = await self.repo.settings(conn)
-        return SalonSettings.load(stored, self.tenant.company_name)
+        value = SalonSettings.load(stored, self.tenant.company_name)
+        self.cache.put(value)
+        return value
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -444,6 +479,7 @@ class AdminService(BaseService):
             raise InputError("Нет такой настройки.")
         async with self.db.acquire() as conn:
             await self.repo.set_setting(conn, key, value)
+            self.cache.clear()
             return await self.settings(conn)
 
     # --- services --------------------------------------------------------------------------
