@@ -345,15 +345,17 @@ class Repo:
     # --- bookings --------------------------------------------------------------------------
 
     async def busy(
-        self, conn, staff_ids: list[int], start: datetime, end: datetime
+        self, conn, staff_ids: list[int], start: datetime, end: datetime, ignore: int = 0
     ) -> list[tuple[int, datetime, datetime]]:
+        """Booked ranges; `ignore` = a booking being moved, which does not block itself."""
         rows = await conn.fetch(
             f"SELECT staff_id, starts_at, blocked_until FROM {self.s}.bookings"
             f" WHERE staff_id = ANY($1::int[]) AND status <> 'cancelled'"
-            f" AND starts_at < $3 AND blocked_until > $2",
+            f" AND starts_at < $3 AND blocked_until > $2 AND id <> $4",
             staff_ids,
             start,
             end,
+            ignore,
         )
         return [(r["staff_id"], r["starts_at"], r["blocked_until"]) for r in rows]
 

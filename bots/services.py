@@ -201,7 +201,7 @@ class BookingService(BaseService):
             return await self.repo.staff(conn, service_id=service_id)
 
     async def _load(
-        self, conn, service_id: int, staff_id: int, first: date, last: date
+        self, conn, service_id: int, staff_id: int, first: date, last: date, ignore: int = 0
     ) -> tuple[ServiceRow, SalonSettings, list[StaffDay]] | None:
         service = await self.repo.service(conn, service_id)
         if service is None:
@@ -223,20 +223,20 @@ class BookingService(BaseService):
         start, _ = day_bounds_utc(first, settings.tz)
         _, end = day_bounds_utc(last, settings.tz)
         for staff_member, begin, until in await self.repo.busy(
-            conn, ids, start - timedelta(days=1), end
+            conn, ids, start - timedelta(days=1), end, ignore
         ):
             days[staff_member].busy.append((begin, until))
         return service, settings, list(days.values())
 
     async def available_days(
-        self, service_id: int, staff_id: int
+        self, service_id: int, staff_id: int, ignore: int = 0
     ) -> tuple[list[date], SalonSettings]:
         now = self.now()
         async with self.db.acquire() as conn:
             settings = await self.settings(conn)
             today = local_today(now, settings.tz)
             last = today + timedelta(days=max(settings.horizon_days - 1, 0))
-            loaded = await self._load(conn, service_id, staff_id, today, last)
+            loaded = await self._load(conn, service_id, staff_id, today, last, ignore)
         if loaded is None:
             return [], settings
         service, settings, staff = loaded
@@ -249,14 +249,15 @@ class BookingService(BaseService):
         return days, settings
 
     async def available_times(
-        self, service_id: int, staff_id: int, day: date, conn=None
+        self, service_id: int, staff_id: int, day: date, conn=None, *, ignore: int = 0
     ) -> dict[datetime, list[int]]:
-        """Free start time (UTC) -> the specialists free then."""
+        """Free start time (UTC) -> the specialists free then; `ignore`: a booking being
+        moved (it does not block its own new time)."""
         if conn is None:
             async with self.db.acquire() as conn:
-                return await self.available_times(service_id, staff_id, day, conn)
+                return await self.available_times(service_id, staff_id, day, conn, ignore=ignore)
         now = self.now()
-        loaded = await self._load(conn, service_id, staff_id, day, day)
+        loaded = await self._load(conn, service_id, staff_id, day, day, ignore)
         if loaded is None:
             return {}
         service, settings, staff = loaded
@@ -398,7 +399,9 @@ class BookingService(BaseService):
                 if not await self.can_change(booking, settings):
                     raise NotAllowed("cutoff")
             local_day = starts_at.astimezone(settings.tz).date()
-            free = await self.available_times(booking.service_id, booking.staff_id, local_day, conn)
+            free = await self.available_times(
+                booking.service_id, booking.staff_id, local_day, conn, ignore=booking_id
+            )
             if booking.staff_id not in free.get(starts_at, []):
                 raise SlotTaken([t for t, ids in free.items() if booking.staff_id in ids])
             duration = booking.ends_at - booking.starts_at
@@ -419,7 +422,7 @@ class BookingService(BaseService):
                 if exc.sqlstate != EXCLUSION_VIOLATION:
                     raise
                 free = await self.available_times(
-                    booking.service_id, booking.staff_id, local_day, conn
+                    booking.service_id, booking.staff_id, local_day, conn, ignore=booking_id
                 )
                 raise SlotTaken([t for t, ids in free.items() if booking.staff_id in ids]) from None
             return booking, await self.repo.booking(conn, booking_id)

@@ -87,7 +87,9 @@ async def show_days(
     query: CallbackQuery, state: FSMContext, booking: BookingService, *, prefix: str = ""
 ) -> None:
     data = await state.get_data()
-    days, settings = await booking.available_days(data["service_id"], data.get("staff_id", 0))
+    days, settings = await booking.available_days(
+        data["service_id"], data.get("staff_id", 0), data.get("reschedule_id", 0)
+    )
     service_name, staff_name = await _names(booking, data)
     await query.answer()
     back = _days_back(data)
@@ -204,7 +206,9 @@ def build_router() -> Router:
         if "staff_id" not in data or day is None:
             await _stale(query)
             return
-        free = await booking.available_times(data["service_id"], data["staff_id"], day)
+        free = await booking.available_times(
+            data["service_id"], data["staff_id"], day, ignore=data.get("reschedule_id", 0)
+        )
         if not free:
             await query.answer(texts.NO_TIMES, show_alert=True)
             await show_days(query, state, booking)
@@ -234,7 +238,9 @@ def build_router() -> Router:
             return
         starts = datetime.fromtimestamp(callback_data.id * 60, UTC)
         day = views.day_from_id(data["day"])
-        free = await booking.available_times(data["service_id"], data["staff_id"], day)
+        free = await booking.available_times(
+            data["service_id"], data["staff_id"], day, ignore=data.get("reschedule_id", 0)
+        )
         settings = await booking.settings()
         if starts not in free:
             await query.answer()

@@ -130,3 +130,27 @@ async def test_reminders_are_claimed_once_even_by_two_senders(db):
     assert [r.offset_min for r in await second.claim_due()] == [120]
     clock.set(tomorrow + timedelta(minutes=1))
     assert await first.claim_due() == []
+
+
+async def test_a_booking_can_move_onto_part_of_its_own_time_but_not_onto_others(db):
+    clock = FixedClock(NOW)
+    service, (anna, _) = await salon(db, clock)
+    booking = BookingService(db, TENANT, clock)
+    mine = (await booking.book(draft(service, anna, AT_10, user=100))).booking
+    await booking.book(draft(service, anna, AT_10 + timedelta(hours=2), user=101))
+    clock.set(NOW - timedelta(hours=3))  # 05:00: before the 2 h cancellation cut-off
+    day = AT_10.date()
+    free = await booking.available_times(service, anna, day, ignore=mine.id)
+    assert AT_10 + timedelta(minutes=30) in free
+    old, new = await booking.reschedule(100, mine.id, AT_10 + timedelta(minutes=30))
+    assert old.starts_at == AT_10 and new.starts_at == AT_10 + timedelta(minutes=30)
+    with pytest.raises(SlotTaken) as taken:
+        await booking.reschedule(100, mine.id, AT_10 + timedelta(hours=2, minutes=30))
+    assert AT_10 + timedelta(hours=2, minutes=30) not in taken.value.alternatives
+    async with db.acquire() as conn:
+        due = await conn.fetch(
+            "SELECT offset_min, due_at FROM client_001.reminders WHERE booking_id = $1", mine.id
+        )
+    assert {r["offset_min"]: r["due_at"] for r in due} == {
+        120: AT_10 + timedelta(minutes=30) - timedelta(hours=2)
+    }
