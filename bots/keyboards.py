@@ -84,11 +84,16 @@ def staff(items: Iterable[StaffRow]) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+# Telegram allows 100 buttons per keyboard: at most 30 days and 96 times, plus navigation.
+MAX_DAYS = 30
+MAX_TIMES = 96
+
+
 def days(items: Iterable[date], back: CallbackData) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     buttons = [
         _button(views.day_label(d), BookCallback(action=BookAction.DAY, id=views.day_id(d)))
-        for d in items
+        for d in list(items)[:MAX_DAYS]
     ]
     for i in range(0, len(buttons), 3):
         kb.row(*buttons[i : i + 3])
@@ -100,7 +105,7 @@ def times(items: Iterable[datetime], tz: ZoneInfo) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     buttons = [
         _button(views.hhmm(t, tz), BookCallback(action=BookAction.TIME, id=views.minutes_id(t)))
-        for t in items
+        for t in list(items)[:MAX_TIMES]
     ]
     for i in range(0, len(buttons), 4):
         kb.row(*buttons[i : i + 4])

@@ -40,7 +40,7 @@ from bots.services import (
 
 EDITABLE = [k for k in SETTING_KEYS]
 INT_LIMITS = {
-    "slot_step_min": (5, 240),
+    "slot_step_min": (10, 240),
     "buffer_min": (0, 240),
     "min_notice_min": (0, 10080),
     "horizon_days": (1, 120),

@@ -228,3 +228,15 @@ def test_clock_file(tmp_path):
     assert parse_clock_value("+3600", real) == real + timedelta(hours=1)
     with pytest.raises(ValueError):
         parse_clock_value("2030-01-01T00:00:00", real)
+
+
+def test_day_and_time_keyboards_stay_within_telegrams_100_buttons():
+    from bots import keyboards
+
+    many_days = [DAY + timedelta(days=i) for i in range(120)]
+    markup = keyboards.days(many_days, BookCallback(action=BookAction.BACK_STAFF))
+    assert sum(len(row) for row in markup.inline_keyboard) <= 100
+    many_times = [NOW + timedelta(minutes=5 * i) for i in range(200)]
+    markup = keyboards.times(many_times, MSK)
+    buttons = [b for row in markup.inline_keyboard for b in row]
+    assert len(buttons) <= 100 and buttons[0].text == "08:00"
