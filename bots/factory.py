@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
@@ -11,7 +14,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Update
 from loguru import logger
 
 from bots import texts
@@ -51,6 +54,34 @@ class BotOptions:
         )
 
 
+class TenantDispatcher(Dispatcher):
+    """A Dispatcher that handles one update at a time per user.
+
+    Polling handles updates concurrently, and two quick updates of one user (a name and a
+    phone typed in a row, a double-tapped button) must not race on the same FSM state: aiogram
+    reads the state before the handler runs. The lock is taken before anything else (tasks
+    start in update order, and a free lock is taken without yielding), so a user's updates
+    are handled in order; other users never wait. A tenant bot runs in one process, so an
+    in-process lock suffices.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._user_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs) -> Any:
+        user = getattr(update.event, "from_user", None)
+        if user is None:
+            return await super().feed_update(bot, update, **kwargs)
+        lock = self._user_locks.get(user.id)
+        if lock is None:
+            lock = self._user_locks[user.id] = asyncio.Lock()
+        async with lock:
+            return await super().feed_update(bot, update, **kwargs)
+
+
 def build_bot(token: str, api_base: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=None))
@@ -73,7 +104,7 @@ def build_dispatcher(
     cache = SettingsCache(ttl=options.settings_ttl)
     admin_service = AdminService(db, tenant, clock, cache)
     reminders = ReminderService(db, tenant, clock, cache)
-    dp = Dispatcher(
+    dp = TenantDispatcher(
         storage=storage,
         tenant=tenant,
         customers=CustomerService(db, tenant, clock, cache),

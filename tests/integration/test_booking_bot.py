@@ -159,3 +159,19 @@ async def _reach_summary(salon, user, staff, at, phone="+79991234567"):
         reply = await tg.ask(bot, user, phone)
         reply = await tg.wait_for_reply(bot, user, after=reply["message_id"])
     assert "Проверьте запись" in reply["text"], reply["text"]
+
+
+async def test_name_and_phone_sent_at_once_are_taken_in_order(salon):
+    await set_up(salon.admin)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, ALICE, "/start")
+    await tg.click(bot, ALICE, texts.MENU_BOOK)
+    await tg.click(bot, ALICE, "Стрижка")
+    await tg.click(bot, ALICE, "Олег")
+    await tg.click(bot, ALICE, "Пн 04.03")
+    await tg.click(bot, ALICE, "12:00")
+    await tg.send_message(bot, ALICE, "Быстрая Алиса")
+    await tg.send_message(bot, ALICE, "+7 999 000-11-22")
+    await wait_until(lambda: _has_text(salon, ALICE, "Проверьте запись"), what="summary")
+    summary = (await tg.transcript(bot, ALICE))[-1]["text"]
+    assert "Имя: Быстрая Алиса" in summary and "Телефон: +79990001122" in summary
