@@ -63,3 +63,8 @@ def owner_notice(template: str, b: BookingRow, tz: ZoneInfo, **extra) -> str:
         phone=b.customer_phone,
         **extra,
     )
+
+
+def cutoff_text(minutes: int) -> str:
+    hours = minutes / 60
+    return texts.MY_CUTOFF.format(hours=int(hours) if hours == int(hours) else round(hours, 1))

@@ -28,6 +28,9 @@ from bots.services import (
     new_request_key,
 )
 
+# a command typed while we wait for a name or a phone is a command (handled by its router)
+NOT_COMMAND = F.func(lambda message: not (message.text or "").startswith("/"))
+
 
 class BookingStates(StatesGroup):
     name = State()
@@ -287,7 +290,7 @@ def build_router() -> Router:
             reply_markup=keyboards.summary(key, reschedule=True),
         )
 
-    @router.message(BookingStates.name, F.text)
+    @router.message(BookingStates.name, F.text, NOT_COMMAND)
     async def got_name(message: Message, state: FSMContext) -> None:
         if message.text == texts.CANCEL:
             await state.clear()
@@ -304,7 +307,7 @@ def build_router() -> Router:
             texts.ASK_PHONE.format(name=name), reply_markup=keyboards.share_phone()
         )
 
-    @router.message(BookingStates.name)
+    @router.message(BookingStates.name, NOT_COMMAND)
     async def name_not_text(message: Message) -> None:
         await message.answer(texts.ASK_NAME)
 
@@ -317,7 +320,7 @@ def build_router() -> Router:
         raw = contact.phone_number.strip()  # Telegram sends contacts without the «+»
         await _save_phone(message, state, booking, raw if raw.startswith("+") else f"+{raw}")
 
-    @router.message(BookingStates.phone, F.text)
+    @router.message(BookingStates.phone, F.text, NOT_COMMAND)
     async def got_phone_text(message: Message, state: FSMContext, booking: BookingService) -> None:
         if message.text == texts.CANCEL:
             await state.clear()
@@ -325,7 +328,7 @@ def build_router() -> Router:
             return
         await _save_phone(message, state, booking, message.text)
 
-    @router.message(BookingStates.phone)
+    @router.message(BookingStates.phone, NOT_COMMAND)
     async def phone_other(message: Message) -> None:
         await message.answer(texts.FOREIGN_CONTACT, reply_markup=keyboards.share_phone())
 
@@ -452,7 +455,7 @@ def build_router() -> Router:
         except NotAllowed as exc:
             await state.clear()
             message = (
-                texts.MY_CUTOFF.format(hours=round(settings.cancel_cutoff_min / 60, 1))
+                views.cutoff_text(settings.cancel_cutoff_min)
                 if str(exc) == "cutoff"
                 else texts.MY_MISSING
             )

@@ -15,11 +15,6 @@ from bots.handlers.booking import show_days
 from bots.services import BookingService, NotAllowed
 
 
-def _cutoff_text(minutes: int) -> str:
-    hours = minutes / 60
-    return texts.MY_CUTOFF.format(hours=int(hours) if hours == int(hours) else round(hours, 1))
-
-
 def build_router() -> Router:
     router = Router(name="my")
 
@@ -70,7 +65,7 @@ def build_router() -> Router:
             return
         settings = await booking.settings()
         if not await booking.can_change(b, settings):
-            await query.answer(_cutoff_text(settings.cancel_cutoff_min), show_alert=True)
+            await query.answer(views.cutoff_text(settings.cancel_cutoff_min), show_alert=True)
             return
         await query.answer()
         await query.message.edit_text(
@@ -91,7 +86,7 @@ def build_router() -> Router:
             b = await booking.cancel_by_customer(query.from_user.id, callback_data.id)
         except NotAllowed as exc:
             if str(exc) == "cutoff":
-                await query.answer(_cutoff_text(settings.cancel_cutoff_min), show_alert=True)
+                await query.answer(views.cutoff_text(settings.cancel_cutoff_min), show_alert=True)
             else:
                 await query.answer(texts.MY_MISSING, show_alert=True)
             return
@@ -116,7 +111,7 @@ def build_router() -> Router:
             return
         settings = await booking.settings()
         if not await booking.can_change(b, settings):
-            await query.answer(_cutoff_text(settings.cancel_cutoff_min), show_alert=True)
+            await query.answer(views.cutoff_text(settings.cancel_cutoff_min), show_alert=True)
             return
         await state.clear()
         await state.update_data(service_id=b.service_id, staff_id=b.staff_id, reschedule_id=b.id)

@@ -175,3 +175,19 @@ async def test_name_and_phone_sent_at_once_are_taken_in_order(salon):
     await wait_until(lambda: _has_text(salon, ALICE, "Проверьте запись"), what="summary")
     summary = (await tg.transcript(bot, ALICE))[-1]["text"]
     assert "Имя: Быстрая Алиса" in summary and "Телефон: +79990001122" in summary
+
+
+async def test_a_command_while_asked_for_a_name_is_a_command(salon):
+    await set_up(salon.admin)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, ALICE, "/start")
+    await tg.click(bot, ALICE, texts.MENU_BOOK)
+    await tg.click(bot, ALICE, "Стрижка")
+    await tg.click(bot, ALICE, "Анна")
+    await tg.click(bot, ALICE, "Пн 04.03")
+    reply = await tg.click(bot, ALICE, "12:00")
+    assert reply["text"] == texts.ASK_NAME
+    reply = await tg.ask(bot, ALICE, "/my")
+    assert reply["text"] == texts.MY_EMPTY
+    reply = await tg.ask(bot, ALICE, "Алиса")  # the flow was left: now it is just text
+    assert reply["text"] == texts.UNKNOWN
