@@ -74,6 +74,7 @@ class BookingRow:
     blocked_until: datetime
     status: str
     cancelled_by: str | None
+    customer_unreachable: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,10 @@ class DueReminder:
 _BOOKING_COLUMNS = """
     b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
     s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at, b.ends_at,
-    b.blocked_until, b.status, b.cancelled_by
+    b.blocked_until, b.status, b.cancelled_by,
+    EXISTS (SELECT 1 FROM {s}.bot_users u
+            WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
+        AS customer_unreachable
 """
 
 
@@ -97,6 +101,7 @@ def _booking(row: asyncpg.Record) -> BookingRow:
 class Repo:
     def __init__(self, client_id: str) -> None:
         self.s = schema_ident(client_id)
+        self.cols = _BOOKING_COLUMNS.format(s=self.s)
 
     # --- users and customers ---------------------------------------------------------------
 
@@ -387,7 +392,7 @@ class Repo:
     ) -> BookingRow | None:
         lock = " FOR UPDATE OF b" if for_update else ""
         row = await conn.fetchrow(
-            f"SELECT {_BOOKING_COLUMNS} FROM {self.s}.bookings b"
+            f"SELECT {self.cols} FROM {self.s}.bookings b"
             f" JOIN {self.s}.services s ON s.id = b.service_id"
             f" JOIN {self.s}.staff st ON st.id = b.staff_id WHERE b.id = $1{lock}",
             booking_id,
@@ -396,7 +401,7 @@ class Repo:
 
     async def booking_by_key(self, conn, request_key: str) -> BookingRow | None:
         row = await conn.fetchrow(
-            f"SELECT {_BOOKING_COLUMNS} FROM {self.s}.bookings b"
+            f"SELECT {self.cols} FROM {self.s}.bookings b"
             f" JOIN {self.s}.services s ON s.id = b.service_id"
             f" JOIN {self.s}.staff st ON st.id = b.staff_id WHERE b.request_key = $1",
             request_key,
@@ -405,7 +410,7 @@ class Repo:
 
     async def customer_upcoming(self, conn, customer_id: int, now: datetime) -> list[BookingRow]:
         rows = await conn.fetch(
-            f"SELECT {_BOOKING_COLUMNS} FROM {self.s}.bookings b"
+            f"SELECT {self.cols} FROM {self.s}.bookings b"
             f" JOIN {self.s}.services s ON s.id = b.service_id"
             f" JOIN {self.s}.staff st ON st.id = b.staff_id"
             f" WHERE b.customer_id = $1 AND b.status IN ('booked', 'confirmed')"
@@ -420,7 +425,7 @@ class Repo:
     ) -> list[BookingRow]:
         extra = "" if include_cancelled else " AND b.status <> 'cancelled'"
         rows = await conn.fetch(
-            f"SELECT {_BOOKING_COLUMNS} FROM {self.s}.bookings b"
+            f"SELECT {self.cols} FROM {self.s}.bookings b"
             f" JOIN {self.s}.services s ON s.id = b.service_id"
             f" JOIN {self.s}.staff st ON st.id = b.staff_id"
             f" WHERE b.starts_at >= $1 AND b.starts_at < $2{extra}"

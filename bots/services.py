@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from bots import texts
 from bots.clock import Clock, SystemClock
 from bots.context import TenantContext
 from bots.parsing import WEEKDAYS, InputError
@@ -662,7 +663,7 @@ class AdminService(BaseService):
                     r.customer_name,
                     r.customer_phone,
                     r.price,
-                    r.status,
+                    texts.OWNER_STATUS.get(r.status, r.status),
                 ]
             )
         return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8

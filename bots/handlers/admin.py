@@ -465,7 +465,7 @@ def build_router() -> Router:
         else:
             lines = [texts.DAY_TITLE.format(day=views.day_long(day))]
             for b in items:
-                status = "" if b.status == "booked" else f" ({texts.STATUS[b.status]})"
+                status = "" if b.status == "booked" else f" ({texts.OWNER_STATUS[b.status]})"
                 lines.append(
                     texts.DAY_ITEM.format(
                         time=views.hhmm(b.starts_at, tz),
@@ -473,7 +473,7 @@ def build_router() -> Router:
                         staff=b.staff_name,
                         name=b.customer_name,
                         phone=b.customer_phone,
-                        status=status,
+                        status=status + (texts.UNREACHABLE_MARK if b.customer_unreachable else ""),
                     )
                 )
             text = "\n".join(lines)

@@ -140,6 +140,14 @@ async def test_reminders_go_out_once_with_buttons_and_blocked_customers_are_mark
         "SELECT telegram_id FROM client_001.bot_users WHERE unreachable_at IS NOT NULL"
     )
     assert [r["telegram_id"] for r in unreachable] == [BOB]
+    await tg.ask(bot, OWNER, "/admin")
+    await tg.click(bot, OWNER, texts.ADMIN_BOOKINGS)
+    reply = await tg.click(bot, OWNER, texts.TOMORROW)
+    lines = reply["text"].splitlines()
+    bob_line = next(line for line in lines if "+79990000002" in line)
+    alice_line = next(line for line in lines if "+79991234567" in line)
+    assert texts.UNREACHABLE_MARK.strip() in bob_line
+    assert texts.UNREACHABLE_MARK.strip() not in alice_line
 
     reply = await tg.click(bot, ALICE, texts.REMINDER_CONFIRM)
     assert "Ждём вас" in reply["text"]
@@ -272,7 +280,7 @@ async def test_owner_sets_up_the_salon_and_manages_bookings(salon):
     data = await tg.download(reply["document"]["file_id"])
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["id", "дата", "время"]
-    assert sorted((r[2], r[8]) for r in rows[1:]) == [("11:00", "cancelled"), ("15:00", "no_show")]
+    assert sorted((r[2], r[8]) for r in rows[1:]) == [("11:00", "отменена"), ("15:00", "неявка")]
 
 
 async def test_bad_input_stale_buttons_and_unknown_commands(salon):
