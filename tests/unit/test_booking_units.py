@@ -240,3 +240,23 @@ def test_day_and_time_keyboards_stay_within_telegrams_100_buttons():
     markup = keyboards.times(many_times, MSK)
     buttons = [b for row in markup.inline_keyboard for b in row]
     assert len(buttons) <= 100 and buttons[0].text == "08:00"
+
+
+async def test_only_the_owner_passes_the_admin_filter():
+    from types import SimpleNamespace
+
+    from bots.context import TenantContext
+    from bots.handlers.admin import IsOwner, parse_setting
+
+    tenant = TenantContext("client_001", "Салон", 42)
+    owner = SimpleNamespace(from_user=SimpleNamespace(id=42))
+    stranger = SimpleNamespace(from_user=SimpleNamespace(id=43))
+    assert await IsOwner()(owner, tenant) is True
+    assert await IsOwner()(stranger, tenant) is False
+    assert await IsOwner()(SimpleNamespace(), tenant) is False
+    assert parse_setting("slot_step_min", "15") == 15
+    assert parse_setting("address", "-") == ""
+    assert parse_setting("reminders_min", "24, 3") == [1440, 180]
+    for key, bad in [("slot_step_min", "5"), ("horizon_days", "0"), ("company_name", "-" * 101)]:
+        with pytest.raises(InputError):
+            parse_setting(key, bad)
