@@ -271,6 +271,11 @@ class BookingService(BaseService):
 
     # --- booking ---------------------------------------------------------------------------
 
+    async def save_contact(self, customer_id: int, name: str, phone: str) -> None:
+        """The customer's name and phone, remembered for the next booking."""
+        async with self.db.acquire() as conn:
+            await self.repo.save_contact(conn, customer_id, name, phone)
+
     async def booking_by_key(self, request_key: str) -> BookingRow | None:
         async with self.db.acquire() as conn:
             return await self.repo.booking_by_key(conn, request_key)

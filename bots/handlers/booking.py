@@ -340,8 +340,9 @@ def build_router() -> Router:
         except InputError as exc:
             await message.answer(str(exc), reply_markup=keyboards.share_phone())
             return
-        await state.update_data(phone=phone)
+        data = await state.update_data(phone=phone)
         await state.set_state(None)
+        await booking.save_contact(message.from_user.id, data["name"], phone)  # remembered
         await message.answer(texts.CONTACT_SAVED, reply_markup=keyboards.remove_reply())
         await show_summary(message, state, booking, edit=False)
 

@@ -34,7 +34,10 @@ async def test_owner_sets_up_customers_book_race_and_reminders_survive_a_restart
     await tg.register_bot(token, bot)
     clock = tmp_path / "clock"
     write_clock_file(clock, NOW)
-    stand.env.update(BOOKING_CLOCK_FILE=str(clock), REMINDER_CHECK_INTERVAL="0.3")
+    # simulated users click at machine speed: a higher per-user limit than a human needs
+    stand.env.update(
+        BOOKING_CLOCK_FILE=str(clock), REMINDER_CHECK_INTERVAL="0.3", RATELIMIT_MAX_EVENTS="200"
+    )
     await tg.send_message(bot, OWNER, "/start")  # before activation: waits in Telegram
     worker = stand.start_worker(1)
     await stand.wait_status(1, "waiting")
@@ -136,4 +139,35 @@ async def test_owner_sets_up_customers_book_race_and_reminders_survive_a_restart
     status = await stand.fetch("SELECT status FROM client_001.bookings")
     assert status[0]["status"] == "confirmed"
     assert await count(stand, bot, winner, "Напоминаем") == 1  # the other one was edited
+
+    # the other customer books Wednesday (remembered: no name or phone asked), moves, cancels
+    await tg.ask(bot, loser, "/start")
+    await tg.click(bot, loser, texts.MENU_BOOK)
+    await tg.click(bot, loser, "Стрижка")
+    await tg.click(bot, loser, "Вера")
+    await tg.click(bot, loser, "Ср 06.03")
+    reply = await tg.click(bot, loser, "10:00")
+    assert "Проверьте запись" in reply["text"]
+    reply = await tg.click(bot, loser, texts.CONFIRM)
+    assert "Вы записаны" in reply["text"]
+    await tg.ask(bot, loser, "/my")
+    await tg.click(bot, loser, "ср, 6 марта, 10:00")
+    await tg.click(bot, loser, texts.MY_RESCHEDULE)
+    await tg.click(bot, loser, "Ср 06.03")
+    await tg.click(bot, loser, "16:00")
+    reply = await tg.click(bot, loser, texts.MY_RESCHEDULE_YES)
+    assert "Запись перенесена" in reply["text"] and "16:00" in reply["text"]
+    await tg.ask(bot, loser, "/my")
+    await tg.click(bot, loser, "ср, 6 марта, 16:00")
+    await tg.click(bot, loser, texts.MY_CANCEL)
+    reply = await tg.click(bot, loser, texts.MY_CANCEL_YES)
+    assert "отменена" in reply["text"]
+    rows = await stand.fetch(
+        "SELECT starts_at, status FROM client_001.bookings WHERE customer_id = $1", loser
+    )
+    assert [(r["starts_at"], r["status"]) for r in rows] == [
+        (NOW + timedelta(days=2, hours=8), "cancelled")
+    ]
+    await wait_until(lambda: count(stand, bot, OWNER, "Клиент отменил"), what="owner notice")
+    assert await count(stand, bot, OWNER, "Перенос записи") == 1
     assert worker.terminate(timeout=10) == 0

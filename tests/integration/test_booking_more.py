@@ -329,7 +329,7 @@ async def test_bad_input_stale_buttons_and_unknown_commands(salon):
     customer = await salon.fetch(
         "SELECT phone FROM client_001.bot_users WHERE telegram_id=$1", ALICE
     )
-    assert customer[0]["phone"] is None  # stored only with the booking
+    assert customer[0]["phone"] == "+375291112233"  # remembered for the next booking
 
 
 async def test_a_flooding_user_is_slowed_down_and_others_are_not(pg_dsn, redis_client):
