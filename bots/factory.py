@@ -139,7 +139,9 @@ def build_dispatcher(
                 await update.callback_query.answer(texts.ERROR, show_alert=True)
             elif update.message is not None:
                 await update.message.answer(texts.ERROR)
-        except Exception:
-            pass
+        except Exception as exc:  # telling the user failed too: the log line above is enough
+            logger.bind(client=tenant.client_id).warning(
+                "could not tell the user about the error: {}", type(exc).__name__
+            )
 
     return dp

@@ -38,7 +38,7 @@ from bots.services import (
     week_lines,
 )
 
-EDITABLE = [k for k in SETTING_KEYS]
+EDITABLE = list(SETTING_KEYS)
 INT_LIMITS = {
     "slot_step_min": (10, 240),
     "buffer_min": (0, 240),
