@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install system-deps lint fmt test test-unit demo demo-keep bench bench-sales clean
+.PHONY: help install system-deps lint fmt test test-unit demo demo-keep bench bench-booking bench-sales clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,8 +53,12 @@ demo: install ## start the whole system locally on the sandbox, show an activati
 demo-keep: install ## like demo, but keep everything running and print what to try
 	$(BIN)/python -m scripts.demo --keep
 
-bench: install ## activation latency (p50/p95/max) and worker memory
+bench: install ## activation latency and worker memory, then the booking bot's figures
 	$(BIN)/python -m bench.activation
+	$(BIN)/python -m bench.booking
+
+bench-booking: install ## free-slot computation time and booking-flow throughput (updates/s)
+	$(BIN)/python -m bench.booking
 
 bench-sales: install ## payment → notice p50/p95 over 24 purchases; 20 at once against a pool of 10
 	$(BIN)/python -m bench.sales

@@ -1,4 +1,8 @@
-"""Callback data of the tenant bot: typed factories with enum actions only."""
+"""Callback data of the tenant bot: typed factories with enum actions and ids only.
+
+Every value is an enum, an int or a short hex key, so the packed data stays far below
+Telegram's 64-byte limit (checked by tests/unit/test_booking_units.py).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,76 @@ class MenuAction(StrEnum):
     BOOK = "book"
     MY = "my"
     ABOUT = "about"
+    HOME = "home"
 
 
 class MenuCallback(CallbackData, prefix="menu"):
     action: MenuAction
+
+
+class BookAction(StrEnum):
+    SERVICE = "sv"  # id = service id
+    STAFF = "st"  # id = staff id, 0 = any
+    DAY = "d"  # id = yyyymmdd
+    TIME = "t"  # id = unix minutes (UTC)
+    CONFIRM = "ok"  # key = request key
+    CONTACTS = "ct"  # re-enter name and phone
+    BACK_SERVICES = "bs"
+    BACK_STAFF = "bst"
+    BACK_DAYS = "bd"
+    CANCEL = "x"
+
+
+class BookCallback(CallbackData, prefix="bk"):
+    action: BookAction
+    id: int = 0
+    key: str = ""
+
+
+class MyAction(StrEnum):
+    LIST = "l"
+    OPEN = "o"
+    CANCEL = "c"
+    CANCEL_YES = "cy"
+    RESCHEDULE = "r"
+    CONFIRM_VISIT = "v"  # «Подтверждаю» under a reminder
+
+
+class MyCallback(CallbackData, prefix="my"):
+    action: MyAction
+    id: int = 0
+
+
+class AdminAction(StrEnum):
+    HOME = "h"
+    SERVICES = "svs"
+    SERVICE = "sv"
+    SERVICE_ADD = "sva"
+    SERVICE_EDIT = "sve"
+    SERVICE_DEL = "svd"
+    STAFF_LIST = "sts"
+    STAFF = "st"
+    STAFF_ADD = "sta"
+    STAFF_DEL = "std"
+    STAFF_SERVICES = "stv"
+    STAFF_TOGGLE = "stt"  # id = staff, extra = service
+    HOURS = "hr"
+    HOURS_EDIT = "hre"
+    EXC_ADD = "exa"
+    EXC_DEL = "exd"  # id = staff, extra = yyyymmdd
+    SETTINGS = "set"
+    SETTING = "se"  # extra = index in SETTING_FIELDS
+    BOOKINGS = "bks"
+    DAY = "day"  # extra = yyyymmdd
+    DAY_PICK = "dp"
+    BK_CANCEL = "bc"
+    BK_CANCEL_YES = "bcy"
+    BK_NOSHOW = "bn"
+    STATS = "sa"  # extra = days
+    CSV = "csv"  # extra = days
+
+
+class AdminCallback(CallbackData, prefix="ad"):
+    action: AdminAction
+    id: int = 0
+    extra: int = 0

@@ -2,32 +2,141 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
 import asyncpg
 import redis.asyncio as aioredis
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from aiogram.types import ErrorEvent, Update
+from loguru import logger
 
+from bots import texts
+from bots.background import Background
+from bots.clock import Clock, FileClock, SystemClock
 from bots.context import TenantContext
-from bots.handlers import fallback, start
-from bots.services import CustomerService
+from bots.handlers import admin, booking, fallback, my, start
+from bots.middlewares import RateLimitMiddleware
+from bots.services import (
+    AdminService,
+    BookingService,
+    CustomerService,
+    ReminderService,
+    SettingsCache,
+)
 from core.keys import fsm_prefix
 from core.telegram import build_bot
 
-__all__ = ["build_bot", "build_dispatcher"]
+__all__ = ["BotOptions", "build_bot", "build_dispatcher"]
+
+
+@dataclass
+class BotOptions:
+    """Knobs of a tenant bot; production defaults. Built from Settings by the pool worker."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    reminder_interval: float = 30.0
+    ratelimit_max_events: int = 20
+    ratelimit_window: float = 10.0
+    settings_ttl: float = 5.0  # the salon's settings are cached this long (own writes clear it)
+
+    @classmethod
+    def from_settings(cls, settings) -> BotOptions:
+        clock_file = getattr(settings, "booking_clock_file", None)
+        return cls(
+            clock=FileClock(clock_file) if clock_file else SystemClock(),
+            reminder_interval=settings.reminder_check_interval,
+            ratelimit_max_events=settings.ratelimit_max_events,
+            ratelimit_window=settings.ratelimit_window,
+        )
+
+
+class TenantDispatcher(Dispatcher):
+    """A Dispatcher that handles one update at a time per user.
+
+    Polling handles updates concurrently, and two quick updates of one user (a name and a
+    phone typed in a row, a double-tapped button) must not race on the same FSM state: aiogram
+    reads the state before the handler runs. The lock is taken before anything else (tasks
+    start in update order, and a free lock is taken without yielding), so a user's updates
+    are handled in order; other users never wait. A tenant bot runs in one process, so an
+    in-process lock suffices.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._user_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs) -> Any:
+        user = getattr(update.event, "from_user", None)
+        if user is None:
+            return await super().feed_update(bot, update, **kwargs)
+        lock = self._user_locks.get(user.id)
+        if lock is None:
+            lock = self._user_locks[user.id] = asyncio.Lock()
+        async with lock:
+            return await super().feed_update(bot, update, **kwargs)
 
 
 def build_dispatcher(
-    tenant: TenantContext, *, redis: aioredis.Redis, db: asyncpg.Pool
+    tenant: TenantContext,
+    *,
+    redis: aioredis.Redis,
+    db: asyncpg.Pool,
+    options: BotOptions | None = None,
 ) -> Dispatcher:
-    """The tenant's Dispatcher: FSM in Redis under `client_NNN:fsm:`, data in `client_NNN`."""
+    """The tenant's Dispatcher: FSM in Redis under `client_NNN:fsm:`, data in `client_NNN`,
+    reminders and the owner's first-run greeting started with polling."""
+    options = options or BotOptions()
     storage = RedisStorage(
         redis, key_builder=DefaultKeyBuilder(prefix=fsm_prefix(tenant.client_id))
     )
-    dp = Dispatcher(
+    clock = options.clock
+    cache = SettingsCache(ttl=options.settings_ttl)
+    admin_service = AdminService(db, tenant, clock, cache)
+    reminders = ReminderService(db, tenant, clock, cache)
+    dp = TenantDispatcher(
         storage=storage,
         tenant=tenant,
-        customers=CustomerService(db, tenant),
+        customers=CustomerService(db, tenant, clock, cache),
+        booking=BookingService(db, tenant, clock, cache),
+        admin=admin_service,
+        reminders=reminders,
+    )
+    dp.update.outer_middleware(
+        RateLimitMiddleware(
+            redis, tenant.client_id, options.ratelimit_max_events, options.ratelimit_window
+        )
     )
     dp.include_router(start.build_router())
+    dp.include_router(admin.build_router())
+    dp.include_router(booking.build_router())
+    dp.include_router(my.build_router())
     dp.include_router(fallback.build_router())
+
+    background = Background(reminders, admin_service, options.reminder_interval)
+    dp["background"] = background
+    dp.startup.register(background.on_startup)
+    dp.shutdown.register(background.on_shutdown)
+
+    @dp.errors()
+    async def on_error(event: ErrorEvent) -> None:
+        logger.bind(client=tenant.client_id).opt(exception=event.exception).error(
+            "handler failed: {}", type(event.exception).__name__
+        )
+        update = event.update
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(texts.ERROR, show_alert=True)
+            elif update.message is not None:
+                await update.message.answer(texts.ERROR)
+        except Exception as exc:  # telling the user failed too: the log line above is enough
+            logger.bind(client=tenant.client_id).warning(
+                "could not tell the user about the error: {}", type(exc).__name__
+            )
+
     return dp

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     pool_grow_step: int = Field(2, ge=1)
     pool_autogrow: bool = True
 
+    # The tenant booking bot
+    reminder_check_interval: float = Field(30.0, gt=0)
+    ratelimit_max_events: int = Field(20, ge=0)
+    ratelimit_window: float = Field(10.0, gt=0)
+    # Tests only: a file that sets "now" for tenant bots (see bots/clock.py). Never in production.
+    booking_clock_file: str | None = None
+
     # Logging
     log_level: str = "INFO"
     log_syslog: bool = False

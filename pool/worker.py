@@ -27,7 +27,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bots.context import TenantContext
-from bots.factory import build_dispatcher
+from bots.factory import BotOptions, build_dispatcher
 from core import keys
 from core.crypto import TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
@@ -278,7 +278,12 @@ class SlotWorker:
             raise ActivationRejected(f"Telegram API unreachable: {type(exc).__name__}") from None
 
     def _start_polling(self, tenant: TenantContext, bot: Bot, username: str | None) -> Running:
-        dp = build_dispatcher(tenant, redis=self.redis, db=self.store.db)
+        dp = build_dispatcher(
+            tenant,
+            redis=self.redis,
+            db=self.store.db,
+            options=BotOptions.from_settings(self.settings),
+        )
         dp.update.outer_middleware(_UpdateCounter(self.redis, tenant.client_id, self.log))
         started = asyncio.Event()
         dp.startup.register(started.set)

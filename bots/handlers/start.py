@@ -1,34 +1,64 @@
-"""/start and the main menu."""
+"""/start, the main menu, «О нас», /cancel."""
+
+from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import CommandStart
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bots import keyboards, texts
 from bots.callbacks import MenuAction, MenuCallback
-from bots.context import TenantContext
-from bots.services import CustomerService
+from bots.services import AdminService, CustomerService
 
 
 def build_router() -> Router:
     router = Router(name="start")
 
     @router.message(CommandStart())
-    async def start(message: Message, tenant: TenantContext, customers: CustomerService) -> None:
+    async def start(
+        message: Message, state: FSMContext, customers: CustomerService, admin: AdminService
+    ) -> None:
+        await state.clear()
         user = message.from_user
         is_owner = await customers.greet(user.id, user.first_name, user.username)
-        text = texts.GREETING.format(company=tenant.company_name)
+        settings = await customers.settings()
+        text = texts.GREETING.format(company=settings.company_name)
         if is_owner:
-            text += "\n\n" + texts.OWNER_GREETING.format(company=tenant.company_name)
+            if not await admin.is_ready() and await admin.claim_owner_greeting():
+                text += "\n\n" + texts.SETUP_GUIDE.format(company=settings.company_name)
+            else:
+                text += "\n\n" + texts.OWNER_GREETING
         await message.answer(text, reply_markup=keyboards.main_menu())
 
-    @router.callback_query(MenuCallback.filter(F.action == MenuAction.ABOUT))
-    async def about(query: CallbackQuery, tenant: TenantContext) -> None:
-        await query.answer()
-        await query.message.answer(texts.ABOUT.format(company=tenant.company_name))
+    @router.message(Command("cancel"))
+    async def cancel(message: Message, state: FSMContext) -> None:
+        await state.clear()
+        await message.answer(texts.CANCELLED_INPUT, reply_markup=keyboards.remove_reply())
 
-    @router.callback_query(MenuCallback.filter())
-    async def section_soon(query: CallbackQuery) -> None:
-        await query.answer(texts.SECTION_SOON, show_alert=True)
+    @router.callback_query(MenuCallback.filter(F.action == MenuAction.HOME))
+    async def home(query: CallbackQuery, state: FSMContext, customers: CustomerService) -> None:
+        await state.clear()
+        settings = await customers.settings()
+        await query.answer()
+        await query.message.edit_text(
+            texts.MENU_TITLE.format(company=settings.company_name),
+            reply_markup=keyboards.main_menu(),
+        )
+
+    @router.callback_query(MenuCallback.filter(F.action == MenuAction.ABOUT))
+    async def about(query: CallbackQuery, customers: CustomerService) -> None:
+        settings = await customers.settings()
+        lines = [texts.ABOUT_TITLE.format(company=settings.company_name)]
+        if settings.description:
+            lines.append(settings.description)
+        if settings.address:
+            lines.append(texts.ABOUT_ADDRESS.format(value=settings.address))
+        if settings.phone:
+            lines.append(texts.ABOUT_PHONE.format(value=settings.phone))
+        if len(lines) == 1:
+            lines.append(texts.ABOUT_EMPTY)
+        await query.answer()
+        await query.message.answer("\n\n".join(lines), reply_markup=keyboards.home_only())
 
     return router

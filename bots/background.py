@@ -1,0 +1,95 @@
+"""Work a tenant bot does on its own: reminders, and the owner's first-run greeting.
+
+Started from the Dispatcher's startup hook and stopped in its shutdown hook, so whoever runs
+polling (the pool worker, a test) needs to know nothing about it.
+
+Reminders go out at most once: each is marked `sending` (committed) before the message is
+sent and `sent` after. A worker killed between those two steps leaves it `sending`, and it is
+never retried — losing one reminder beats sending it twice. A user who blocked the bot (403)
+is marked unreachable and the reminder `failed`; a 429 puts it back to `pending`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter
+from loguru import logger
+
+from bots import keyboards, notify, texts, views
+from bots.services import AdminService, ReminderService
+
+
+class Background:
+    def __init__(self, reminders: ReminderService, admin: AdminService, interval: float) -> None:
+        self.reminders = reminders
+        self.admin = admin
+        self.interval = interval
+        self.tasks: list[asyncio.Task] = []
+        self.greeting: asyncio.Task | None = None
+        self.log = logger.bind(client=reminders.tenant.client_id)
+
+    async def on_startup(self, bot: Bot) -> None:
+        client = self.reminders.tenant.client_id
+        self.greeting = asyncio.create_task(self._greet_owner(bot), name=f"greeting-{client}")
+        self.tasks = [
+            asyncio.create_task(self._reminder_loop(bot), name=f"reminders-{client}"),
+            self.greeting,
+        ]
+
+    async def on_shutdown(self) -> None:
+        tasks, self.tasks = self.tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _greet_owner(self, bot: Bot) -> None:
+        """The setup guide, once, if the owner already pressed Start and nothing is set up.
+        The owner's own /start competes for the same claim, so only one of them sends it."""
+        try:
+            if await self.admin.is_ready() or not await self.admin.claim_owner_greeting():
+                return
+            settings = await self.admin.settings()
+            text = texts.SETUP_GUIDE.format(company=settings.company_name)
+            if await notify.send(bot, self.admin.tenant.admin_telegram_id, text):
+                self.log.info("first-run guide sent to the owner")
+            else:
+                await self.admin.unclaim_owner_greeting()
+        except Exception:
+            self.log.exception("first-run greeting failed")
+
+    async def _reminder_loop(self, bot: Bot) -> None:
+        while True:
+            try:
+                await self.send_due(bot)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.log.exception("reminder round failed; retrying")
+            await asyncio.sleep(self.interval)
+
+    async def send_due(self, bot: Bot) -> int:
+        sent = 0
+        settings = await self.reminders.settings()
+        for reminder in await self.reminders.claim_due():
+            b = reminder.booking
+            text = texts.REMINDER.format(
+                when=views.when(b.starts_at, settings.tz),
+                service=b.service_name,
+                staff=b.staff_name,
+            )
+            try:
+                result = await notify.send(
+                    bot, b.customer_id, text, reply_markup=keyboards.reminder(b.id)
+                )
+            except TelegramRetryAfter as exc:
+                await self.reminders.release(reminder)
+                await asyncio.sleep(min(exc.retry_after, 30))
+                continue
+            await self.reminders.finish(reminder, sent=bool(result), unreachable=result is False)
+            if result:
+                sent += 1
+            elif result is False:
+                self.log.info("customer {} unreachable (blocked the bot)", b.customer_id)
+        return sent

@@ -1,0 +1,204 @@
+"""Parsing and validation of what people type. Pure; errors carry a Russian explanation."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bots.slots import Interval
+
+WEEKDAYS = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
+_WEEKDAY_ALIASES = {
+    "пн": 0, "понедельник": 0,
+    "вт": 1, "вторник": 1,
+    "ср": 2, "среда": 2,
+    "чт": 3, "четверг": 3,
+    "пт": 4, "пятница": 4,
+    "сб": 5, "суббота": 5,
+    "вс": 6, "воскресенье": 6,
+}  # fmt: skip
+
+
+class InputError(ValueError):
+    """Bad input; `str(error)` is a message for the user, in Russian."""
+
+
+def normalize_phone(text: str) -> str:
+    """A Russian (or international) phone number in E.164 form: +79991234567."""
+    raw = (text or "").strip()
+    if not raw or not re.fullmatch(r"[+\d\s()\-.]{5,25}", raw):
+        raise InputError("Номер телефона должен состоять из цифр, например +7 999 123-45-67.")
+    digits = re.sub(r"\D", "", raw)
+    if raw.startswith("+"):
+        if digits.startswith("7") and len(digits) != 11:
+            raise InputError("В российском номере 11 цифр, например +7 999 123-45-67.")
+        if 11 <= len(digits) <= 15 and digits[0] != "0":
+            return "+" + digits
+    elif len(digits) == 11 and digits[0] in "78":
+        return "+7" + digits[1:]
+    elif len(digits) == 10 and digits[0] == "9":
+        return "+7" + digits
+    raise InputError("Не похоже на номер телефона. Пример: +7 999 123-45-67.")
+
+
+def clean_name(text: str) -> str:
+    name = " ".join((text or "").split())
+    if not (2 <= len(name) <= 60) or not re.search(r"[A-Za-zА-Яа-яЁё]", name):
+        raise InputError("Пожалуйста, напишите имя буквами (от 2 до 60 символов).")
+    if name.startswith("/"):
+        raise InputError("Пожалуйста, напишите имя, а не команду.")
+    return name
+
+
+def parse_time(text: str) -> time:
+    match = re.fullmatch(r"\s*(\d{1,2})[:.](\d{2})\s*", text or "")
+    if not match:
+        raise InputError(f"Не понял время «{text.strip()}». Пишите так: 09:30.")
+    hour, minute = int(match[1]), int(match[2])
+    if hour == 24 and minute == 0:
+        return time(23, 59)
+    if hour > 23 or minute > 59:
+        raise InputError(f"Нет такого времени: «{text.strip()}».")
+    return time(hour, minute)
+
+
+def parse_intervals(text: str) -> list[Interval]:
+    """«10:00-14:00, 15:00-20:00» → intervals; sorted, not overlapping."""
+    intervals = []
+    for part in re.split(r"[,;]", text or ""):
+        part = part.strip()
+        if not part:
+            continue
+        pieces = re.split(r"\s*[-–—]\s*", part)
+        if len(pieces) != 2:
+            raise InputError(f"Не понял интервал «{part}». Пишите так: 10:00-14:00.")
+        starts, ends = parse_time(pieces[0]), parse_time(pieces[1])
+        if ends <= starts:
+            raise InputError(f"В интервале «{part}» конец раньше начала.")
+        intervals.append(Interval(starts, ends))
+    if not intervals:
+        raise InputError("Укажите хотя бы один интервал, например 10:00-19:00.")
+    intervals.sort(key=lambda i: i.starts)
+    for a, b in itertools.pairwise(intervals):
+        if b.starts < a.ends:
+            raise InputError("Интервалы пересекаются — проверьте время.")
+    return intervals
+
+
+def parse_week(text: str) -> dict[int, list[Interval]]:
+    """Lines «пн 10:00-14:00, 15:00-20:00» / «сб выходной»; days not named are days off."""
+    week: dict[int, list[Interval]] = {}
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        raise InputError("Пришлите расписание: по строке на день, например «пн 10:00-19:00».")
+    for line in lines:
+        head, _, rest = line.partition(" ")
+        days = _parse_days(head.strip().lower().rstrip(":"))
+        rest = rest.strip()
+        value = [] if rest.lower() in ("выходной", "-", "нет") else parse_intervals(rest)
+        for day in days:
+            week[day] = value
+    return {d: v for d, v in week.items() if v}
+
+
+def _parse_days(word: str) -> list[int]:
+    if "-" in word:
+        first, _, last = word.partition("-")
+        a, b = _parse_days(first), _parse_days(last)
+        if len(a) == 1 and len(b) == 1 and a[0] <= b[0]:
+            return list(range(a[0], b[0] + 1))
+    elif word in _WEEKDAY_ALIASES:
+        return [_WEEKDAY_ALIASES[word]]
+    raise InputError(
+        f"Не понял день недели «{word}». Пишите: пн, вт, ср, чт, пт, сб, вс или пн-пт."
+    )
+
+
+def parse_date(text: str, today: date) -> date:
+    """«25.12», «25.12.2030», «2030-12-25»; a day without a year is the next such date."""
+    text = (text or "").strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+        match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{2}|\d{4}))?", text)
+        if match:
+            day, month = int(match[1]), int(match[2])
+            if match[3]:
+                year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
+                return date(year, month, day)
+            found = date(today.year, month, day)
+            return found if found >= today else date(today.year + 1, month, day)
+    except ValueError:
+        raise InputError(f"Нет такой даты: «{text}».") from None
+    raise InputError(f"Не понял дату «{text}». Пишите так: 25.12 или 25.12.2030.")
+
+
+@dataclass(frozen=True)
+class ServiceInput:
+    name: str
+    duration_min: int
+    price: int
+
+
+def parse_service(text: str) -> ServiceInput:
+    """«Стрижка; 60; 1500» — name, minutes, roubles."""
+    parts = [p.strip() for p in re.split(r"[;\n]", text or "") if p.strip()]
+    if len(parts) != 3:
+        raise InputError(
+            "Пришлите три значения через «;»: название; длительность в минутах; цена в рублях. "
+            "Например: Стрижка; 60; 1500"
+        )
+    name = " ".join(parts[0].split())
+    if not 1 <= len(name) <= 100:
+        raise InputError("Название услуги — от 1 до 100 символов.")
+    duration = parse_int(parts[1], "Длительность", 5, 720)
+    price = parse_int(
+        parts[2].replace(" ", "").removesuffix("₽").removesuffix("р"), "Цена", 0, 10_000_000
+    )
+    return ServiceInput(name, duration, price)
+
+
+def parse_int(text: str, what: str, low: int, high: int) -> int:
+    text = (text or "").strip()
+    if not re.fullmatch(r"\d{1,9}", text):
+        raise InputError(f"{what}: нужно целое число от {low} до {high}.")
+    value = int(text)
+    if not low <= value <= high:
+        raise InputError(f"{what}: нужно число от {low} до {high}.")
+    return value
+
+
+def parse_timezone(text: str) -> str:
+    name = (text or "").strip()
+    try:
+        if not re.fullmatch(r"[A-Za-z_]+(/[A-Za-z_\-+0-9]+){0,2}", name):
+            raise ZoneInfoNotFoundError(name)
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"Не знаю часовой пояс «{name}». Пример: Europe/Moscow, Asia/Yekaterinburg."
+        ) from None
+    return name
+
+
+def parse_minutes_list(text: str) -> list[int]:
+    """Reminder offsets in hours: «24, 2» → [1440, 120]; «нет» → []."""
+    text = (text or "").strip().lower()
+    if text in ("нет", "0", "-"):
+        return []
+    values = []
+    for part in re.split(r"[,;\s]+", text):
+        if not part:
+            continue
+        hours = parse_int(part, "Часы до напоминания", 1, 168)
+        values.append(hours * 60)
+    if not values or len(values) > 3:
+        raise InputError("Укажите от одного до трёх чисел часов через запятую, например: 24, 2")
+    return sorted(set(values), reverse=True)
+
+
+def format_local(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")

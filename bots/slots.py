@@ -1,0 +1,132 @@
+"""Free-slot computation: pure functions, no I/O, times in UTC outside and local inside.
+
+A slot is a start time at which a specialist can take a service:
+- it lies in one of the day's working intervals (the dated exception replaces the weekly
+  hours), starting at the interval's start and stepping by `step`, and the service
+  (`duration`) ends within the interval; the buffer may run past closing time;
+- `[start, start + duration + buffer)` overlaps no existing booking's `[start, blocked_until)`
+  (bookings that only touch are fine: ranges are half-open);
+- it is at least `min_notice` after now, and its local day is within the horizon
+  (today … today + horizon_days - 1).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Interval:
+    starts: time
+    ends: time
+
+
+@dataclass
+class StaffDay:
+    """What is known about one specialist for slot search."""
+
+    staff_id: int
+    weekly: dict[int, list[Interval]] = field(default_factory=dict)  # weekday -> intervals
+    exceptions: dict[date, list[Interval]] = field(default_factory=dict)  # [] = day off
+    busy: list[tuple[datetime, datetime]] = field(default_factory=list)  # UTC [start, until)
+
+    def intervals(self, day: date) -> list[Interval]:
+        if day in self.exceptions:
+            return self.exceptions[day]
+        return self.weekly.get(day.weekday(), [])
+
+
+@dataclass(frozen=True)
+class Rules:
+    tz: ZoneInfo
+    duration: timedelta
+    step: timedelta
+    buffer: timedelta
+    min_notice: timedelta
+    horizon_days: int
+
+
+def local_today(now: datetime, tz: ZoneInfo) -> date:
+    return now.astimezone(tz).date()
+
+
+def horizon_days(now: datetime, rules: Rules) -> list[date]:
+    today = local_today(now, rules.tz)
+    return [today + timedelta(days=i) for i in range(max(0, rules.horizon_days))]
+
+
+def day_bounds_utc(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants of local midnight at the start and end of `day`."""
+    start = datetime.combine(day, time(0), tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
+    return start, end
+
+
+def _to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tz).astimezone(UTC)
+
+
+def free_slots(staff: StaffDay, day: date, now: datetime, rules: Rules) -> list[datetime]:
+    """Free start times (UTC) of `staff` on local `day`."""
+    today = local_today(now, rules.tz)
+    if not (0 <= (day - today).days < rules.horizon_days):
+        return []
+    if rules.step <= timedelta(0) or rules.duration <= timedelta(0):
+        return []
+    earliest = now + rules.min_notice
+    busy = sorted(staff.busy)
+    starts = [b[0] for b in busy]
+    # the longest booking bounds how far back an overlapping one can start
+    longest = max((u - s for s, u in busy), default=timedelta(0))
+    result: list[datetime] = []
+    for interval in staff.intervals(day):
+        begin = _to_utc(day, interval.starts, rules.tz)
+        end = _to_utc(day, interval.ends, rules.tz)
+        slot = begin
+        while slot + rules.duration <= end:
+            if slot >= earliest:
+                until = slot + rules.duration + rules.buffer
+                if not _overlaps(busy, starts, longest, slot, until):
+                    result.append(slot)
+            slot += rules.step
+    return sorted(set(result))
+
+
+def _overlaps(
+    busy: Sequence[tuple[datetime, datetime]],
+    starts: Sequence[datetime],
+    longest: timedelta,
+    begin: datetime,
+    until: datetime,
+) -> bool:
+    """Does [begin, until) overlap any busy range? `busy` is sorted by start."""
+    hi = bisect.bisect_left(starts, until)  # ranges starting at/after `until` cannot overlap
+    lo = bisect.bisect_left(starts, begin - longest)
+    return any(busy[i][1] > begin for i in range(lo, hi))
+
+
+def free_slots_any(
+    staff: Iterable[StaffDay], day: date, now: datetime, rules: Rules
+) -> dict[datetime, list[int]]:
+    """Start time -> the specialists free then (in the order given)."""
+    found: dict[datetime, list[int]] = {}
+    for member in staff:
+        for slot in free_slots(member, day, now, rules):
+            found.setdefault(slot, []).append(member.staff_id)
+    return dict(sorted(found.items()))
+
+
+def days_with_slots(
+    staff: Sequence[StaffDay], now: datetime, rules: Rules, limit: int | None = None
+) -> list[date]:
+    days = []
+    for day in horizon_days(now, rules):
+        if any(free_slots(member, day, now, rules) for member in staff):
+            days.append(day)
+            if limit is not None and len(days) >= limit:
+                break
+    return days

@@ -1,0 +1,193 @@
+"""The tenant booking bot in-process: real PostgreSQL, Redis and Telegram sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest_asyncio
+
+from bots import texts
+from sandbox.harness import wait_until
+from tests.integration.booking_stand import OWNER, running_salon, set_up
+
+ALICE = 7000001
+
+
+@pytest_asyncio.fixture
+async def salon(pg_dsn, redis_client):
+    async with running_salon(pg_dsn, redis_client) as s:
+        yield s
+
+
+async def test_full_booking_flow(salon):
+    tg, bot = salon.tg, salon.username
+    reply = await tg.ask(bot, OWNER, "/start")
+    assert "/admin" in reply["text"] and "три шага" in reply["text"]  # the setup guide
+    reply = await tg.ask(bot, ALICE, "/start")
+    assert "Салон Анны" in reply["text"] and "/admin" not in reply["text"]
+    reply = await tg.click(bot, ALICE, texts.MENU_BOOK)
+    assert reply["text"] == texts.SOON
+
+    ids = await set_up(salon.admin)
+    await tg.ask(bot, ALICE, "/start")
+    reply = await tg.click(bot, ALICE, texts.MENU_BOOK)
+    assert reply["text"] == texts.CHOOSE_SERVICE
+    reply = await tg.click(bot, ALICE, "Стрижка")
+    assert "Выберите специалиста" in reply["text"]
+    reply = await tg.click(bot, ALICE, "Анна")
+    assert "Выберите день" in reply["text"]
+    reply = await tg.click(bot, ALICE, "Пн 04.03")
+    assert "Выберите время" in reply["text"]
+    buttons = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    # 08:00 now + 60 min notice: from 10:00; a break 13-14
+    assert buttons[:3] == ["10:00", "10:30", "11:00"] and "12:30" not in buttons
+    assert "13:00" not in buttons and "14:00" in buttons
+    reply = await tg.click(bot, ALICE, "11:00")
+    assert reply["text"] == texts.ASK_NAME
+    reply = await tg.ask(bot, ALICE, "1")
+    assert "имя" in reply["text"]
+    reply = await tg.ask(bot, ALICE, "Алиса")
+    assert "номер" in reply["text"]
+    reply = await tg.ask(bot, ALICE, "не скажу")
+    assert "номер" in reply["text"].lower()
+    sent = await tg.send_contact(bot, ALICE, "+79991234567", "Алиса")
+    reply = await tg.wait_for_reply(bot, ALICE, after=sent["message_id"])
+    assert reply["text"] == texts.CONTACT_SAVED
+    summary = await tg.wait_for_reply(bot, ALICE, after=reply["message_id"])
+    assert "Проверьте запись" in summary["text"] and "11:00" in summary["text"]
+    reply = await tg.click(bot, ALICE, texts.CONFIRM)
+    assert "Вы записаны" in reply["text"]
+    rows = await salon.fetch(
+        "SELECT staff_id, customer_phone, status, starts_at FROM client_001.bookings"
+    )
+    assert [(r["staff_id"], r["customer_phone"], r["status"]) for r in rows] == [
+        (ids["anna"], "+79991234567", "booked")
+    ]
+    reminders = await salon.fetch("SELECT offset_min FROM client_001.reminders ORDER BY 1")
+    assert [r["offset_min"] for r in reminders] == [120]  # 24 h before is already past
+    await wait_until(
+        lambda: _has_text(salon, OWNER, "Новая запись"), timeout=5, what="owner notice"
+    )
+    notice = (await tg.transcript(bot, OWNER))[-1]["text"]
+    assert "Алиса" in notice and "+79991234567" in notice and "11:00" in notice
+
+    # the customer is remembered: the next booking skips name and phone
+    await tg.ask(bot, ALICE, "/start")
+    await tg.click(bot, ALICE, texts.MENU_BOOK)
+    await tg.click(bot, ALICE, "Стрижка")
+    await tg.click(bot, ALICE, "Анна")
+    await tg.click(bot, ALICE, "Вт 05.03")
+    reply = await tg.click(bot, ALICE, "10:00")
+    assert "Проверьте запись" in reply["text"] and "Алиса" in reply["text"]
+
+
+async def test_confirm_double_tap_books_once(salon):
+    await set_up(salon.admin)
+    tg, bot = salon.tg, salon.username
+    await _reach_summary(salon, ALICE, "Анна", "10:00")
+    message_id, data = await tg._find_button(bot, ALICE, texts.CONFIRM)
+    await asyncio.gather(
+        tg.press(bot, ALICE, message_id, data), tg.press(bot, ALICE, message_id, data)
+    )
+    await wait_until(
+        lambda: _has_text(salon, ALICE, "Вы записаны"), timeout=10, what="booking confirmed"
+    )
+    await asyncio.sleep(0.5)
+    assert len(await salon.fetch("SELECT 1 FROM client_001.bookings")) == 1
+
+
+async def test_race_for_one_slot_gives_one_booking(salon):
+    await set_up(salon.admin)
+    tg, bot = salon.tg, salon.username
+    bob = ALICE + 1
+    await _reach_summary(salon, ALICE, "Олег", "10:00")
+    await _reach_summary(salon, bob, "Олег", "10:00", phone="+79990000002")
+    presses = []
+    for user in (ALICE, bob):
+        message_id, data = await tg._find_button(bot, user, texts.CONFIRM)
+        presses.append(tg.press(bot, user, message_id, data))
+    await asyncio.gather(*presses)
+    await wait_until(
+        lambda: _both_answered(salon, [ALICE, bob]), timeout=10, what="both customers answered"
+    )
+    rows = await salon.fetch("SELECT customer_id FROM client_001.bookings")
+    assert len(rows) == 1
+    loser = bob if rows[0]["customer_id"] == ALICE else ALICE
+    last = (await tg.transcript(bot, loser))[-1]
+    assert texts.SLOT_TAKEN in last["text"]
+    buttons = [b["text"] for row in last["reply_markup"]["inline_keyboard"] for b in row]
+    assert "10:00" not in buttons and "10:30" not in buttons and "11:00" in buttons
+
+
+async def test_any_specialist_falls_back_to_the_other_one(salon):
+    ids = await set_up(salon.admin)
+    tg, bot = salon.tg, salon.username
+    await _reach_summary(salon, ALICE, "Любой", "10:00")
+    await tg.click(bot, ALICE, texts.CONFIRM)
+    await _reach_summary(salon, ALICE + 1, "Любой", "10:00", phone="+79990000002")
+    reply = await tg.click(bot, ALICE + 1, texts.CONFIRM)
+    assert "Вы записаны" in reply["text"]
+    rows = await salon.fetch("SELECT staff_id FROM client_001.bookings ORDER BY id")
+    assert sorted(r["staff_id"] for r in rows) == sorted([ids["anna"], ids["oleg"]])
+
+
+async def _has_text(salon, user, text):
+    return any(text in (m["text"] or "") for m in await salon.tg.transcript(salon.username, user))
+
+
+async def _both_answered(salon, users):
+    for user in users:
+        messages = await salon.tg.transcript(salon.username, user)
+        if not any(
+            "Вы записаны" in (m["text"] or "") or texts.SLOT_TAKEN in (m["text"] or "")
+            for m in messages
+        ):
+            return False
+    return True
+
+
+async def _reach_summary(salon, user, staff, at, phone="+79991234567"):
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, user, "/start")
+    await tg.click(bot, user, texts.MENU_BOOK)
+    await tg.click(bot, user, "Стрижка")
+    await tg.click(bot, user, staff)
+    await tg.click(bot, user, "Пн 04.03")
+    reply = await tg.click(bot, user, at)
+    if reply["text"] == texts.ASK_NAME:
+        await tg.ask(bot, user, "Клиент")
+        reply = await tg.ask(bot, user, phone)
+        reply = await tg.wait_for_reply(bot, user, after=reply["message_id"])
+    assert "Проверьте запись" in reply["text"], reply["text"]
+
+
+async def test_name_and_phone_sent_at_once_are_taken_in_order(salon):
+    await set_up(salon.admin)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, ALICE, "/start")
+    await tg.click(bot, ALICE, texts.MENU_BOOK)
+    await tg.click(bot, ALICE, "Стрижка")
+    await tg.click(bot, ALICE, "Олег")
+    await tg.click(bot, ALICE, "Пн 04.03")
+    await tg.click(bot, ALICE, "12:00")
+    await tg.send_message(bot, ALICE, "Быстрая Алиса")
+    await tg.send_message(bot, ALICE, "+7 999 000-11-22")
+    await wait_until(lambda: _has_text(salon, ALICE, "Проверьте запись"), what="summary")
+    summary = (await tg.transcript(bot, ALICE))[-1]["text"]
+    assert "Имя: Быстрая Алиса" in summary and "Телефон: +79990001122" in summary
+
+
+async def test_a_command_while_asked_for_a_name_is_a_command(salon):
+    await set_up(salon.admin)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, ALICE, "/start")
+    await tg.click(bot, ALICE, texts.MENU_BOOK)
+    await tg.click(bot, ALICE, "Стрижка")
+    await tg.click(bot, ALICE, "Анна")
+    await tg.click(bot, ALICE, "Пн 04.03")
+    reply = await tg.click(bot, ALICE, "12:00")
+    assert reply["text"] == texts.ASK_NAME
+    reply = await tg.ask(bot, ALICE, "/my")
+    assert reply["text"] == texts.MY_EMPTY
+    reply = await tg.ask(bot, ALICE, "Алиса")  # the flow was left: now it is just text
+    assert reply["text"] == texts.UNKNOWN

@@ -1,0 +1,262 @@
+"""Pure booking logic: free slots, phone and schedule parsing, callback data size."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bots.callbacks import (
+    AdminAction,
+    AdminCallback,
+    BookAction,
+    BookCallback,
+    MenuAction,
+    MenuCallback,
+    MyAction,
+    MyCallback,
+)
+from bots.clock import FileClock, parse_clock_value, write_clock_file
+from bots.parsing import (
+    InputError,
+    clean_name,
+    normalize_phone,
+    parse_date,
+    parse_minutes_list,
+    parse_service,
+    parse_timezone,
+    parse_week,
+)
+from bots.services import new_request_key
+from bots.slots import Interval, Rules, StaffDay, free_slots, free_slots_any
+
+MSK = ZoneInfo("Europe/Moscow")
+DAY = date(2030, 3, 4)  # a Monday
+NOW = datetime(2030, 3, 4, 5, 0, tzinfo=UTC)  # 08:00 in Moscow
+
+
+def rules(tz=MSK, duration=60, step=30, buffer=0, notice=0, horizon=14) -> Rules:
+    return Rules(
+        tz=tz,
+        duration=timedelta(minutes=duration),
+        step=timedelta(minutes=step),
+        buffer=timedelta(minutes=buffer),
+        min_notice=timedelta(minutes=notice),
+        horizon_days=horizon,
+    )
+
+
+def local(hhmm: str, day: date = DAY, tz=MSK) -> datetime:
+    h, m = map(int, hhmm.split(":"))
+    return datetime.combine(day, time(h, m), tz).astimezone(UTC)
+
+
+def hhmm(slots, tz=MSK) -> list[str]:
+    return [s.astimezone(tz).strftime("%H:%M") for s in slots]
+
+
+def staff(*intervals: tuple[str, str], busy=(), weekday=0, exceptions=None) -> StaffDay:
+    return StaffDay(
+        1,
+        weekly={
+            weekday: [Interval(time.fromisoformat(a), time.fromisoformat(b)) for a, b in intervals]
+        },
+        exceptions=exceptions or {},
+        busy=list(busy),
+    )
+
+
+def test_a_break_splits_the_day_and_the_service_must_fit_each_interval():
+    s = staff(("10:00", "12:00"), ("13:00", "14:30"))
+    assert hhmm(free_slots(s, DAY, NOW, rules())) == [
+        "10:00", "10:30", "11:00", "13:00", "13:30",
+    ]  # fmt: skip
+
+
+def test_existing_booking_blocks_overlaps_but_touching_is_fine():
+    s = staff(("10:00", "14:00"), busy=[(local("11:00"), local("12:00"))])
+    assert hhmm(free_slots(s, DAY, NOW, rules())) == ["10:00", "12:00", "12:30", "13:00"]
+
+
+def test_buffer_after_a_new_appointment_and_after_existing_ones():
+    # existing 11:00-12:00 with its own 15-min buffer stored as blocked until 12:15
+    s = staff(("10:00", "14:00"), busy=[(local("11:00"), local("12:15"))])
+    got = hhmm(free_slots(s, DAY, NOW, rules(buffer=15, step=15)))
+    # 10:00 + 60 + 15 = 11:15 > 11:00 → only up to 09:45…; 12:15 is the first after
+    assert got == ["12:15", "12:30", "12:45", "13:00"]
+    assert "10:00" not in got and "9:45" not in got
+    # without the buffer 10:00 fits (ends 11:00, touching)
+    assert "10:00" in hhmm(free_slots(s, DAY, NOW, rules(step=15)))
+    # the buffer may run past closing time: 13:00-14:00 + 15 min is fine
+    assert "13:00" in got
+
+
+def test_minimum_notice_and_horizon():
+    s = staff(("08:00", "12:00"))
+    now = local("09:10")
+    assert hhmm(free_slots(s, DAY, now, rules(notice=60))) == ["10:30", "11:00"]
+    monday_later = DAY + timedelta(days=14)
+    week = StaffDay(1, weekly={0: [Interval(time(10), time(12))]})
+    assert free_slots(week, DAY + timedelta(days=7), now, rules(horizon=14))
+    assert free_slots(week, monday_later, now, rules(horizon=14)) == []
+    assert free_slots(week, DAY - timedelta(days=7), now, rules()) == []
+
+
+def test_exceptions_replace_the_weekly_hours():
+    off = staff(("10:00", "12:00"), exceptions={DAY: []})
+    assert free_slots(off, DAY, NOW, rules()) == []
+    special = staff(("10:00", "12:00"), exceptions={DAY: [Interval(time(15), time(16, 30))]})
+    assert hhmm(free_slots(special, DAY, NOW, rules())) == ["15:00", "15:30"]
+    # an exception on a day without weekly hours opens it
+    sunday = DAY + timedelta(days=6)
+    extra = staff(("10:00", "12:00"), exceptions={sunday: [Interval(time(10), time(11))]})
+    assert hhmm(free_slots(extra, sunday, NOW, rules())) == ["10:00"]
+
+
+@pytest.mark.parametrize(
+    "zone, utc_hour",
+    [("Europe/Moscow", 7), ("Asia/Vladivostok", 0), ("Europe/Kaliningrad", 8), ("UTC", 10)],
+)
+def test_local_hours_in_several_time_zones(zone, utc_hour):
+    tz = ZoneInfo(zone)
+    s = staff(("10:00", "11:00"))
+    now = datetime(2030, 3, 3, 0, 0, tzinfo=UTC)
+    slots = free_slots(s, DAY, now, rules(tz=tz))
+    assert len(slots) == 1
+    assert slots[0].astimezone(tz).strftime("%H:%M") == "10:00"
+    assert slots[0].tzinfo is not None and slots[0].astimezone(UTC).hour == utc_hour
+
+
+def test_dst_day_keeps_wall_clock_hours():
+    tz = ZoneInfo("Europe/Berlin")
+    day = date(2030, 3, 31)  # clocks go forward at 02:00
+    s = StaffDay(1, weekly={day.weekday(): [Interval(time(1), time(4))]})
+    slots = free_slots(s, day, datetime(2030, 3, 30, tzinfo=UTC), rules(tz=tz, step=60))
+    # 01:00 CET and 03:00 CEST are one hour apart in real time
+    assert [x.astimezone(tz).strftime("%H:%M") for x in slots] == ["01:00", "03:00"]
+
+
+def test_any_specialist_merges_and_remembers_who_is_free():
+    a = staff(("10:00", "12:00"), busy=[(local("10:00"), local("11:00"))])
+    b = StaffDay(2, weekly={0: [Interval(time(10), time(11))]})
+    merged = free_slots_any([a, b], DAY, NOW, rules())
+    assert {k.astimezone(MSK).strftime("%H:%M"): v for k, v in merged.items()} == {
+        "10:00": [2],
+        "11:00": [1],
+    }
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("+7 999 123-45-67", "+79991234567"),
+        ("89991234567", "+79991234567"),
+        ("8 (999) 123 45 67", "+79991234567"),
+        ("9991234567", "+79991234567"),
+        ("79991234567", "+79991234567"),
+        ("+375 29 123 45 67", "+375291234567"),
+    ],
+)
+def test_phone_numbers_are_normalized(raw, expected):
+    assert normalize_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["", "привет", "12345", "+7 999 123", "+7999123456789", "1234567890123"]
+)
+def test_bad_phone_numbers_are_rejected_in_russian(raw):
+    with pytest.raises(InputError) as error:
+        normalize_phone(raw)
+    assert "номер" in str(error.value).lower()
+
+
+def test_names_weeks_services_dates_timezones():
+    assert clean_name("  Анна   Петрова ") == "Анна Петрова"
+    for bad in ("", "1", "12345", "/start"):
+        with pytest.raises(InputError):
+            clean_name(bad)
+    week = parse_week("пн-пт 10:00-14:00, 15:00-20:00\nсб 11:00-16:00\nвс выходной")
+    assert sorted(week) == [0, 1, 2, 3, 4, 5]
+    assert week[0] == [Interval(time(10), time(14)), Interval(time(15), time(20))]
+    for bad in (
+        "xx 10:00-12:00",
+        "пн 12:00-10:00",
+        "пн 10:00-13:00, 12:00-14:00",
+        "пн 25:00-26:00",
+    ):
+        with pytest.raises(InputError):
+            parse_week(bad)
+    assert parse_service("Стрижка; 60; 1 500") == parse_service("Стрижка;60;1500")
+    with pytest.raises(InputError):
+        parse_service("Стрижка 60 1500")
+    with pytest.raises(InputError):
+        parse_service("Стрижка; 0; 100")
+    assert parse_date("25.12", date(2030, 3, 4)) == date(2030, 12, 25)
+    assert parse_date("01.01", date(2030, 3, 4)) == date(2031, 1, 1)
+    with pytest.raises(InputError):
+        parse_date("31.02.2030", date(2030, 3, 4))
+    assert parse_timezone("Asia/Yekaterinburg") == "Asia/Yekaterinburg"
+    with pytest.raises(InputError):
+        parse_timezone("Mars/Olympus")
+    assert parse_minutes_list("24, 2") == [1440, 120]
+    assert parse_minutes_list("нет") == []
+
+
+def test_callback_data_fits_64_bytes_and_has_no_separator_in_values():
+    biggest = [
+        MenuCallback(action=MenuAction.HOME),
+        BookCallback(action=BookAction.CONFIRM, id=2**31 - 1, key=new_request_key()),
+        BookCallback(action=BookAction.TIME, id=int(datetime(2099, 1, 1).timestamp()) // 60),
+        MyCallback(action=MyAction.CONFIRM_VISIT, id=2**31 - 1),
+        *(AdminCallback(action=a, id=2**31 - 1, extra=20991231) for a in AdminAction),
+    ]
+    for data in biggest:
+        packed = data.pack()
+        assert len(packed.encode()) <= 64, packed
+        assert type(data).unpack(packed) == data
+    assert ":" not in new_request_key()
+
+
+def test_clock_file(tmp_path):
+    path = tmp_path / "clock"
+    clock = FileClock(path)
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
+    write_clock_file(path, datetime(2030, 3, 4, 5, 0, tzinfo=UTC))
+    assert clock.now() == datetime(2030, 3, 4, 5, 0, tzinfo=UTC)
+    real = datetime(2030, 1, 1, tzinfo=UTC)
+    assert parse_clock_value("+3600", real) == real + timedelta(hours=1)
+    with pytest.raises(ValueError):
+        parse_clock_value("2030-01-01T00:00:00", real)
+
+
+def test_day_and_time_keyboards_stay_within_telegrams_100_buttons():
+    from bots import keyboards
+
+    many_days = [DAY + timedelta(days=i) for i in range(120)]
+    markup = keyboards.days(many_days, BookCallback(action=BookAction.BACK_STAFF))
+    assert sum(len(row) for row in markup.inline_keyboard) <= 100
+    many_times = [NOW + timedelta(minutes=5 * i) for i in range(200)]
+    markup = keyboards.times(many_times, MSK)
+    buttons = [b for row in markup.inline_keyboard for b in row]
+    assert len(buttons) <= 100 and buttons[0].text == "08:00"
+
+
+async def test_only_the_owner_passes_the_admin_filter():
+    from types import SimpleNamespace
+
+    from bots.context import TenantContext
+    from bots.handlers.admin import IsOwner, parse_setting
+
+    tenant = TenantContext("client_001", "Салон", 42)
+    owner = SimpleNamespace(from_user=SimpleNamespace(id=42))
+    stranger = SimpleNamespace(from_user=SimpleNamespace(id=43))
+    assert await IsOwner()(owner, tenant) is True
+    assert await IsOwner()(stranger, tenant) is False
+    assert await IsOwner()(SimpleNamespace(), tenant) is False
+    assert parse_setting("slot_step_min", "15") == 15
+    assert parse_setting("address", "-") == ""
+    assert parse_setting("reminders_min", "24, 3") == [1440, 180]
+    for key, bad in [("slot_step_min", "5"), ("horizon_days", "0"), ("company_name", "-" * 101)]:
+        with pytest.raises(InputError):
+            parse_setting(key, bad)
