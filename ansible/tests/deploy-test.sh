@@ -7,8 +7,9 @@
 #   3. the playbook runs against it (pool_size 3); the Telegram sandbox runs on the host
 #   4. checks: supervisorctl RUNNING x3, KEYS bot_status:* = 3, activation -> active,
 #      journalctl has BOT ACTIVATED, second run changed=0, pool_size 5 adds slots while the
-#      active slot keeps its PID, shrinking removes only free slots, the backup runs,
-#      systemd-analyze verify of the installed units
+#      active slot keeps its PID, shrinking removes only free slots, an upgrade restarts the
+#      slots one by one and the tenant comes back, the backup runs, systemd-analyze verify of
+#      the installed units, no secret in any Ansible output
 #   5. cleanup, also on failure or interruption
 set -euo pipefail
 
@@ -140,13 +141,16 @@ done
 say "Telegram sandbox at $API"
 
 secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 28; }
+DB_PW="$(secret)"
 REDIS_PW="$(secret)"
+FERNET_KEY="$("$APP_PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
 umask 077
+printf '%s\n' "$DB_PW" "$REDIS_PW" "$FERNET_KEY" >"$RUN/secrets.txt"
 cat >"$RUN/vars.yml" <<VARS
 ansible_nsenter_pid: $PID
-booking_db_password: "$(secret)"
+booking_db_password: "$DB_PW"
 booking_redis_password: "$REDIS_PW"
-booking_token_encryption_key: "$("$APP_PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+booking_token_encryption_key: "$FERNET_KEY"
 booking_telegram_api_base: "$API"
 booking_app_pip_env:
   PIP_CACHE_DIR: /var/cache/bot-pool-pip
@@ -167,6 +171,9 @@ play() {  # play NAME [extra ansible-playbook args]: run the playbook, log to $R
         fail "playbook run '$name' failed (or timed out after $PLAY_TIMEOUT s)"
     fi
     RECAP="$(grep -A3 '^PLAY RECAP' "$RUN/$name.log" | grep 'botpool-test' || true)"
+    if grep -q -F -f "$RUN/secrets.txt" "$RUN/$name.log"; then
+        fail "a secret appeared in the output of playbook run '$name'"
+    fi
     say "playbook '$name' done in $((SECONDS - t0)) s: ${RECAP#botpool-test}"
 }
 
@@ -182,6 +189,7 @@ wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds
     done
 }
 activated_in_journal() { inside journalctl -t booking-bot-pool-2 --no-pager | grep -q 'BOT ACTIVATED'; }
+slot_is_active() { [ "$(slot_status "booking-bot-pool-$1")" = active ]; }
 keys_are() { [ "$(status_keys)" = "$1" ]; }
 slots_are() { [ "$(running_slots)" = "$1" ]; }
 slot_status() {
@@ -192,8 +200,6 @@ slot_status() {
 # 4. deploy and check ---------------------------------------------------------------------------
 say "first playbook run (pool_size 3)"
 play first
-grep -q "$(sed -n 's/^booking_db_password: "\(.*\)"/\1/p' "$RUN/vars.yml")" "$RUN/first.log" \
-    && fail "a secret appeared in the Ansible output"
 say "check: supervisorctl status lists bot-pool-1..3 RUNNING"
 wait_for 90 "3 RUNNING programs" slots_are "bot-pool-1 bot-pool-2 bot-pool-3"
 inside /usr/local/bin/supervisorctl status | sed 's/^/    /'
@@ -231,6 +237,20 @@ wait_for 60 "slots 1 and 2 only" slots_are "bot-pool-1 bot-pool-2"
 wait_for 60 "2 bot_status keys" keys_are 2
 [ "$(inside /usr/local/bin/supervisorctl pid bot-pool-2)" = "$ACTIVE_PID" ] \
     || fail "the active slot was restarted while the pool shrank"
+
+say "upgrading: new code, slots restarted one by one, the tenant comes back"
+mkdir -p "$RUN/src"
+cp -a "$REPO"/{pyproject.toml,core,pool,bots,sales,master,sql,deploy} "$RUN/src/"
+echo "# deploy-test upgrade marker" >>"$RUN/src/pool/__init__.py"
+OLD_RELEASE="$(inside readlink /opt/booking/app)"
+play upgrade -e booking_pool_size=1 -e booking_source_dir="$RUN/src"
+[ "$(inside readlink /opt/booking/app)" != "$OLD_RELEASE" ] || fail "the release was not switched"
+inside grep -q "upgrade marker" /opt/booking/app/pool/__init__.py || fail "the new code is not deployed"
+NEW_PID="$(inside /usr/local/bin/supervisorctl pid bot-pool-2)"
+[ "$NEW_PID" != "$ACTIVE_PID" ] || fail "slot 2 was not restarted onto the new code"
+wait_for 60 "slot 2 active again after the upgrade" slot_is_active 2
+inside journalctl -t booking-bot-pool-2 --no-pager | grep 'resumed after restart' | tail -1 | sed 's/^/    /'
+say "  slot 2: PID $ACTIVE_PID -> $NEW_PID, still client_001"
 
 say "check: the backup service writes a dump"
 inside systemctl start booking-backup.service
