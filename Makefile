@@ -59,6 +59,7 @@ lint-deploy: ansible-tools ## ansible-lint, ansible-playbook --syntax-check, sys
 	cd ansible && ../$(ABIN)/ansible-playbook --syntax-check -i inventory/example.yml deploy.yml
 	PATH="$(CURDIR)/$(ABIN):$$PATH" $(ABIN)/ansible-lint ansible/
 	cd ansible && PATH="$(CURDIR)/$(ABIN):$$PATH" ../$(ABIN)/ansible-playbook -i localhost, tests/verify-units.yml
+	cd ansible && ../$(ABIN)/ansible-playbook -i inventory/example.yml tests/slots.yml
 
 deploy-test: install ansible-tools deploy-deps ## provision a booted Debian 12 container with Ansible and check it
 	$(SUDO) ansible/tests/deploy-test.sh
