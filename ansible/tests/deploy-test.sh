@@ -6,11 +6,12 @@
 #   2. a throw-away copy of it is booted (systemd as PID 1), sharing the host's network
 #   3. the playbook runs against it (pool_size 3); the Telegram sandbox runs on the host
 #   4. checks: supervisorctl RUNNING x3, KEYS bot_status:* = 3, activation -> active,
-#      journalctl has BOT ACTIVATED, second run changed=0, pool_size 5 adds slots while the
-#      active slot keeps its PID, shrinking removes only free slots, an upgrade restarts the
-#      slots one by one and the tenant comes back, the backup runs, systemd-analyze verify of
-#      the installed units, no secret in any Ansible output
-#   5. cleanup, also on failure or interruption
+#      journalctl has BOT ACTIVATED, second run changed=0, a --check run succeeds, pool_size 5
+#      adds slots while the active slot keeps its PID, shrinking removes only free slots, an
+#      upgrade restarts the slots one by one and the tenant comes back, the backup runs,
+#      systemd-analyze verify of the installed units, no secret in any Ansible output
+#   5. cleanup, also on failure or interruption (the playbook logs of a failed run are kept in
+#      $BOT_POOL_CACHE/last-failure/)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -69,6 +70,10 @@ cleanup() {
             [ -n "$PID" ] && kill -KILL "$PID" 2>/dev/null
         fi
         wait "$NSPAWN_PID" 2>/dev/null
+    fi
+    if [ "$rc" != 0 ]; then
+        rm -rf "$CACHE/last-failure" && mkdir -p "$CACHE/last-failure"
+        cp "$RUN"/*.log "$CACHE/last-failure/" 2>/dev/null && say "logs kept in $CACHE/last-failure/"
     fi
     rm -rf --one-file-system "$RUN"
     say "cleaned up; total $((SECONDS - START)) s"
@@ -221,6 +226,10 @@ echo "$RECAP" | grep -q 'changed=0 ' || {
     grep -B2 -A8 '^changed:' "$RUN/second.log" | head -60
     fail "second run changed something: $RECAP"
 }
+
+say "dry run (--check) succeeds"
+# (pip's check mode always reports a requirements file as a change, so only success is asserted)
+play check --check
 
 say "growing the pool: pool_size 5"
 play grow -e booking_pool_size=5
