@@ -44,6 +44,7 @@ RUN="$(mktemp -d /var/tmp/bot-pool-deploy-test.XXXXXX)"
 ROOT="$RUN/rootfs"
 NSPAWN_PID=""
 SANDBOX_PID=""
+PLAY_PID=""
 PID=""
 
 inside() {  # run a command inside the container, with a clean environment
@@ -59,6 +60,10 @@ cleanup() {
         inside /usr/local/bin/supervisorctl status 2>&1 | sed 's/^/    /'
         inside systemctl --failed --no-pager 2>&1 | sed 's/^/    /'
         inside journalctl -n 300 --no-pager 2>&1 | grep -v -e 'sudo\[' -e 'ansible-' | tail -40 | sed 's/^/    /'
+    fi
+    if [ -n "$PLAY_PID" ]; then  # interrupted during a playbook run: stop it (timeout forwards)
+        kill -TERM "$PLAY_PID" 2>/dev/null
+        wait "$PLAY_PID" 2>/dev/null
     fi
     if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null; fi
     if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
@@ -168,10 +173,16 @@ play() {  # play NAME [extra ansible-playbook args]: run the playbook, log to $R
     local name="$1"
     shift
     local t0=$SECONDS
-    if ! (cd "$REPO/ansible" && env -i PATH="$ANSIBLE_BIN:$CLEAN_PATH" HOME="$HOME" LANG=C.UTF-8 \
+    # in the background + wait, so that an interruption is handled at once (see cleanup)
+    (cd "$REPO/ansible" && exec env -i PATH="$ANSIBLE_BIN:$CLEAN_PATH" HOME="$HOME" LANG=C.UTF-8 \
         TMPDIR="$RUN" ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 \
         timeout "$PLAY_TIMEOUT" ansible-playbook -i inventory/deploy-test.yml -e "@$RUN/vars.yml" \
-        "$@" deploy.yml >"$RUN/$name.log" 2>&1); then
+        "$@" deploy.yml >"$RUN/$name.log" 2>&1) &
+    PLAY_PID=$!
+    local rc=0
+    wait "$PLAY_PID" || rc=$?
+    PLAY_PID=""
+    if [ "$rc" != 0 ]; then
         tail -60 "$RUN/$name.log"
         fail "playbook run '$name' failed (or timed out after $PLAY_TIMEOUT s)"
     fi
