@@ -4,12 +4,17 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Ansible and ansible-lint live in their own virtualenv (pinned in ansible/requirements.txt).
+AVENV ?= .venv-ansible
+ABIN := $(AVENV)/bin
+ASTAMP := $(AVENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install system-deps lint fmt test test-unit demo demo-keep bench bench-booking bench-sales clean
+.PHONY: help install system-deps lint fmt test test-unit demo demo-keep bench bench-booking \
+	bench-sales clean ansible-tools deploy-deps deploy-test lint-deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,9 +38,31 @@ $(STAMP): pyproject.toml
 
 install: system-deps $(STAMP) ## everything needed to run and test (idempotent)
 
-lint: install ## check only: ruff lint and format
+lint: install lint-deploy ## check only: ruff, ansible-lint, playbook syntax, systemd units
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+$(ASTAMP): ansible/requirements.txt
+	$(PYTHON) -m venv $(AVENV)
+	$(ABIN)/pip install -q --upgrade pip
+	$(ABIN)/pip install -q -r ansible/requirements.txt
+	touch $(ASTAMP)
+
+ansible-tools: $(ASTAMP) ## Ansible + ansible-lint in .venv-ansible
+
+deploy-deps: ## apt-install what deploy-test needs: debootstrap, systemd-nspawn
+	@command -v debootstrap >/dev/null && command -v systemd-nspawn >/dev/null || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    debootstrap systemd-container >/dev/null; }
+
+lint-deploy: ansible-tools ## ansible-lint, ansible-playbook --syntax-check, systemd-analyze verify
+	cd ansible && ../$(ABIN)/ansible-playbook --syntax-check -i inventory/example.yml deploy.yml
+	PATH="$(CURDIR)/$(ABIN):$$PATH" $(ABIN)/ansible-lint ansible/
+	cd ansible && PATH="$(CURDIR)/$(ABIN):$$PATH" ../$(ABIN)/ansible-playbook -i localhost, tests/verify-units.yml
+	cd ansible && ../$(ABIN)/ansible-playbook -i inventory/example.yml tests/slots.yml
+
+deploy-test: install ansible-tools deploy-deps ## provision a booted Debian 12 container with Ansible and check it
+	$(SUDO) ansible/tests/deploy-test.sh
 
 fmt: install ## rewrite: ruff format and safe fixes
 	$(BIN)/ruff format .
@@ -64,4 +91,4 @@ bench-sales: install ## payment → notice p50/p95 over 24 purchases; 20 at once
 	$(BIN)/python -m bench.sales
 
 clean: ## remove the virtualenv and run directories
-	rm -rf $(VENV) .run .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(AVENV) .run .pytest_cache .ruff_cache *.egg-info
