@@ -19,6 +19,7 @@ from master import repository as repo
 from master import texts
 from master.views import percent
 from pool.manager import BotPoolManager
+from pool.status import TOKEN_REJECTED
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def pool_conditions(status: dict, threshold: float) -> list[Alert]:
 def event_alert(row) -> Alert:
     detail = row["detail"] or ""
     client = row["client_id"] or "?"
-    if "401" in detail:
+    if detail == TOKEN_REJECTED:
         text = texts.ALERT_TOKEN_REVOKED.format(client=client, slot=row["slot"])
     else:
         text = texts.ALERT_ACTIVATION_FAILED.format(client=client, slot=row["slot"], detail=detail)

@@ -58,6 +58,8 @@ async def gather_families(manager: BotPoolManager, db: asyncpg.Pool, redis: aior
               FROM platform.activation_history
             """
         )
+        payments_by_outcome = await repo.payment_counts(conn)
+        waiting = await repo.waiting_orders(conn)
     activations = CounterMetricFamily(
         "bot_pool_activation_events", "Slot events from the activation history", labels=["event"]
     )
@@ -75,9 +77,6 @@ async def gather_families(manager: BotPoolManager, db: asyncpg.Pool, redis: aior
     )
     for client_id, n in sorted((await redis.hgetall(keys.tenant_updates())).items()):
         updates.add_metric([client_id], int(n))
-    async with db.acquire() as conn:
-        payments_by_outcome = await repo.payment_counts(conn)
-        waiting = await repo.waiting_orders(conn)
     payments = CounterMetricFamily(
         "bot_pool_payments", "Payments: recorded, and notifications rejected", labels=["outcome"]
     )

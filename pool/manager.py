@@ -44,6 +44,7 @@ class ActivationResult:
     client_id: str | None = None
     bot_username: str | None = None
     error: str | None = None
+    code: str | None = None  # why it failed, e.g. "token_rejected" (see pool.worker)
     duration_ms: int | None = None
 
 
@@ -229,6 +230,7 @@ class BotPoolManager:
             client_id=data.get("client_id"),
             bot_username=data.get("bot_username"),
             error=data.get("error"),
+            code=data.get("code"),
             duration_ms=data.get("duration_ms"),
         )
 

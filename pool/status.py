@@ -14,6 +14,10 @@ ACTIVATING = "activating"
 ACTIVE = "active"
 RESUMING = "resuming"
 
+WAITING_LINE = "⏳ Waiting for configuration from Sales Bot..."
+# The reason recorded (status, history, acknowledgement) when Telegram refuses a tenant's token.
+TOKEN_REJECTED = "token rejected by Telegram (401 Unauthorized)"
+
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")

@@ -13,6 +13,7 @@ PostgreSQL is the truth: a restarted worker comes back as the tenant of its open
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -38,7 +39,18 @@ from core.settings import Settings
 from core.telegram import build_bot
 from pool import scripts
 from pool.config import ActivationConfig, ConfigError
-from pool.status import ACTIVE, RESERVED, RESUMING, WAITING, now_iso, parse, status_doc, unix_now
+from pool.status import (
+    ACTIVE,
+    RESERVED,
+    RESUMING,
+    TOKEN_REJECTED,
+    WAITING,
+    WAITING_LINE,
+    now_iso,
+    parse,
+    status_doc,
+    unix_now,
+)
 from pool.store import SlotStore
 
 REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
@@ -46,7 +58,15 @@ ACK_TTL = 300
 
 
 class ActivationRejected(Exception):
-    """The config cannot be served; the slot goes back to waiting. No secrets in the message."""
+    """The config cannot be served; the slot goes back to waiting. No secrets in the message.
+
+    `code` tells callers why without parsing the text: invalid_config, tenant_active,
+    token_rejected, telegram_unreachable, schema_failed, worker_error.
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -57,24 +77,31 @@ class Running:
     polling: asyncio.Task
     started: asyncio.Event
     revoked: asyncio.Event
+    updates: _UpdateCounter
     bot_username: str | None
     activated_at: str
 
 
 class _UpdateCounter:
-    """Counts the updates a tenant bot handles (`metrics:tenant_updates`), never blocking one."""
+    """Counts the updates a tenant bot handles, in memory: no I/O on an update's path. The
+    heartbeat adds the count to `metrics:tenant_updates` (`flush`)."""
 
-    def __init__(self, redis: aioredis.Redis, client_id: str, log) -> None:
-        self.redis = redis
+    def __init__(self, client_id: str) -> None:
         self.client_id = client_id
-        self.log = log
+        self.pending = 0
 
     async def __call__(self, handler, event, data):
-        try:
-            await self.redis.hincrby(keys.tenant_updates(), self.client_id, 1)
-        except REDIS_ERRORS as exc:
-            self.log.debug("update counter skipped: {}", type(exc).__name__)
+        self.pending += 1
         return await handler(event, data)
+
+    async def flush(self, redis: aioredis.Redis) -> None:
+        count, self.pending = self.pending, 0
+        if count:
+            try:
+                await redis.hincrby(keys.tenant_updates(), self.client_id, count)
+            except REDIS_ERRORS:
+                self.pending += count  # kept for the next beat
+                raise
 
 
 class SlotWorker:
@@ -114,6 +141,10 @@ class SlotWorker:
             pipe.zadd(keys.pool_heartbeats(), {self.slot: unix_now()})
             await pipe.execute()
 
+    async def _back_to_waiting(self) -> None:
+        await self._publish()
+        self.log.info(WAITING_LINE)
+
     async def _heartbeat(self) -> None:
         """Beat, and re-register if Redis lost our status (a restart with empty data)."""
         while True:
@@ -125,6 +156,8 @@ class SlotWorker:
                 if created:
                     self.log.warning("status was missing in Redis: registered again")
                 await self._expire_reservation()
+                if self.running is not None:
+                    await self.running.updates.flush(self.redis)
             except REDIS_ERRORS as exc:
                 self.log.warning("heartbeat: Redis unavailable ({}), retrying", type(exc).__name__)
             await asyncio.sleep(self.settings.heartbeat_interval)
@@ -158,7 +191,7 @@ class SlotWorker:
         heartbeat = asyncio.create_task(self._heartbeat(), name="heartbeat")
         try:
             if found is None:
-                self.log.info("⏳ Waiting for configuration from Sales Bot...")
+                self.log.info(WAITING_LINE)
             else:
                 await self._resume(*found)
             await self._loop()
@@ -205,17 +238,21 @@ class SlotWorker:
                 client_id = (
                     data.get("client_id") if isinstance(data.get("client_id"), str) else None
                 )
-                raise ActivationRejected(f"invalid configuration: {exc}") from None
+                raise ActivationRejected(
+                    f"invalid configuration: {exc}", "invalid_config"
+                ) from None
             activation_id, client_id = config.activation_id, config.client_id
             self.log.info("configuration received for {} ({})", config.client_id, activation_id)
             run = await self._start_tenant(config, activation_id)
         except ActivationRejected as exc:
-            await self._reject(activation_id, client_id, str(exc))
+            await self._reject(activation_id, client_id, str(exc), exc.code)
             return
         except Exception as exc:
             # e.g. PostgreSQL unreachable: answer the caller, stay a healthy waiting slot
             self.log.opt(exception=exc).error("activation of {} failed", client_id or "?")
-            await self._reject(activation_id, client_id, f"worker error: {type(exc).__name__}")
+            await self._reject(
+                activation_id, client_id, f"worker error: {type(exc).__name__}", "worker_error"
+            )
             return
         ms = round((time.perf_counter() - started) * 1000)
         await self._publish()
@@ -257,12 +294,14 @@ class SlotWorker:
                     bot_username=me.username,
                 )
             except TenantAlreadyActive as exc:
-                raise ActivationRejected(str(exc)) from None
+                raise ActivationRejected(str(exc), "tenant_active") from None
             try:
                 await self.store.ensure_tenant_schema(config.client_id)
             except Exception as exc:
                 await self.store.release(self.slot, "tenant schema failed", event="failed")
-                raise ActivationRejected(f"tenant schema failed: {type(exc).__name__}") from None
+                raise ActivationRejected(
+                    f"tenant schema failed: {type(exc).__name__}", "schema_failed"
+                ) from None
         except BaseException:
             await bot.session.close()
             raise
@@ -273,9 +312,11 @@ class SlotWorker:
         try:
             return await bot.me()
         except TelegramUnauthorizedError:
-            raise ActivationRejected("token rejected by Telegram (401 Unauthorized)") from None
+            raise ActivationRejected(TOKEN_REJECTED, "token_rejected") from None
         except (TimeoutError, TelegramNetworkError, OSError) as exc:
-            raise ActivationRejected(f"Telegram API unreachable: {type(exc).__name__}") from None
+            raise ActivationRejected(
+                f"Telegram API unreachable: {type(exc).__name__}", "telegram_unreachable"
+            ) from None
 
     def _start_polling(self, tenant: TenantContext, bot: Bot, username: str | None) -> Running:
         dp = build_dispatcher(
@@ -284,7 +325,8 @@ class SlotWorker:
             db=self.store.db,
             options=BotOptions.from_settings(self.settings),
         )
-        dp.update.outer_middleware(_UpdateCounter(self.redis, tenant.client_id, self.log))
+        updates = _UpdateCounter(tenant.client_id)
+        dp.update.outer_middleware(updates)
         started = asyncio.Event()
         dp.startup.register(started.set)
         revoked = asyncio.Event()
@@ -307,16 +349,19 @@ class SlotWorker:
                 ),
                 name=f"polling-{tenant.client_id}",
             )
-        self.running = Running(tenant, bot, dp, polling, started, revoked, username, now_iso())
+        self.running = Running(
+            tenant, bot, dp, polling, started, revoked, updates, username, now_iso()
+        )
         self.last_error = None
         return self.running
 
-    async def _reject(self, activation_id: str, client_id: str | None, reason: str) -> None:
+    async def _reject(
+        self, activation_id: str, client_id: str | None, reason: str, code: str
+    ) -> None:
         self.last_error = reason
         self.log.error("activation of {} rejected: {}; back to waiting", client_id or "?", reason)
-        await self._publish()
-        self.log.info("⏳ Waiting for configuration from Sales Bot...")
-        await self._ack(activation_id, ok=False, client_id=client_id, error=reason)
+        await self._back_to_waiting()
+        await self._ack(activation_id, ok=False, client_id=client_id, error=reason, code=code)
         try:
             await self.store.record_event(
                 slot=self.slot,
@@ -344,10 +389,10 @@ class SlotWorker:
                 run = self._start_polling(context, bot, me.username)
         finally:
             self.resuming = None
-        await self._publish()
         if bot is None:
-            self.log.info("⏳ Waiting for configuration from Sales Bot...")
+            await self._back_to_waiting()
             return
+        await self._publish()
         await self.store.record_event(slot=self.slot, event="resumed", client_id=assigned.client_id)
         self.log.bind(client=assigned.client_id).info(
             "✅ BOT ACTIVATED slot={} client={} bot=@{} (resumed after restart)",
@@ -365,10 +410,9 @@ class SlotWorker:
                 return await bot.me(), bot
             except TelegramUnauthorizedError:
                 await bot.session.close()
-                reason = "token rejected by Telegram (401 Unauthorized)"
-                await self.store.release(self.slot, reason, event="failed")
-                self.last_error = f"{client_id}: {reason}"
-                self.log.error("cannot resume {}: {}; back to waiting", client_id, reason)
+                await self.store.release(self.slot, TOKEN_REJECTED, event="failed")
+                self.last_error = f"{client_id}: {TOKEN_REJECTED}"
+                self.log.error("cannot resume {}: {}; back to waiting", client_id, TOKEN_REJECTED)
                 return None, None
             except (TimeoutError, TelegramNetworkError, OSError) as exc:
                 await bot.session.close()
@@ -391,6 +435,8 @@ class SlotWorker:
             run.polling.cancel()  # not started yet: nothing inside to wind down
         await asyncio.gather(run.polling, return_exceptions=True)
         await run.bot.session.close()
+        with contextlib.suppress(*REDIS_ERRORS):
+            await run.updates.flush(self.redis)
         return run.tenant
 
     async def _release(self, request_id: str, reason: str) -> None:
@@ -398,21 +444,18 @@ class SlotWorker:
         tenant = await self._stop_tenant()
         client_id = await self.store.release(self.slot, reason)
         self.last_error = None
-        await self._publish()
         self.log.info("🔓 released {} ({}); back to waiting", client_id or "nothing", reason)
-        self.log.info("⏳ Waiting for configuration from Sales Bot...")
+        await self._back_to_waiting()
         await self._ack(request_id, ok=True, client_id=client_id or (tenant and tenant.client_id))
 
     async def _token_revoked(self) -> None:
-        reason = "token rejected by Telegram (401 Unauthorized)"
         tenant = await self._stop_tenant()
-        await self.store.release(self.slot, reason, event="failed")
-        self.last_error = f"{tenant.client_id}: {reason}"
+        await self.store.release(self.slot, TOKEN_REJECTED, event="failed")
+        self.last_error = f"{tenant.client_id}: {TOKEN_REJECTED}"
         self.log.error(
-            "the bot of {} lost its token: {}; back to waiting", tenant.client_id, reason
+            "the bot of {} lost its token: {}; back to waiting", tenant.client_id, TOKEN_REJECTED
         )
-        await self._publish()
-        self.log.info("⏳ Waiting for configuration from Sales Bot...")
+        await self._back_to_waiting()
 
     async def _polling_died(self) -> None:
         run = self.running
@@ -421,7 +464,7 @@ class SlotWorker:
         await self._stop_tenant()
         found = await self.store.assigned(self.slot)
         if found is None:
-            await self._publish()
+            await self._back_to_waiting()
         else:
             await self._resume(*found)
 

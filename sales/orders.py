@@ -298,23 +298,7 @@ class OrderProcessor:
         try:
             return await self._activate(order)
         except Exception as exc:
-            attempts = order.attempts + 1
-            reason = f"{type(exc).__name__}: {exc}"[:300]
-            self.log.error(
-                "order {}: activation error ({}), attempt {}", order.id, reason, attempts
-            )
-            if attempts >= self.attempts:
-                return await self._needs_token(order, reason, code="failed", attempts=attempts)
-            async with self.db.acquire() as conn:
-                await repo.update_order(
-                    conn,
-                    order.id,
-                    status="paid",
-                    lease_until=None,
-                    attempts=attempts,
-                    last_error=reason,
-                )
-            return "paid"
+            return await self._retry_later(order, f"{type(exc).__name__}: {exc}"[:300])
 
     async def _stored(self, client_id: str) -> repo.StoredBot | None:
         async with self.db.acquire() as conn:
@@ -371,17 +355,21 @@ class OrderProcessor:
         if result.ok:
             return await self._complete(order, result.slot, result.bot_username)
         error = result.error or "unknown error"
-        if "already active on" in error:
+        if result.code == "tenant_active":
             async with self.db.acquire() as conn:
                 current = await repo.open_slot(conn, order.client_id)
             if current:
                 return await self._complete(order, current, stored and stored.bot_username)
-        if "401" in error or "rejected by Telegram" in error:
+        if result.code == "token_rejected":
             return await self._needs_token(order, error, code="revoked")
+        return await self._retry_later(order, error[:500])
+
+    async def _retry_later(self, order: repo.Order, reason: str) -> str:
+        """Back to `paid` for the sweeper, or, after `attempts` tries, ask for a new token."""
         attempts = order.attempts + 1
-        self.log.error("order {}: activation failed ({}), attempt {}", order.id, error, attempts)
+        self.log.error("order {}: activation failed ({}), attempt {}", order.id, reason, attempts)
         if attempts >= self.attempts:
-            return await self._needs_token(order, error, code="failed", attempts=attempts)
+            return await self._needs_token(order, reason, code="failed", attempts=attempts)
         async with self.db.acquire() as conn:
             await repo.update_order(
                 conn,
@@ -389,7 +377,7 @@ class OrderProcessor:
                 status="paid",
                 lease_until=None,
                 attempts=attempts,
-                last_error=error[:500],
+                last_error=reason,
             )
         return "paid"
 

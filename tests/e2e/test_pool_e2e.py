@@ -113,6 +113,7 @@ async def test_rejected_token_returns_the_slot_to_waiting_and_allows_a_retry(sta
     result = await activate(stand, 1, token, "client_002", "Барбершоп")
     assert not result.ok
     assert "401" in result.error
+    assert result.code == "token_rejected"
     slot = await stand.wait_status(1, "waiting")
     assert "401" in slot["last_error"]
     assert "rejected" in stand.workers[1].log() and token not in stand.workers[1].log()
@@ -139,6 +140,7 @@ async def test_same_tenant_cannot_run_on_two_slots(stand):
     assert (await activate(stand, 1, token, "client_003", "Студия")).ok
     second = await activate(stand, 2, token, "client_003", "Студия")
     assert not second.ok and "already active on booking-bot-pool-1" in second.error
+    assert second.code == "tenant_active"
     await stand.wait_status(2, "waiting")
     await stand.wait_status(1, "active", client_id="client_003")
 
