@@ -333,8 +333,12 @@ fi
 ACTIVE_PID="$(inside /usr/local/bin/supervisorctl pid bot-pool-2)"
 
 # what this checkout's runtime has: narrow database roles, Redis ACL users
-DB_ROLES=""; [ -f "$REPO/sql/platform_grants.sql" ] && DB_ROLES=1
-REDIS_ACL=""; [ -f "$REPO/core/redis_acl.py" ] && REDIS_ACL=1
+# (the same test as the roles' defaults booking_db_service_roles and booking_redis_acl)
+DB_ROLES=""
+[ -f "$REPO/sql/platform_grants.sql" ] && grep -q tenant_access "$REPO/pool/worker.py" && DB_ROLES=1
+REDIS_ACL=""
+[ -f "$REPO/core/redis_acl.py" ] && grep -q redis-users "$REPO/pool/cli.py" && REDIS_ACL=1
+say "isolation runtime in this checkout: database roles ${DB_ROLES:-no}, Redis ACL users ${REDIS_ACL:-no}"
 
 say "check: accounts and settings files (root:<service> 0640, admin.env root 0600)"
 for service in pool sales master; do
