@@ -403,6 +403,17 @@ if [ -n "$DB_ROLES" ]; then
     [[ " $(roles_connected) " == *" booking_pool "* ]] || fail "no connection as booking_pool"
     [[ " $(roles_connected) " != *" booking_user "* ]] || fail "a service still connects as the owner booking_user"
     say "  connected: $(roles_connected)"
+    denied() {  # denied ROLE SQL: the statement fails with "permission denied" for that role
+        local out
+        out="$(inside runuser -u postgres -- psql -X -q -A -t -d booking_saas -c "SET ROLE $1; $2" 2>&1 || true)"
+        [[ "$out" == *"permission denied"* ]] || fail "$1 may run: $2 ($out)"
+    }
+    [ "$(psql_db "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'client_001'")" = client_001 ] \
+        || fail "schema client_001 is not owned by role client_001 after the upgrade"
+    denied client_001 "SELECT count(*) FROM platform.tenants"
+    denied booking_pool "SELECT count(*) FROM platform.orders"
+    denied booking_pool "SELECT count(*) FROM client_001.bookings"
+    say "  schema client_001 belongs to client_001; it cannot read platform; the pool cannot read orders or client_001's data"
 fi
 if [ -n "$REDIS_ACL" ]; then
     say "check: Redis users: default off, client_001's bot connected as client_001"
@@ -411,6 +422,17 @@ if [ -n "$REDIS_ACL" ]; then
     [[ " $(redis_users) " != *" default "* ]] || fail "someone is connected as Redis' default user"
     if inside redis-cli --no-auth-warning PING 2>/dev/null | grep -q PONG; then fail "Redis' default user works"; fi
     say "  connected: $(redis_users)"
+    acl_denied() {  # acl_denied USER COMMAND...: Redis refuses it to that user
+        [ "$(redis_admin ACL DRYRUN "$@" 2>&1)" != OK ] || fail "Redis user $1 may run: ${*:2}"
+    }
+    acl_denied client_001 KEYS '*'
+    acl_denied client_001 GET client_002:fsm:x
+    acl_denied client_001 GET sales:x
+    acl_denied client_001 CONFIG GET requirepass
+    acl_denied booking_pool GET sales:x
+    acl_denied booking_pool ACL SETUSER x on
+    [ "$(redis_admin ACL DRYRUN client_001 GET client_001:fsm:x)" = OK ] || fail "client_001 cannot read its own keys"
+    say "  client_001 reaches only client_001:*; the pool cannot read sales:* nor run ACL"
 fi
 
 say "check: a purchase through the Sales Bot on the deployed host (YooKassa stand-in)"
@@ -471,7 +493,10 @@ inside journalctl -t booking-bot-pool-2 --no-pager | grep 'resumed after restart
 say "  slot 2: PID $ACTIVE_PID -> $NEW_PID, still client_001"
 
 if [ -n "$REDIS_ACL" ]; then
-    say "check: tenants' Redis users survive a Redis restart (aclfile)"
+    say "check: tenants' Redis users survive a Redis restart (saved in the aclfile)"
+    for client in client_001 client_002; do
+        inside grep -q "^user $client on " /etc/redis/users.acl || fail "$client's Redis user is not in the aclfile"
+    done
     inside systemctl restart redis-server.service
     for _ in $(seq 1 30); do [ "$(redis_admin PING 2>/dev/null)" = PONG ] && break; sleep 1; done
     redis_admin --raw ACL USERS | grep -qx client_001 || fail "client_001's Redis user is gone after a restart"
