@@ -145,7 +145,12 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 [ -n "$PID" ] || fail "the container's systemd did not appear"
-state="$(inside timeout 120 systemctl is-system-running --wait 2>/dev/null || true)"
+state=""
+for _ in $(seq 1 60); do  # (systemctl fails at once while systemd's bus is not up yet)
+    state="$(inside timeout 120 systemctl is-system-running --wait 2>/dev/null || true)"
+    [ -n "$state" ] && break
+    sleep 1
+done
 case "$state" in running | degraded) ;; *) fail "container did not boot (state '$state')" ;; esac
 say "container up: systemd PID $PID on the host, state $state"
 
