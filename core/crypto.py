@@ -29,8 +29,10 @@ class TokenCipherError(Exception):
     pass
 
 
-def split_keys(value: str | Sequence[str]) -> list[str]:
+def split_keys(value: str | bytes | Sequence[str]) -> list[str]:
     """`"k1, k2,"` → `["k1", "k2"]`: the keys of a `TOKEN_ENCRYPTION_KEY` value, in order."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", errors="replace")
     items = value.split(",") if isinstance(value, str) else list(value)
     return [item.strip() for item in items if item and item.strip()]
 
@@ -53,7 +55,11 @@ class TokenCipher:
     `keys` is one key, a comma-separated list (as in `TOKEN_ENCRYPTION_KEY`), or a sequence.
     """
 
-    def __init__(self, keys: str | Sequence[str], *, fingerprint_key: str | None = None) -> None:
+    def __init__(
+        self, keys: str | bytes | Sequence[str], *, fingerprint_key: str | None = None
+    ) -> None:
+        if isinstance(keys, bytes):
+            keys = keys.decode("ascii", errors="replace")
         key_list = split_keys(keys)
         if not key_list:
             raise TokenCipherError(f"TOKEN_ENCRYPTION_KEY is empty: {GENKEY_HINT}")

@@ -16,6 +16,8 @@ import json
 import sys
 from contextlib import asynccontextmanager
 
+import asyncpg
+
 from core.crypto import TokenCipher, TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
 from core.migrations import MigrationError, migrate_all
@@ -287,12 +289,18 @@ async def _rotate_key(args, settings: Settings) -> int:
     try:
         async with db.acquire() as conn:
             for _ in range(ROTATE_ROUNDS):
-                report = await rotate_keys(
-                    conn,
-                    cipher,
-                    batch_size=args.batch_size,
-                    progress=lambda c: print(f"  {_column_line(c)}", flush=True),
-                )
+                try:
+                    report = await rotate_keys(
+                        conn,
+                        cipher,
+                        batch_size=args.batch_size,
+                        progress=lambda c: print(f"  {_column_line(c)}", flush=True),
+                    )
+                except asyncpg.PostgresError as exc:
+                    raise CliError(
+                        f"PostgreSQL refused: {type(exc).__name__}: {exc} (rotate-key runs as "
+                        "the database owner: the DATABASE_URL of the admin environment)"
+                    ) from None
                 if not report.changed_meanwhile or not report.rewritten:
                     break
                 print(f"{report.changed_meanwhile} row(s) changed during the run: checking again")
