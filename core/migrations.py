@@ -17,6 +17,7 @@ from core.db import schema_ident
 from core.keys import check_client_id
 
 PLATFORM_SCHEMA = "platform"
+GRANTS_FILE = "platform_grants.sql"
 _NAME_RE = re.compile(r"^(?P<version>[0-9]{3,})_[a-z0-9_]+\.sql$")
 
 
@@ -47,15 +48,29 @@ def load_migrations(kind: str, directory: Path | None = None) -> list[Migration]
 
 
 async def _apply(
-    conn: asyncpg.Connection, schema: str, quoted: str, migrations: list[Migration]
+    conn: asyncpg.Connection,
+    schema: str,
+    quoted: str,
+    migrations: list[Migration],
+    *,
+    after: str | None = None,
 ) -> list[str]:
+    """Apply what is missing; `after` (SQL) runs at the end of every run, applied or not."""
     applied_now: list[str] = []
     async with conn.transaction():
         # Serialise runners on this schema for the whole run.
         await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtext('migrations'), hashtext($1))", schema
         )
-        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
+        owner = await conn.fetchval(
+            "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = $1", schema
+        )
+        if owner is None:
+            await conn.execute(f"CREATE SCHEMA {quoted}")
+        elif owner == schema and owner != await conn.fetchval("SELECT current_user"):
+            # a tenant's schema owned by its role: the owner applies its migrations as that role,
+            # so every object belongs to the tenant (the role was made by ensure_tenant_role)
+            await conn.execute(f"SET LOCAL ROLE {quoted}")
         await conn.execute(
             f"CREATE TABLE IF NOT EXISTS {quoted}.schema_migrations ("
             " version text PRIMARY KEY, name text NOT NULL,"
@@ -80,6 +95,8 @@ async def _apply(
                     migration.name,
                 )
             applied_now.append(migration.name)
+        if after is not None:
+            await conn.execute(after)
     return applied_now
 
 
@@ -88,12 +105,40 @@ class MigrationError(Exception):
 
 
 async def migrate_platform(conn: asyncpg.Connection) -> list[str]:
-    """Apply `sql/platform/`; returns the names applied now (empty when up to date)."""
-    return await _apply(conn, PLATFORM_SCHEMA, PLATFORM_SCHEMA, load_migrations("platform"))
+    """Apply `sql/platform/` and then `sql/platform_grants.sql` (always: it is the whole truth
+    about the services' rights); returns the names applied now (empty when up to date)."""
+    grants = (sql_dir() / GRANTS_FILE).read_text(encoding="utf-8")
+    return await _apply(
+        conn, PLATFORM_SCHEMA, PLATFORM_SCHEMA, load_migrations("platform"), after=grants
+    )
+
+
+async def ensure_platform(conn: asyncpg.Connection) -> list[str]:
+    """A service's start: migrate when this role owns the schema (a developer machine, one
+    role for everything); else (a deployment's narrow service role) only check that
+    `booking-pool migrate` has run. Returns the names applied now."""
+    owner = await conn.fetchval(
+        "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = $1", PLATFORM_SCHEMA
+    )
+    if owner is None or await conn.fetchval("SELECT pg_has_role(current_user, $1, 'USAGE')", owner):
+        return await migrate_platform(conn)
+    done = {
+        r["version"] for r in await conn.fetch("SELECT version FROM platform.schema_migrations")
+    }
+    pending = [m.name for m in load_migrations("platform") if m.version not in done]
+    if pending:
+        raise MigrationError(
+            f"platform migrations not applied: {', '.join(pending)}; run `booking-pool migrate`"
+        )
+    return []
 
 
 async def migrate_tenant(conn: asyncpg.Connection, client_id: str) -> list[str]:
-    """Create schema `client_NNN` if needed and apply `sql/tenant/` to it."""
+    """Create schema `client_NNN` if needed and apply `sql/tenant/` to it.
+
+    Run as the tenant's own role (its bot's connection), or as the owner once
+    `ensure_tenant_role` gave the schema to that role (the objects still end up the tenant's).
+    A schema from before tenant roles is migrated as the caller until it is handed over."""
     check_client_id(client_id)
     return await _apply(conn, client_id, schema_ident(client_id), load_migrations("tenant"))
 

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Redis
     redis_host: str = "127.0.0.1"
     redis_port: int = Field(6379, ge=1, le=65535)
+    # The service's ACL user (a deployment: booking_pool, booking_sales, booking_master);
+    # unset: the `default` user (a developer machine, where it is the admin).
+    redis_username: str | None = None
     redis_password: SecretStr | None = None
     redis_db: int = Field(0, ge=0)
 

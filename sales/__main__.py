@@ -11,6 +11,7 @@ from core.settings import Settings
 
 
 async def run(settings: Settings, log) -> None:
+    from core.migrations import MigrationError
     from sales.app import SalesConfigError, SalesService
 
     stop = asyncio.Event()
@@ -20,7 +21,7 @@ async def run(settings: Settings, log) -> None:
     service = SalesService(settings, log)
     try:
         await service.start()
-    except (SalesConfigError, TokenCipherError, ConnectionError) as exc:
+    except (SalesConfigError, TokenCipherError, ConnectionError, MigrationError) as exc:
         await service.stop()
         raise SystemExit(f"sales: {exc}") from None
     try:

@@ -17,7 +17,7 @@ from aiohttp import web
 from core import keys
 from core.crypto import cipher_from_settings
 from core.db import pool_from_settings
-from core.migrations import migrate_platform
+from core.migrations import ensure_platform
 from core.redis_client import make_redis
 from core.settings import Settings
 from core.telegram import build_bot
@@ -70,7 +70,7 @@ class SalesService:
         db = await pool_from_settings(s, attempts=30)
         self._closers.append(db.close)
         async with db.acquire() as conn:
-            applied = await migrate_platform(conn)
+            applied = await ensure_platform(conn)
         if applied:
             self.log.info("migrations applied: {}", ", ".join(applied))
         redis = make_redis(s)

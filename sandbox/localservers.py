@@ -244,7 +244,8 @@ class _ServerBase:
 class LocalPostgres(_ServerBase):
     """A PostgreSQL cluster in a temporary directory, tuned for tests (no fsync), on 127.0.0.1.
 
-    `start()` creates the LOGIN role `user` (password auth over TCP, scram-sha-256), the
+    `start()` creates the LOGIN role `user` (password auth over TCP, scram-sha-256; CREATEROLE,
+    as the one role of a developer machine makes the tenants' roles), the
     database `database` owned by it, and the extension `btree_gist` in it. The superuser
     `postgres` is reachable without a password over the unix socket in the temporary
     directory (`admin_dsn`).
@@ -566,7 +567,7 @@ class LocalPostgres(_ServerBase):
 
     def _bootstrap(self) -> None:
         self.run_sql(
-            f"CREATE ROLE {_quote_ident(self.user)} LOGIN PASSWORD "
+            f"CREATE ROLE {_quote_ident(self.user)} LOGIN CREATEROLE PASSWORD "
             f"{_quote_literal(self.password)};\n"
             f"CREATE DATABASE {_quote_ident(self.database)} OWNER {_quote_ident(self.user)} "
             "TEMPLATE template0 ENCODING 'UTF8';\n"
