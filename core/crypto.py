@@ -6,10 +6,11 @@ new key in front, restart the services, run `booking-pool rotate-key` (re-encryp
 stored with the first key), drop the old key.
 
 `fingerprint()` is a keyed hash for finding a token without decrypting every row (e.g. "is this
-token already used by an active tenant?"). Its key comes from `TOKEN_FINGERPRINT_KEY`, or, while
-there is exactly one encryption key and that setting is unset, from the encryption key itself
-(how every installation before rotation worked). Fingerprints are stored, so that key must never
-change: with two or more encryption keys `TOKEN_FINGERPRINT_KEY` is required.
+token already used by an active tenant?"; tenants' Redis passwords are derived with it too). Its
+key comes from `TOKEN_FINGERPRINT_KEY`, or, while there is exactly one encryption key and that
+setting is unset, from the encryption key itself (how every installation before rotation
+worked). Fingerprints are stored, so that key must never change: with two or more encryption
+keys `TOKEN_FINGERPRINT_KEY` is required.
 
 No message here ever contains a key or a decrypted value.
 """

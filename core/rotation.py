@@ -1,7 +1,9 @@
 """Re-encrypt every stored secret with the first key of `TOKEN_ENCRYPTION_KEY` (`rotate-key`).
 
 `ENCRYPTED_COLUMNS` is the one list of columns that hold values encrypted with the token cipher;
-a new encrypted column is one more line there.
+a new encrypted column is one more line there. Such columns are named `*_encrypted`: a column of
+that name in schema `platform` that is not in the list makes `rotate-key` refuse to run (and the
+migrations test fail), so a forgotten line cannot leave secrets on an old key.
 
 The run has two passes, both in batches of `batch_size` rows walked in key order:
 
@@ -54,12 +56,7 @@ class EncryptedColumn:
 ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     EncryptedColumn("platform.tenant_bots", "client_id", "token_encrypted"),
     EncryptedColumn("platform.orders", "id", "token_encrypted"),
-    EncryptedColumn(
-        "platform.tenant_credentials", "client_id", "db_password_encrypted", optional=True
-    ),
-    EncryptedColumn(
-        "platform.tenant_credentials", "client_id", "redis_password_encrypted", optional=True
-    ),
+    EncryptedColumn("platform.tenant_credentials", "client_id", "db_password_encrypted"),
 )
 
 
@@ -95,6 +92,22 @@ class RotationReport:
     def complete(self) -> bool:
         """Everything readable was found on, or moved to, the first key."""
         return self.rewritten and not self.unreadable and not self.changed_meanwhile
+
+
+async def unlisted_encrypted_columns(
+    conn: asyncpg.Connection, columns: tuple[EncryptedColumn, ...] = ENCRYPTED_COLUMNS
+) -> list[str]:
+    """`platform.<table>.<column>` of every `*_encrypted` column missing from `columns`."""
+    rows = await conn.fetch(
+        """
+        SELECT table_schema || '.' || table_name AS tbl, column_name AS col
+          FROM information_schema.columns
+         WHERE table_schema = 'platform' AND column_name LIKE '%\\_encrypted'
+         ORDER BY 1, 2
+        """
+    )
+    listed = {(c.table, c.column) for c in columns}
+    return [f"{r['tbl']}.{r['col']}" for r in rows if (r["tbl"], r["col"]) not in listed]
 
 
 async def _present(conn: asyncpg.Connection, col: EncryptedColumn) -> bool:
@@ -153,6 +166,12 @@ async def rotate_keys(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    unlisted = await unlisted_encrypted_columns(conn, columns)
+    if unlisted:
+        raise RotationError(
+            f"{', '.join(unlisted)}: encrypted column(s) that rotate-key does not know; "
+            "add them to ENCRYPTED_COLUMNS in core/rotation.py"
+        )
     reports = [ColumnReport(col) for col in columns]
     for report in reports:
         report.present = await _present(conn, report.column)

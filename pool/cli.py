@@ -96,10 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate-key",
         help="re-encrypt every stored secret with the first key of TOKEN_ENCRYPTION_KEY",
         description="Re-encrypt every stored secret (tenant bot tokens, order tokens, tenant\n"
-        "passwords) with the first key of TOKEN_ENCRYPTION_KEY. Values the first key\n"
-        "already reads are left alone. Safe to interrupt and run again. Exits 1, changing\n"
-        "nothing, when a stored value cannot be decrypted with any of the keys (the rows\n"
-        "are listed: table and key, never the value).",
+        "database passwords) with the first key of TOKEN_ENCRYPTION_KEY. Values the first\n"
+        "key already reads are left alone. Safe to interrupt and run again. Exits 1,\n"
+        "changing nothing, when a stored value cannot be decrypted with any of the keys\n"
+        "(the rows are listed: table and key, never the value).",
         epilog=ROTATE_PROCEDURE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -11,23 +11,19 @@ import pytest
 
 from core.crypto import TokenCipher
 from core.migrations import migrate_platform
-from core.rotation import ENCRYPTED_COLUMNS, rotate_keys
+from core.rotation import (
+    ENCRYPTED_COLUMNS,
+    EncryptedColumn,
+    RotationError,
+    rotate_keys,
+    unlisted_encrypted_columns,
+)
 
 OLD = TokenCipher.generate_key()
 NEW = TokenCipher.generate_key()
 OLD_CIPHER = TokenCipher(OLD)
 ROTATING = TokenCipher(f"{NEW},{OLD}", fingerprint_key=OLD)
 NEW_ONLY = TokenCipher(NEW, fingerprint_key=OLD)
-
-# The contract's table (issue 9); created here until its migration lands, then a no-op.
-CREDENTIALS_DDL = """
-CREATE TABLE IF NOT EXISTS platform.tenant_credentials (
-    client_id                 text PRIMARY KEY REFERENCES platform.tenants (client_id),
-    db_password_encrypted     text,
-    redis_password_encrypted  text,
-    updated_at                timestamptz NOT NULL DEFAULT now()
-)
-"""
 
 
 def token(n: int) -> str:
@@ -52,11 +48,9 @@ async def conn(pg_dsn):
 
 
 async def seed(conn, *, tenants: int = 5, credentials: bool = True) -> Stored:
-    """Tenants with bots, orders (one without a token), credentials: all under the OLD key,
-    except tenant 1's bot, already under the NEW one."""
+    """Tenants with bots, orders (one without a token), database passwords: all under the OLD
+    key, except tenant 1's bot, already under the NEW one."""
     stored = Stored()
-    if credentials:
-        await conn.execute(CREDENTIALS_DDL)
     for n in range(1, tenants + 1):
         client = f"client_{n:03d}"
         await conn.execute(
@@ -86,19 +80,14 @@ async def seed(conn, *, tenants: int = 5, credentials: bool = True) -> Stored:
         )
         stored.plain[("platform.orders.token_encrypted", str(order_id))] = order_token
         if credentials:
-            redis_password = f"redis-pw-{n}" if n != 2 else None
             await conn.execute(
-                "INSERT INTO platform.tenant_credentials (client_id, db_password_encrypted,"
-                " redis_password_encrypted) VALUES ($1, $2, $3)",
+                "INSERT INTO platform.tenant_credentials (client_id, db_password_encrypted)"
+                " VALUES ($1, $2)",
                 client,
                 OLD_CIPHER.encrypt(f"db-pw-{n}"),
-                OLD_CIPHER.encrypt(redis_password) if redis_password else None,
             )
             stored.plain[("platform.tenant_credentials.db_password_encrypted", client)] = (
                 f"db-pw-{n}"
-            )
-            stored.plain[("platform.tenant_credentials.redis_password_encrypted", client)] = (
-                redis_password
             )
     return stored
 
@@ -166,10 +155,6 @@ async def test_rotate_key_moves_every_secret_to_the_new_key_and_a_rerun_changes_
     assert "platform.orders.token_encrypted: 4 seen, 4 re-encrypted, 0 already current" in out
     assert (
         "platform.tenant_credentials.db_password_encrypted: 5 seen, 5 re-encrypted, "
-        "0 already current" in out
-    )
-    assert (
-        "platform.tenant_credentials.redis_password_encrypted: 4 seen, 4 re-encrypted, "
         "0 already current" in out
     )
     assert "done: every stored secret is on the first key" in out
@@ -241,16 +226,45 @@ async def test_a_foreign_ciphertext_is_reported_and_nothing_is_changed(conn, pg_
     assert await snapshot(conn) == before
 
 
-async def test_tenant_credentials_absent_is_skipped(conn, pg_dsn):
-    stored = await seed(conn, tenants=2, credentials=False)
-    if await conn.fetchval("SELECT to_regclass('platform.tenant_credentials') IS NOT NULL"):
-        pytest.skip("platform.tenant_credentials is created by the migrations now")
+async def test_every_encrypted_column_of_the_migrations_is_listed(conn):
+    # a new `*_encrypted` column needs its line in core.rotation.ENCRYPTED_COLUMNS
+    assert await unlisted_encrypted_columns(conn) == []
+    for col in ENCRYPTED_COLUMNS:
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM information_schema.columns"
+                " WHERE table_schema || '.' || table_name = $1 AND column_name = $2",
+                col.table,
+                col.column,
+            )
+            == 1
+            or col.optional
+        ), col.name
 
-    code, out, err = await run_cli(pg_dsn)
 
-    assert code == 0, err
-    assert "platform.tenant_credentials.db_password_encrypted: no such table yet, skipped" in out
+async def test_an_unknown_encrypted_column_makes_it_refuse(conn):
+    await seed(conn, tenants=2)
+    await conn.execute("ALTER TABLE platform.tenants ADD COLUMN note_encrypted text")
+    before = await snapshot(conn)
+    with pytest.raises(
+        RotationError, match=r"platform\.tenants\.note_encrypted: .*ENCRYPTED_COLUMNS"
+    ):
+        await rotate_keys(conn, ROTATING)
+    assert await snapshot(conn) == before
+
+
+async def test_an_optional_table_not_there_yet_is_skipped_a_required_one_is_an_error(conn):
+    stored = await seed(conn, tenants=2)
+    later = EncryptedColumn("platform.not_yet_created", "id", "secret_encrypted", optional=True)
+    report = await rotate_keys(conn, ROTATING, columns=(*ENCRYPTED_COLUMNS, later))
+    assert report.complete and not report.columns[-1].present
     assert_all_on_new_key(await snapshot(conn), stored)
+
+    missing = EncryptedColumn("platform.not_yet_created", "id", "secret_encrypted")
+    with pytest.raises(
+        RotationError, match=r"platform\.not_yet_created\.secret_encrypted does not"
+    ):
+        await rotate_keys(conn, ROTATING, columns=(*ENCRYPTED_COLUMNS, missing))
 
 
 async def test_a_concurrent_writer_is_never_overwritten(conn, pg_dsn):
