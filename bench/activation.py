@@ -4,7 +4,8 @@ Latency is measured from the manager's `activate_bot()` to the tenant bot's answ
 customer's first `/start` (sent right after `activate_bot` returns, so it waits in Telegram's
 queue until the bot polls), over `--runs` activations (default 24) cycling through a pool of 3
 real worker processes; each run releases its slot afterwards. Also prints the worker's own
-figure (config taken → bot polling) and the resident memory of a waiting and an active worker.
+figure (config taken → bot polling), the resident memory of a waiting and an active worker, and
+that of the tenant bot's own PostgreSQL connections (role client_NNN; server-side backends).
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ async def bench(runs: int, pool_size: int, workdir: Path) -> None:
         in_worker: list[float] = []
         active_rss: list[int] = []
         active_pss: list[int] = []
+        backend_rss: list[int] = []
+        backend_pss: list[int] = []
+        backends_per_tenant: list[int] = []
         async with SandboxTelegram(telegram.url) as tg:
             for i in range(runs):
                 token = f"{7200000000 + i}:AAbenchToken_{i:04d}_abcdefghijklmnopqrstu"
@@ -94,6 +98,15 @@ async def bench(runs: int, pool_size: int, workdir: Path) -> None:
                 worker = workers[int(free["pool_id"]) - 1]
                 active_rss.append(rss_kib(worker.pid))
                 active_pss.append(pss_kib(worker.pid))
+                async with db.acquire() as conn:
+                    pids = await conn.fetch(
+                        "SELECT pid FROM pg_stat_activity"
+                        " WHERE application_name = $1 AND usename = $1",
+                        f"client_{i + 1:03d}",
+                    )
+                backends_per_tenant.append(len(pids))
+                backend_rss.extend(rss_kib(r["pid"]) for r in pids)
+                backend_pss.extend(pss_kib(r["pid"]) for r in pids)
                 await manager.release_bot(slot, reason="bench", timeout=30)
         await redis.aclose()
         await db.close()
@@ -113,6 +126,13 @@ async def bench(runs: int, pool_size: int, workdir: Path) -> None:
             f"PSS {sum(active_pss) / len(active_pss) / 1024:6.1f} MiB  "
             f"(max RSS {max(active_rss) / 1024:.1f} MiB)"
         )
+        if backend_rss:
+            print(
+                f"  a tenant's PostgreSQL connection (its own role; server backend): "
+                f"RSS {sum(backend_rss) / len(backend_rss) / 1024:.1f} MiB   "
+                f"PSS {sum(backend_pss) / len(backend_pss) / 1024:.1f} MiB; "
+                f"{max(backends_per_tenant)} per active tenant"
+            )
         target = percentile(to_answer, 95)
         print(
             f"\np95 {'<' if target < 1000 else '≥'} 1 s target: {target:.0f} ms "

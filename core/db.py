@@ -15,7 +15,13 @@ def schema_ident(client_id: str) -> str:
 
 
 async def create_pool(
-    dsn: str, *, min_size: int = 1, max_size: int = 5, attempts: int = 1, delay: float = 1.0
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 5,
+    attempts: int = 1,
+    delay: float = 1.0,
+    server_settings: dict[str, str] | None = None,
 ) -> asyncpg.Pool:
     """Open a pool; retry `attempts` times when the server is not up yet.
 
@@ -25,7 +31,11 @@ async def create_pool(
     for attempt in range(max(1, attempts)):
         try:
             return await asyncpg.create_pool(
-                dsn, min_size=min_size, max_size=max_size, command_timeout=60
+                dsn,
+                min_size=min_size,
+                max_size=max_size,
+                command_timeout=60,
+                server_settings=server_settings,
             )
         except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError) as exc:
             last = exc

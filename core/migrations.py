@@ -15,6 +15,7 @@ import asyncpg
 
 from core.db import schema_ident
 from core.keys import check_client_id
+from core.tenant_access import ensure_tenant_role, tenant_db_password
 
 PLATFORM_SCHEMA = "platform"
 GRANTS_FILE = "platform_grants.sql"
@@ -143,9 +144,17 @@ async def migrate_tenant(conn: asyncpg.Connection, client_id: str) -> list[str]:
     return await _apply(conn, client_id, schema_ident(client_id), load_migrations("tenant"))
 
 
-async def migrate_all(conn: asyncpg.Connection) -> dict[str, list[str]]:
-    """Platform first, then every tenant known to the platform (one transaction each)."""
+async def migrate_all(conn: asyncpg.Connection, cipher=None) -> dict[str, list[str]]:
+    """Platform first, then every tenant known to the platform (one transaction each).
+
+    With the token cipher, every tenant first gets its role (`ensure_tenant_role`; a schema
+    from before tenant roles is handed over to it), and its migrations run as that role."""
     result = {PLATFORM_SCHEMA: await migrate_platform(conn)}
     for row in await conn.fetch("SELECT client_id FROM platform.tenants ORDER BY client_id"):
-        result[row["client_id"]] = await migrate_tenant(conn, row["client_id"])
+        client_id = row["client_id"]
+        if cipher is not None:
+            async with conn.transaction():
+                password = await tenant_db_password(conn, cipher, client_id)
+                await ensure_tenant_role(conn, client_id, password)
+        result[client_id] = await migrate_tenant(conn, client_id)
     return result

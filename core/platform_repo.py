@@ -178,3 +178,11 @@ async def record_event(
         detail,
         duration_ms,
     )
+
+
+async def open_client_ids(conn: asyncpg.Connection) -> list[str]:
+    """Tenants with an open slot assignment: the bots that should be running."""
+    rows = await conn.fetch(
+        "SELECT client_id FROM platform.slot_assignments WHERE released_at IS NULL ORDER BY 1"
+    )
+    return [r["client_id"] for r in rows]

@@ -24,9 +24,10 @@ from redis.exceptions import NoPermissionError, ResponseError
 from core.keys import check_client_id
 
 # Commands a tenant bot runs: aiogram's RedisStorage (GET/SET/DEL), the rate limiter
-# (MULTI INCR PEXPIRE EXEC), redis-py's connection set-up and health checks.
+# (MULTI INCR(BY) PEXPIRE EXEC), redis-py's health checks. (redis-py's CLIENT SETINFO at connect may
+# be refused: it ignores that; Redis 7.0 has no such command to allow.)
 TENANT_COMMANDS = (
-    "get set del exists incr pexpire expire pttl ttl multi exec discard ping echo client|setinfo"
+    "get set del exists incr incrby pexpire expire pttl ttl multi exec discard ping echo"
 )
 POOL_KEYS = (
     "bot_status:*",
@@ -40,7 +41,6 @@ POOL_KEYS = (
 POOL_COMMANDS = (
     "get set getdel del exists expire pexpire ttl lpush rpush blpop lpop llen zadd zrem zscore"
     " zrange zrangebyscore hincrby hget multi exec discard eval evalsha script|load ping echo"
-    " client|setinfo"
 )
 ACL_ADMIN_COMMANDS = "acl|setuser acl|getuser acl|users acl|save acl|deluser"
 SERVICE_KEYS = {

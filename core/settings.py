@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     subscription_grace_days: float = Field(3.0, ge=0)
     subscription_archive_days: float = Field(90.0, ge=0)
     activation_attempts: int = Field(3, ge=1)
+    # Seconds between checks that every running tenant's Redis user exists (Sales restores it)
+    tenant_acl_check_interval: float = Field(10.0, gt=0)
 
     # Secrets at rest: a comma-separated list of Fernet keys (the first encrypts, all decrypt),
     # and the key of token fingerprints (required once the list has two or more keys)

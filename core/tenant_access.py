@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
+from core import redis_acl
 from core.crypto import TokenCipher
 from core.keys import check_client_id
 
@@ -80,4 +81,14 @@ async def ensure_tenant_role(conn: asyncpg.Connection, client_id: str, password:
         "SELECT platform.ensure_tenant_role($1, $2)",
         check_client_id(client_id),
         scram_verifier(password),
+    )
+
+
+async def restore_tenant_redis_users(
+    redis, cipher: TokenCipher, client_ids: list[str]
+) -> list[str]:
+    """Create the Redis users these tenants lack (e.g. Redis restarted without an aclfile);
+    returns the client ids restored. Needs a Redis user that may run ACL."""
+    return await redis_acl.restore_tenant_users(
+        redis, {c: tenant_redis_password(cipher, c) for c in client_ids}
     )

@@ -1,6 +1,7 @@
 """`booking-pool`: the operator's command line for the pool.
 
 booking-pool migrate
+booking-pool redis-users [--disable-default]
 booking-pool status [--json]
 booking-pool activate --slot 3 --token - --admin 123456789 --client client_003 --company "Салон Анны"
 booking-pool release --slot 3
@@ -13,21 +14,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from contextlib import asynccontextmanager
 
 import asyncpg
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoPermissionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core import redis_acl
 from core.crypto import TokenCipher, TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
 from core.migrations import MigrationError, migrate_all
+from core.platform_repo import open_client_ids
 from core.redis_client import make_redis
 from core.rotation import ColumnReport, RotationError, RotationReport, rotate_keys
 from core.settings import Settings, parse_slot
+from core.tenant_access import restore_tenant_redis_users
 from pool.config import ConfigError
 from pool.manager import BotPoolManager, PoolError, pool_problems
 from pool.scaler import ScalerError, scaler_from_settings
 from pool.store import SlotStore
+
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class CliError(Exception):
@@ -51,7 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("migrate", help="apply sql/platform and sql/tenant to every known tenant")
+    sub.add_parser(
+        "migrate",
+        help="apply sql/platform and sql/tenant to every known tenant, give every tenant its "
+        "PostgreSQL role, and (where this Redis user may) the Redis users of running tenants",
+    )
+    users = sub.add_parser(
+        "redis-users",
+        help="as the Redis admin: set the services' ACL users (passwords from REDIS_POOL_PASSWORD,"
+        " REDIS_SALES_PASSWORD, REDIS_MASTER_PASSWORD; the rules are in core/redis_acl.py) and"
+        " the users of running tenants; ACL SAVE where the server has an aclfile",
+    )
+    users.add_argument(
+        "--disable-default",
+        action="store_true",
+        help="turn the `default` user off (a deployment; not while connected as it)",
+    )
 
     status = sub.add_parser(
         "status",
@@ -192,15 +217,9 @@ async def _run(args, settings: Settings) -> int:
         )
         return 0
     if args.command == "migrate":
-        db = await pool_from_settings(settings)
-        try:
-            async with db.acquire() as conn:
-                applied = await migrate_all(conn)
-        finally:
-            await db.close()
-        for schema, names in applied.items():
-            print(f"{schema}: {', '.join(names) if names else 'up to date'}")
-        return 0
+        return await _migrate(settings)
+    if args.command == "redis-users":
+        return await _redis_users(settings, disable_default=args.disable_default)
     if args.command == "rotate-key":
         return await _rotate_key(args, settings)
 
@@ -231,6 +250,59 @@ async def _run(args, settings: Settings) -> int:
             print(f"{result['container_id']}: {result['detail']} ({who})")
             return 0
     raise CliError(f"unknown command {args.command}")
+
+
+async def _migrate(settings: Settings) -> int:
+    cipher = cipher_from_settings(settings) if settings.token_encryption_key else None
+    db = await pool_from_settings(settings)
+    try:
+        async with db.acquire() as conn:
+            applied = await migrate_all(conn, cipher)
+            running = await open_client_ids(conn)
+    finally:
+        await db.close()
+    for schema, names in applied.items():
+        print(f"{schema}: {', '.join(names) if names else 'up to date'}")
+    if cipher is None:
+        print("tenant roles: skipped (TOKEN_ENCRYPTION_KEY is not set)")
+        return 0
+    print(f"tenant roles: {len(applied) - 1} tenant(s) run as their own role")
+    redis = make_redis(settings)
+    try:
+        restored = await restore_tenant_redis_users(redis, cipher, running)
+    except NoPermissionError:
+        print("redis tenant users: skipped (this Redis user may not run ACL; Sales restores them)")
+    except REDIS_ERRORS as exc:
+        print(f"redis tenant users: skipped (Redis unreachable: {type(exc).__name__})")
+    else:
+        print(f"redis tenant users: {len(running)} running, {len(restored)} created")
+    finally:
+        await redis.aclose()
+    return 0
+
+
+async def _redis_users(settings: Settings, *, disable_default: bool) -> int:
+    cipher = cipher_from_settings(settings)
+    async with _connections(settings, with_db=True) as (redis, db):
+        for user, variable in redis_acl.SERVICE_PASSWORD_ENV.items():
+            password = os.environ.get(variable)
+            if not password:
+                print(f"{user}: skipped ({variable} is not set)")
+                continue
+            await redis_acl.set_user(redis, user, redis_acl.service_rules(user, password))
+            print(f"{user}: set")
+        async with db.acquire() as conn:
+            running = await open_client_ids(conn)
+        restored = await restore_tenant_redis_users(redis, cipher, running)
+        print(f"tenant users: {len(running)} running, {len(restored)} created")
+        if disable_default:
+            if (settings.redis_username or "default") == "default":
+                raise CliError("connected as `default`: set REDIS_USERNAME to the admin user first")
+            await redis.execute_command("ACL", "SETUSER", "default", "off")
+            print("default: off")
+        saved = await redis_acl.save(redis)
+        print("saved to the aclfile" if saved else "not saved: this server has no aclfile")
+    return 0
 
 
 async def _activate(args, manager: BotPoolManager) -> int:

@@ -13,10 +13,12 @@ import uuid
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoPermissionError
 
-from core import keys
+from core import keys, redis_acl
 from core.crypto import TokenCipher
 from core.settings import parse_slot
+from core.tenant_access import tenant_redis_password
 from pool import scripts
 from pool.config import ActivationConfig, ConfigError
 from pool.status import ACTIVE, RESERVED, WAITING, now_iso, parse, status_doc, unix_now
@@ -182,6 +184,7 @@ class BotPoolManager:
             client_id=client_id,
             company_name=company_name,
         )
+        await self._ensure_tenant_user(config.client_id)
         outcome = await self._activate(
             keys=[
                 keys.bot_status(slot),
@@ -212,6 +215,19 @@ class BotPoolManager:
             holder = f" by {client}" if client else ""
             raise SlotBusy(f"slot {slot} is {status}{holder}, not waiting")
         raise PoolError(f"slot {slot}: unexpected status ({outcome})")
+
+    async def _ensure_tenant_user(self, client_id: str) -> None:
+        """The tenant bot's Redis user (`client_NNN:*` only), before its worker can start it.
+        Idempotent: the password is derived, so a running bot of this tenant is not locked out."""
+        try:
+            await redis_acl.ensure_tenant_user(
+                self.redis, client_id, tenant_redis_password(self.cipher, client_id)
+            )
+        except NoPermissionError:
+            raise PoolError(
+                "this service's Redis user may not create tenants' users (ACL SETUSER): "
+                "run it as booking_sales or booking_master (see README, isolation)"
+            ) from None
 
     async def wait_for_activation(
         self, container_id: str, activation_id: str, timeout: float = 30.0

@@ -6,8 +6,15 @@ import asyncpg
 
 from core import platform_repo as repo
 from core.crypto import TokenCipher
+from core.db import create_pool
 from core.migrations import migrate_tenant
 from core.platform_repo import AssignedTenant, Tenant
+from core.tenant_access import (
+    TENANT_DB_POOL_SIZE,
+    ensure_tenant_role,
+    tenant_db_password,
+    tenant_dsn,
+)
 
 
 class SlotStore:
@@ -38,9 +45,25 @@ class SlotStore:
             )
             await repo.open_assignment(conn, slot, tenant.client_id, activation_id)
 
-    async def ensure_tenant_schema(self, client_id: str) -> list[str]:
-        async with self.db.acquire() as conn:
-            return await migrate_tenant(conn, client_id)
+    async def open_tenant_db(self, client_id: str, platform_dsn: str) -> asyncpg.Pool:
+        """The tenant bot's own pool, as role `client_NNN` (made or repaired first, its password
+        generated on first use), with the tenant's schema migrated as that role."""
+        async with self.db.acquire() as conn, conn.transaction():
+            password = await tenant_db_password(conn, self.cipher, client_id)
+            await ensure_tenant_role(conn, client_id, password)
+        pool = await create_pool(
+            tenant_dsn(platform_dsn, client_id, password),
+            min_size=1,
+            max_size=TENANT_DB_POOL_SIZE,
+            server_settings={"application_name": client_id},
+        )
+        try:
+            async with pool.acquire() as conn:
+                await migrate_tenant(conn, client_id)
+        except BaseException:
+            await pool.close()
+            raise
+        return pool
 
     async def assigned(self, slot: str) -> tuple[AssignedTenant, str] | None:
         """The tenant this slot must run, with its decrypted token, or None."""

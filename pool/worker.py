@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 
+import asyncpg
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
@@ -29,14 +30,15 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bots.context import TenantContext
 from bots.factory import BotOptions, build_dispatcher
-from core import keys
+from core import keys, redis_acl
 from core.crypto import TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
 from core.logs import setup_logging
 from core.platform_repo import Tenant, TenantAlreadyActive
-from core.redis_client import make_redis
+from core.redis_client import make_redis, make_tenant_redis
 from core.settings import Settings
 from core.telegram import build_bot
+from core.tenant_access import tenant_redis_password
 from pool import scripts
 from pool.config import ActivationConfig, ConfigError
 from pool.status import (
@@ -70,8 +72,26 @@ class ActivationRejected(Exception):
 
 
 @dataclass
+class TenantConnections:
+    """A tenant bot's own connections: PostgreSQL as role `client_NNN`, Redis as ACL user
+    `client_NNN`. The bot is given these, never the slot's."""
+
+    db: asyncpg.Pool
+    redis: aioredis.Redis
+
+    async def close(self) -> None:
+        with contextlib.suppress(*REDIS_ERRORS):
+            await self.redis.aclose()
+        try:
+            await asyncio.wait_for(self.db.close(), timeout=10)
+        except TimeoutError:
+            self.db.terminate()
+
+
+@dataclass
 class Running:
     tenant: TenantContext
+    connections: TenantConnections
     bot: Bot
     dispatcher: Dispatcher
     polling: asyncio.Task
@@ -155,6 +175,8 @@ class SlotWorker:
                     _, created = await pipe.execute()
                 if created:
                     self.log.warning("status was missing in Redis: registered again")
+                    if self.running is not None:  # Redis lost its data, maybe its users too
+                        await self._ensure_tenant_redis_user(self.running.tenant.client_id)
                 await self._expire_reservation()
                 if self.running is not None:
                     await self.running.updates.flush(self.redis)
@@ -296,8 +318,9 @@ class SlotWorker:
             except TenantAlreadyActive as exc:
                 raise ActivationRejected(str(exc), "tenant_active") from None
             try:
-                await self.store.ensure_tenant_schema(config.client_id)
+                connections = await self._open_tenant(config.client_id)
             except Exception as exc:
+                self.log.opt(exception=exc).error("tenant {} cannot be set up", config.client_id)
                 await self.store.release(self.slot, "tenant schema failed", event="failed")
                 raise ActivationRejected(
                     f"tenant schema failed: {type(exc).__name__}", "schema_failed"
@@ -306,7 +329,21 @@ class SlotWorker:
             await bot.session.close()
             raise
         context = TenantContext(config.client_id, config.company_name, config.admin_telegram_id)
-        return self._start_polling(context, bot, me.username)
+        return self._start_polling(context, connections, bot, me.username)
+
+    async def _open_tenant(self, client_id: str) -> TenantConnections:
+        """The tenant's role and schema (as itself), and its Redis user's client. The Redis user
+        is made by whoever activates (`BotPoolManager.activate_bot`) or restored by Sales; the
+        worker makes it itself only where its own Redis user may (a developer machine)."""
+        password = await self._ensure_tenant_redis_user(client_id)
+        db = await self.store.open_tenant_db(client_id, self.settings.dsn)
+        return TenantConnections(db, make_tenant_redis(self.settings, client_id, password))
+
+    async def _ensure_tenant_redis_user(self, client_id: str) -> str:
+        password = tenant_redis_password(self.store.cipher, client_id)
+        if not await redis_acl.try_ensure_tenant_user(self.redis, client_id, password):
+            self.log.debug("the tenant's Redis user is made by the activating service")
+        return password
 
     async def _check_token(self, bot: Bot):
         try:
@@ -318,11 +355,13 @@ class SlotWorker:
                 f"Telegram API unreachable: {type(exc).__name__}", "telegram_unreachable"
             ) from None
 
-    def _start_polling(self, tenant: TenantContext, bot: Bot, username: str | None) -> Running:
+    def _start_polling(
+        self, tenant: TenantContext, connections: TenantConnections, bot: Bot, username: str | None
+    ) -> Running:
         dp = build_dispatcher(
             tenant,
-            redis=self.redis,
-            db=self.store.db,
+            redis=connections.redis,
+            db=connections.db,
             options=BotOptions.from_settings(self.settings),
         )
         updates = _UpdateCounter(tenant.client_id)
@@ -350,7 +389,7 @@ class SlotWorker:
                 name=f"polling-{tenant.client_id}",
             )
         self.running = Running(
-            tenant, bot, dp, polling, started, revoked, updates, username, now_iso()
+            tenant, connections, bot, dp, polling, started, revoked, updates, username, now_iso()
         )
         self.last_error = None
         return self.running
@@ -382,11 +421,15 @@ class SlotWorker:
         try:
             me, bot = await self._resume_check(assigned.client_id, token)
             if bot is not None:
-                await self.store.ensure_tenant_schema(assigned.client_id)
+                try:
+                    connections = await self._open_tenant(assigned.client_id)
+                except BaseException:
+                    await bot.session.close()
+                    raise
                 context = TenantContext(
                     assigned.client_id, assigned.company_name, assigned.admin_telegram_id
                 )
-                run = self._start_polling(context, bot, me.username)
+                run = self._start_polling(context, connections, bot, me.username)
         finally:
             self.resuming = None
         if bot is None:
@@ -435,6 +478,7 @@ class SlotWorker:
             run.polling.cancel()  # not started yet: nothing inside to wind down
         await asyncio.gather(run.polling, return_exceptions=True)
         await run.bot.session.close()
+        await run.connections.close()
         with contextlib.suppress(*REDIS_ERRORS):
             await run.updates.flush(self.redis)
         return run.tenant

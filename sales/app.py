@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
@@ -18,9 +19,11 @@ from core import keys
 from core.crypto import cipher_from_settings
 from core.db import pool_from_settings
 from core.migrations import ensure_platform
+from core.platform_repo import open_client_ids
 from core.redis_client import make_redis
 from core.settings import Settings
 from core.telegram import build_bot
+from core.tenant_access import restore_tenant_redis_users
 from pool.manager import BotPoolManager
 from pool.store import SlotStore
 from sales import texts
@@ -159,9 +162,23 @@ class SalesService:
             self._loop("payments poller", s.payment_poll_interval, self.processor.poll_pending),
             self._loop("order sweep", s.order_sweep_interval, self.processor.sweep),
             self._loop("subscriptions", s.subscription_check_interval, self.lifecycle.tick),
+            self._loop(
+                "tenant Redis users",
+                s.tenant_acl_check_interval,
+                partial(self._restore_tenant_users, db, redis, cipher),
+            ),
         ]
         self._dispatcher = dp
         self.log.info("💼 Sales Bot @{} started", me.username)
+
+    async def _restore_tenant_users(self, db, redis, cipher) -> None:
+        """Running tenants whose Redis user is gone (Redis restarted without its aclfile) get
+        it back: their bots' FSM and rate limits work again without a restart."""
+        async with db.acquire() as conn:
+            running = await open_client_ids(conn)
+        restored = await restore_tenant_redis_users(redis, cipher, running)
+        if restored:
+            self.log.warning("Redis users restored for {}", ", ".join(restored))
 
     def _loop(self, what: str, interval: float, func) -> asyncio.Task:
         async def run() -> None:

@@ -134,6 +134,17 @@ async def demo(keep: bool, run_dir: Path) -> None:
             reply = await tg.ask(DEMO_BOT, CUSTOMER_ID, "/start", timeout=15)
             answered = time.perf_counter()
 
+        step("Isolation: the tenant's bot runs as its own identities")
+        async with db.acquire() as conn:
+            roles = await conn.fetch(
+                "SELECT usename, count(*) AS n FROM pg_stat_activity"
+                " WHERE application_name = 'client_001' GROUP BY usename"
+            )
+        for row in roles:
+            print(f"  PostgreSQL: {row['n']} connection(s) as role {row['usename']} (schema only)")
+        users = sorted({c["user"] for c in await redis.client_list() if c["user"] != "default"})
+        print(f"  Redis: ACL user(s) {', '.join(users)} (keys client_001:* only)")
+
         step("Pool status (booking-pool status)")
         show_status(env)
 
