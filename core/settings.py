@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     redis_username: str | None = None
     redis_password: SecretStr | None = None
     redis_db: int = Field(0, ge=0)
+    # Seconds an unfinished conversation (FSM state and data of tenant bots and the Sales Bot)
+    # is kept after its last step; then it expires, so abandoned ones cannot fill Redis.
+    fsm_ttl: int = Field(86400, ge=60)
+    # The Master alerts when Redis uses more than this share of its maxmemory.
+    redis_memory_alert_threshold: float = Field(0.8, gt=0, le=1)
 
     # Telegram
     telegram_api_base: str = "https://api.telegram.org"

@@ -68,6 +68,11 @@ STATS_NONE = "—"
 
 ALERT_POOL_FULL = "⚠️ Пул заполнен на {percent} %: занято {busy} из {total}, свободно {free}."
 ALERT_STALE = "🔴 Слот {slot} не отвечает: пульс {age} назад{client}."
+ALERT_POLLING = "📡 Бот {client} в {slot} не получает обновления из Telegram: {error}"
+ALERT_RESUME = "🔁 Слот {slot} не может восстановить бота {client}: {error}. Повтор с паузой."
+ALERT_REDIS_MEMORY = (
+    "🧠 Redis занят на {percent} % от maxmemory ({used} из {limit} МБ, политика {policy})."
+)
 ALERT_ACTIVATION_FAILED = "❌ Активация {client} в {slot} не удалась: {detail}"
 ALERT_TOKEN_REVOKED = "🔑 Токен бота {client} отозван в Telegram ({slot}): бот остановлен."
 ALERT_CLEARED = "✅ Снято: {text}"
