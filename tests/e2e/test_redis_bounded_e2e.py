@@ -29,6 +29,11 @@ async def test_every_key_the_bots_write_has_a_ttl(stand, sales, redis_client):
     )
     assert (await stand.manager.wait_for_activation("booking-bot-pool-1", activation, 30)).ok
 
+    async def guided():
+        return any("три шага" in (m["text"] or "") for m in await tg.transcript(bot, OWNER))
+
+    await wait_until(guided, timeout=15, what="the owner's setup guide")
+
     # the owner starts setting up a specialist and walks away in the middle (state and data)
     await tg.ask(bot, OWNER, "/admin")
     await tg.click(bot, OWNER, texts.ADMIN_SERVICES)
