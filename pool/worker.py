@@ -183,6 +183,7 @@ class SlotWorker:
         self.last_error: str | None = None
         self.fenced: int | None = None  # an assignment found closed, to stop in the loop
         self._status_changed = False
+        self._notices: set[asyncio.Task] = set()  # the owner's notices in flight
         self._replace_if = self.beat.register_script(scripts.REPLACE_IF)
 
     # -- status -------------------------------------------------------------------------------
@@ -429,7 +430,9 @@ class SlotWorker:
         context = TenantContext(config.client_id, config.company_name, config.admin_telegram_id)
         run = self._start_polling(context, connections, bot, me.username, assignment_id)
         if had_webhook:
-            asyncio.create_task(self._tell_owner_webhook_removed(run))  # noqa: RUF006
+            task = asyncio.create_task(self._tell_owner_webhook_removed(run))
+            self._notices.add(task)
+            task.add_done_callback(self._notices.discard)
         return run
 
     async def _delete_webhook(self, bot: Bot, client_id: str) -> bool:
@@ -448,8 +451,8 @@ class SlotWorker:
         return True
 
     async def _tell_owner_webhook_removed(self, run: Running) -> None:
-        await run.started.wait()
         try:
+            await asyncio.wait_for(run.started.wait(), timeout=60)
             await run.bot.send_message(run.tenant.admin_telegram_id, bot_texts.WEBHOOK_REMOVED)
         except Exception as exc:  # e.g. the owner never pressed Start: the log says so
             self.log.warning(
@@ -468,7 +471,7 @@ class SlotWorker:
 
     async def _ensure_tenant_redis_user(self, client_id: str) -> str:
         password = tenant_redis_password(self.store.cipher, client_id)
-        if not await redis_acl.try_ensure_tenant_user(self.redis, client_id, password):
+        if not await redis_acl.try_ensure_tenant_user(self.beat, client_id, password):
             self.log.debug("the tenant's Redis user is made by the activating service")
         return password
 
@@ -754,6 +757,8 @@ class SlotWorker:
 
     async def shutdown(self) -> None:
         """Clean stop: stop the bot, leave the assignment (a restart resumes it), unregister."""
+        for task in list(self._notices):
+            task.cancel()
         await self._stop_tenant()
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
