@@ -29,6 +29,7 @@ SLOT_ICONS = {
 SLOT_STALE = "🔴"
 SLOT_LINE = "{icon} {pool_id}. {status}{client}{bot}{since} · пульс {heartbeat}"
 SLOT_DEAD = " — НЕТ ПУЛЬСА"
+SLOT_FAILING = "\n    ⚠️ {error}"
 HEARTBEAT_NONE = "нет"
 BTN_REFRESH = "🔄 Обновить"
 BTN_RELEASE = "🔓 Освободить {pool_id}"

@@ -325,6 +325,9 @@ class SlotWorker:
                     timeout=interval + self.settings.heartbeat_timeout,
                 )
                 command = json.loads(item[1]) if item else {}
+                if command.get("cmd") == "activate" and self.running is not None:
+                    # someone holds this slot for free: is our assignment still open?
+                    await self._check_fence()
                 if self.fenced is not None:
                     await self._fence()
                 if command.get("cmd") == "release":

@@ -64,3 +64,22 @@ def test_fenced_stuck_and_failing_slots_are_alerts():
     slot.update(status="resuming", resume_error="schema failed: UniqueViolationError (×3)")
     [alert] = pool_conditions(status, 0.8)
     assert alert.key == "resume:booking-bot-pool-2" and "client_032" in alert.text
+
+
+def test_the_pool_screen_shows_why_a_slot_fails():
+    from master.views import pool_text
+
+    slot = {
+        "container_id": "booking-bot-pool-3",
+        "pool_id": 3,
+        "status": "active",
+        "stale": False,
+        "heartbeat_age": 1.0,
+        "client_id": "client_033",
+        "bot_username": "salon_bot",
+        "activated_at": None,
+        "since": None,
+        "polling_error": "TelegramConflictError: Conflict: webhook is active (×4)",
+    }
+    status = {"total": 1, "busy": 1, "free": 0, "stale": 0, "slots": [slot]}
+    assert "webhook is active (×4)" in pool_text(status)
