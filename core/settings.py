@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     redis_username: str | None = None
     redis_password: SecretStr | None = None
     redis_db: int = Field(0, ge=0)
+    # Seconds an unfinished conversation (FSM state and data of tenant bots and the Sales Bot)
+    # is kept after its last step; then it expires, so abandoned ones cannot fill Redis.
+    fsm_ttl: int = Field(86400, ge=60)
+    # The Master alerts when Redis uses more than this share of its maxmemory.
+    redis_memory_alert_threshold: float = Field(0.8, gt=0, le=1)
 
     # Telegram
     telegram_api_base: str = "https://api.telegram.org"
@@ -81,6 +86,15 @@ class Settings(BaseSettings):
     slot_reservation_timeout: float = Field(120.0, gt=0)
     activation_timeout: float = Field(30.0, gt=0)
     polling_timeout: int = Field(25, ge=0, le=50)
+    # Fencing: an active worker re-checks its open assignment in PostgreSQL every this many
+    # heartbeats, and stops a tenant whose assignment was closed elsewhere.
+    fencing_every: int = Field(3, ge=1)
+    # Socket timeout of the worker's heartbeat connection (separate from its blocking one).
+    heartbeat_timeout: float = Field(5.0, gt=0)
+    # Consecutive failed getUpdates before the slot's status (and the Master) shows the error.
+    polling_error_threshold: int = Field(3, ge=1)
+    # A resume that fails (e.g. the tenant's schema) is retried with a growing pause up to this.
+    resume_backoff_max: float = Field(300.0, gt=0)
 
     # Master Bot, alerts and metrics
     master_metrics_host: str = "127.0.0.1"

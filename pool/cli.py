@@ -203,6 +203,9 @@ def _print_status(status: dict) -> None:
         )
         if s.get("last_error"):
             print(f"{'':<22} last error: {s['last_error']}")
+        for name in ("polling_error", "resume_error"):
+            if s.get(name):
+                print(f"{'':<22} {name.replace('_', ' ')}: {s[name]}")
 
 
 async def _run(args, settings: Settings) -> int:

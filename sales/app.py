@@ -40,8 +40,17 @@ class SalesConfigError(Exception):
     pass
 
 
-def build_dispatcher(*, redis, purchase_service: PurchaseService) -> Dispatcher:
-    storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=keys.sales_fsm_prefix()))
+def build_dispatcher(
+    *, redis, purchase_service: PurchaseService, fsm_ttl: int = 86400
+) -> Dispatcher:
+    # an abandoned purchase (with the buyer's token, encrypted) expires `fsm_ttl` s after its
+    # last step
+    storage = RedisStorage(
+        redis,
+        key_builder=DefaultKeyBuilder(prefix=keys.sales_fsm_prefix()),
+        state_ttl=fsm_ttl,
+        data_ttl=fsm_ttl,
+    )
     dp = Dispatcher(storage=storage, purchase=purchase_service)
     dp.include_router(start.build_router())
     dp.include_router(mybots.build_router())
@@ -146,7 +155,9 @@ class SalesService:
             self.webhook_port,
             s.sales_webhook_path,
         )
-        dp = build_dispatcher(redis=redis, purchase_service=self.purchase)
+        dp = build_dispatcher(
+            redis=redis, purchase_service=self.purchase, fsm_ttl=self.settings.fsm_ttl
+        )
         self._polling_started = asyncio.Event()
         dp.startup.register(self._polling_started.set)
         self._tasks = [
