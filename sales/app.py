@@ -32,6 +32,7 @@ from sales.lifecycle import SubscriptionService
 from sales.orders import OrderProcessor
 from sales.payments import IpAllowlist, YooKassaGateway
 from sales.purchase import PurchaseService
+from sales.retention import RetentionService
 from sales.telegram import BotNotifier, TelegramTokenChecker
 from sales.webhook import build_webhook_app
 
@@ -40,9 +41,11 @@ class SalesConfigError(Exception):
     pass
 
 
-def build_dispatcher(*, redis, purchase_service: PurchaseService) -> Dispatcher:
+def build_dispatcher(
+    *, redis, purchase_service: PurchaseService, retention: RetentionService | None = None
+) -> Dispatcher:
     storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=keys.sales_fsm_prefix()))
-    dp = Dispatcher(storage=storage, purchase=purchase_service)
+    dp = Dispatcher(storage=storage, purchase=purchase_service, retention=retention)
     dp.include_router(start.build_router())
     dp.include_router(mybots.build_router())
     dp.include_router(purchase.build_router())
@@ -57,6 +60,7 @@ class SalesService:
         self.webhook_port: int | None = None
         self.processor: OrderProcessor | None = None
         self.lifecycle: SubscriptionService | None = None
+        self.retention: RetentionService | None = None
         self.purchase: PurchaseService | None = None
         self.bot: Bot | None = None
         self._tasks: list[asyncio.Task] = []
@@ -128,6 +132,17 @@ class SalesService:
             grace_days=s.subscription_grace_days,
             archive_days=s.subscription_archive_days,
         )
+        self.retention = RetentionService(
+            db=db,
+            redis=redis,
+            notifier=notifier,
+            log=self.log,
+            notice_days=s.archive_notice_days,
+            history_days=s.activation_history_retention_days,
+            alerts_days=s.alerts_retention_days,
+            orders_days=s.abandoned_order_retention_days,
+            notices_days=s.buyer_notices_retention_days,
+        )
         self._runner = web.AppRunner(
             build_webhook_app(
                 self.processor,
@@ -146,7 +161,7 @@ class SalesService:
             self.webhook_port,
             s.sales_webhook_path,
         )
-        dp = build_dispatcher(redis=redis, purchase_service=self.purchase)
+        dp = build_dispatcher(redis=redis, purchase_service=self.purchase, retention=self.retention)
         self._polling_started = asyncio.Event()
         dp.startup.register(self._polling_started.set)
         self._tasks = [
@@ -162,6 +177,10 @@ class SalesService:
             self._loop("payments poller", s.payment_poll_interval, self.processor.poll_pending),
             self._loop("order sweep", s.order_sweep_interval, self.processor.sweep),
             self._loop("subscriptions", s.subscription_check_interval, self.lifecycle.tick),
+            self._loop("retention", s.retention_check_interval, self.retention.tick),
+            self._loop(
+                "buyers' notices", s.order_sweep_interval * 5, self.retention.deliver_notices
+            ),
             self._loop(
                 "tenant Redis users",
                 s.tenant_acl_check_interval,

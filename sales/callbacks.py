@@ -49,6 +49,7 @@ class OrderCallback(CallbackData, prefix="ord"):
 class BotAction(StrEnum):
     RENEW = "renew"
     REPLACE_TOKEN = "token"
+    EXPORT = "export"
 
 
 class BotCallback(CallbackData, prefix="b"):
