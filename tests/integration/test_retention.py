@@ -283,3 +283,32 @@ async def test_an_archive_is_never_deleted_before_its_buyer_was_reminded(platfor
         assert await owner.fetchval("SELECT count(*) FROM pg_roles WHERE rolname = 'client_700'")
     finally:
         await owner.close()
+
+
+async def test_the_buyer_is_told_when_the_operator_suspends_and_resumes(platform, pg_dsn):
+    from master import repository as master_repo
+
+    db, sales_redis = platform
+    owner = await asyncpg.connect(pg_dsn)
+    try:
+        await master_repo.set_suspended(owner, "client_701", "suspended by operator")
+        await master_repo.queue_buyer_notice(owner, "client_701", "suspended")
+    finally:
+        await owner.close()
+
+    class Buyer(RecordingNotifier):
+        blocked = True
+
+        async def operator_notice(self, buyer, username, kind):
+            if self.blocked:
+                return "TelegramNetworkError: timeout"
+            self.sent.append(("operator_notice", buyer, username, kind))
+            return None
+
+    buyer = Buyer()
+    retention = RetentionService(db=db, redis=sales_redis, notifier=buyer, log=logger)
+    assert await retention.deliver_notices() == 0  # kept for the next round
+    buyer.blocked = False
+    assert await retention.deliver_notices() == 1
+    assert await retention.deliver_notices() == 0
+    assert buyer.sent == [("operator_notice", BUYER, "client_701_bot", "suspended")]
