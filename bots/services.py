@@ -24,6 +24,7 @@ from bots.context import TenantContext
 from bots.parsing import WEEKDAYS, InputError
 from bots.repository import BookingRow, CustomerRow, DueReminder, Repo, ServiceRow, StaffRow
 from bots.slots import Interval, Rules, StaffDay, day_bounds_utc, free_slots, local_today
+from core.text import csv_cell
 
 EXCLUSION_VIOLATION = "23P01"
 
@@ -659,7 +660,8 @@ class AdminService(BaseService):
         for r in rows:
             local = r.starts_at.astimezone(tz)
             writer.writerow(
-                [
+                csv_cell(value)
+                for value in [
                     r.id,
                     local.strftime("%d.%m.%Y"),
                     local.strftime("%H:%M"),

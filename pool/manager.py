@@ -24,7 +24,7 @@ from pool.config import ActivationConfig, ConfigError
 from pool.status import ACTIVE, RESERVED, WAITING, now_iso, parse, status_doc, unix_now
 
 CONFIG_TTL = 300
-_POOL_NUM = re.compile(r"(\d+)$")
+_POOL_NUM = re.compile(r"(\d+)\Z")
 
 
 class PoolError(Exception):

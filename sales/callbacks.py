@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from core.ids import ClientIdText, DbInt, HexId
+
 
 class MenuAction(StrEnum):
     BUY = "buy"
@@ -20,8 +22,8 @@ class MenuCallback(CallbackData, prefix="m"):
 class TariffCallback(CallbackData, prefix="t"):
     """Choose tariff `tariff_id`, for a new bot (`client_id` empty) or to renew `client_id`."""
 
-    tariff_id: int
-    client_id: str = ""
+    tariff_id: DbInt
+    client_id: ClientIdText = ""
 
 
 class OwnerAction(StrEnum):
@@ -43,7 +45,7 @@ class OrderCallback(CallbackData, prefix="ord"):
     """An order action; `order_id` is the order's uuid in hex (32 characters)."""
 
     action: OrderAction
-    order_id: str = ""
+    order_id: HexId = ""
 
 
 class BotAction(StrEnum):
@@ -54,4 +56,4 @@ class BotAction(StrEnum):
 
 class BotCallback(CallbackData, prefix="b"):
     action: BotAction
-    client_id: str
+    client_id: ClientIdText
