@@ -29,6 +29,7 @@ from pool.store import SlotStore
 from sales import texts
 from sales.handlers import fallback, mybots, purchase, start
 from sales.lifecycle import SubscriptionService
+from sales.middlewares import TokenMessageGuard
 from sales.orders import OrderProcessor
 from sales.payments import IpAllowlist, YooKassaGateway
 from sales.purchase import PurchaseService
@@ -46,6 +47,9 @@ def build_dispatcher(
 ) -> Dispatcher:
     storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=keys.sales_fsm_prefix()))
     dp = Dispatcher(storage=storage, purchase=purchase_service, retention=retention)
+    guard = TokenMessageGuard()
+    dp.message.outer_middleware(guard)
+    dp.edited_message.outer_middleware(guard)
     dp.include_router(start.build_router())
     dp.include_router(mybots.build_router())
     dp.include_router(purchase.build_router())
