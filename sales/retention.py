@@ -98,8 +98,14 @@ class RetentionService:
                 type(exc).__name__,
             )
             return False
-        async with self.db.acquire() as conn, conn.transaction():
-            purged = await repo.purge_tenant(conn, client_id)
+        try:
+            async with self.db.acquire() as conn, conn.transaction():
+                purged = await repo.purge_tenant(conn, client_id)
+        except asyncpg.PostgresError as exc:  # e.g. the role still owns something elsewhere
+            self.log.error(
+                "retention: cannot delete the data of {}: {}; retrying next pass", client_id, exc
+            )
+            return False
         if not purged:  # renewed or running again meanwhile
             self.log.info("retention: {} not deleted: no longer a due archive", client_id)
             return False
