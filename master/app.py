@@ -112,9 +112,10 @@ async def watch(monitor: AlertMonitor, pool: PoolService, settings: Settings, no
 
 def build_web_app(pool: PoolService, redis: aioredis.Redis, db: asyncpg.Pool) -> web.Application:
     counters = metrics.ActivationCounters()
+    payment_counters = metrics.PaymentCounters()
 
     async def metrics_handler(_request: web.Request) -> web.Response:
-        body = await metrics.render(pool.manager, db, redis, counters)
+        body = await metrics.render(pool.manager, db, redis, counters, payment_counters)
         return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
 
     async def health(_request: web.Request) -> web.Response:

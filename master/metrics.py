@@ -88,13 +88,57 @@ class ActivationCounters:
         self._seen = {i: t for i, t in self._seen.items() if t > since - self.WINDOW}
 
 
+class PaymentCounters:
+    """Recorded payments and rejected payment notifications, counted like `ActivationCounters`:
+    summed once per process, then from an indexed recent window (alerts are pruned by age, so
+    their count must not be re-read from the table)."""
+
+    WINDOW = ActivationCounters.WINDOW
+    _WINDOW_SQL = """
+        SELECT 'succeeded' AS outcome, payment_id AS id, recorded_at AS at
+          FROM platform.payments WHERE recorded_at > $1
+        UNION ALL
+        SELECT 'rejected', id::text, created_at FROM platform.alerts
+         WHERE created_at > $1 AND kind IN ('payment_rejected', 'payment_mismatch')
+    """
+
+    def __init__(self) -> None:
+        self.started = False
+        self.counts = {"succeeded": 0, "rejected": 0}
+        self._seen: dict[tuple[str, str], datetime] = {}
+        self._lock = asyncio.Lock()
+
+    async def refresh(self, conn: asyncpg.Connection) -> None:
+        async with self._lock:
+            since = await conn.fetchval("SELECT now()") - self.WINDOW
+            if not self.started:
+                row = await conn.fetchrow(
+                    """
+                    SELECT (SELECT count(*) FROM platform.payments WHERE recorded_at <= $1) AS s,
+                           (SELECT count(*) FROM platform.alerts WHERE created_at <= $1
+                               AND kind IN ('payment_rejected', 'payment_mismatch')) AS r
+                    """,
+                    since,
+                )
+                self.counts = {"succeeded": row["s"], "rejected": row["r"]}
+                self.started = True
+            for row in await conn.fetch(self._WINDOW_SQL, since):
+                key = (row["outcome"], row["id"])
+                if key not in self._seen:
+                    self._seen[key] = row["at"]
+                    self.counts[row["outcome"]] += 1
+            self._seen = {k: t for k, t in self._seen.items() if t > since - self.WINDOW}
+
+
 async def gather_families(
     manager: BotPoolManager,
     db: asyncpg.Pool,
     redis: aioredis.Redis,
     counters: ActivationCounters | None = None,
+    payment_counters: PaymentCounters | None = None,
 ):
     counters = counters or ActivationCounters()
+    payment_counters = payment_counters or PaymentCounters()
     status = await manager.get_pool_status()
     slots = GaugeMetricFamily(
         "bot_pool_slots", "Pool slots by status (stale = no recent heartbeat)", labels=["status"]
@@ -109,7 +153,8 @@ async def gather_families(
 
     async with db.acquire() as conn:
         await counters.refresh(conn)
-        payments_by_outcome = await repo.payment_counts(conn)
+        await payment_counters.refresh(conn)
+        payments_by_outcome = payment_counters.counts
         waiting = await repo.waiting_orders(conn)
     activations = CounterMetricFamily(
         "bot_pool_activation_events", "Slot events from the activation history", labels=["event"]
@@ -144,7 +189,10 @@ async def render(
     db: asyncpg.Pool,
     redis: aioredis.Redis,
     counters: ActivationCounters | None = None,
+    payment_counters: PaymentCounters | None = None,
 ) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Snapshot(await gather_families(manager, db, redis, counters)))
+    registry.register(
+        _Snapshot(await gather_families(manager, db, redis, counters, payment_counters))
+    )
     return generate_latest(registry)

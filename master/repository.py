@@ -244,18 +244,6 @@ async def revenue(conn: asyncpg.Connection) -> Revenue:
     return Revenue(row["day"], row["week"], row["month"], row["currency"])
 
 
-async def payment_counts(conn: asyncpg.Connection) -> dict[str, int]:
-    """Payments by outcome: recorded ones, and notifications the Sales service rejected."""
-    row = await conn.fetchrow(
-        """
-        SELECT (SELECT count(*) FROM platform.payments) AS succeeded,
-               (SELECT count(*) FROM platform.alerts
-                 WHERE kind IN ('payment_rejected', 'payment_mismatch')) AS rejected
-        """
-    )
-    return {"succeeded": row["succeeded"], "rejected": row["rejected"]}
-
-
 MASTER_ALERT = "master"  # platform.alerts.kind of the Master's own alerts (detail = the text)
 
 

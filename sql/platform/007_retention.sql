@@ -114,3 +114,6 @@ BEGIN
 END
 $fn$;
 REVOKE ALL ON FUNCTION export_tenant(text) FROM PUBLIC;
+
+-- /metrics counts recent payments through an index, never the whole table
+CREATE INDEX payments_recorded_idx ON payments (recorded_at);

@@ -45,3 +45,35 @@ async def test_activation_counters_grow_and_survive_pruning(pg_dsn):
         assert counters.events["rejected"] == 1 and counters.n == 3
     finally:
         await conn.close()
+
+
+async def test_payment_counters_do_not_fall_when_alerts_are_pruned(pg_dsn):
+    from master.metrics import PaymentCounters
+
+    conn = await asyncpg.connect(pg_dsn)
+    try:
+        await migrate_platform(conn)
+        await conn.execute(
+            """
+            INSERT INTO platform.alerts (kind, detail, created_at, delivered_at) VALUES
+                ('payment_rejected', 'x', now() - interval '100 days', now()),
+                ('payment_mismatch', 'y', now(), now()),
+                ('slot_stale', 'z', now(), now());
+            INSERT INTO platform.orders (id, kind, buyer_telegram_id, status)
+                VALUES ('00000000-0000-0000-0000-000000000001', 'new', 1, 'active');
+            INSERT INTO platform.payments (payment_id, order_id, amount, currency, status,
+                                           received_via)
+                VALUES ('p1', '00000000-0000-0000-0000-000000000001', 990, 'RUB', 'succeeded',
+                        'webhook');
+            """
+        )
+        counters = PaymentCounters()
+        await counters.refresh(conn)
+        assert counters.counts == {"succeeded": 1, "rejected": 2}
+        await conn.execute(
+            "DELETE FROM platform.alerts WHERE created_at < now() - interval '90 days'"
+        )
+        await counters.refresh(conn)
+        assert counters.counts == {"succeeded": 1, "rejected": 2}
+    finally:
+        await conn.close()
