@@ -1,7 +1,8 @@
 """Settings from the environment (and an optional `.env`), one object built per entry point.
 
 Names are the seed's (`DATABASE_URL`, `REDIS_HOST`, `BOT_POOL_ID`, ...) plus ours
-(`REDIS_PORT`, `REDIS_PASSWORD`, `TELEGRAM_API_BASE`, `TOKEN_ENCRYPTION_KEY`, `POOL_SIZE`, ...).
+(`REDIS_PORT`, `REDIS_PASSWORD`, `TELEGRAM_API_BASE`, `TOKEN_ENCRYPTION_KEY`,
+`TOKEN_FINGERPRINT_KEY`, `POOL_SIZE`, ...).
 Every setting is documented in `.env.example`.
 """
 
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.crypto import fingerprint_key_problem, split_keys
 
 SLOT_PREFIX = "booking-bot-pool-"
 
@@ -71,8 +74,10 @@ class Settings(BaseSettings):
     abandoned_order_retention_days: float = Field(30.0, gt=0)
     buyer_notices_retention_days: float = Field(30.0, gt=0)
 
-    # Secrets at rest
+    # Secrets at rest: a comma-separated list of Fernet keys (the first encrypts, all decrypt),
+    # and the key of token fingerprints (required once the list has two or more keys)
     token_encryption_key: SecretStr | None = None
+    token_fingerprint_key: SecretStr | None = Field(None, validate_default=True)
 
     # The pool
     bot_pool_id: int | None = Field(None, ge=1)
@@ -118,6 +123,22 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("token_fingerprint_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return None if value in ("", None) else value
+
+    @field_validator("token_fingerprint_key")
+    @classmethod
+    def _fingerprint_key_when_rotating(cls, value: SecretStr | None, info: ValidationInfo):
+        # The message names variables only; pydantic adds this field's input, None here.
+        encryption_key = info.data.get("token_encryption_key")
+        count = len(split_keys(encryption_key.get_secret_value())) if encryption_key else 0
+        problem = fingerprint_key_problem(count, value.get_secret_value() if value else None)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @property
     def dsn(self) -> str:
