@@ -29,9 +29,11 @@ from pool.store import SlotStore
 from sales import texts
 from sales.handlers import fallback, mybots, purchase, start
 from sales.lifecycle import SubscriptionService
+from sales.middlewares import TokenMessageGuard
 from sales.orders import OrderProcessor
 from sales.payments import IpAllowlist, YooKassaGateway
 from sales.purchase import PurchaseService
+from sales.retention import RetentionService
 from sales.telegram import BotNotifier, TelegramTokenChecker
 from sales.webhook import build_webhook_app
 
@@ -41,7 +43,11 @@ class SalesConfigError(Exception):
 
 
 def build_dispatcher(
-    *, redis, purchase_service: PurchaseService, fsm_ttl: int = 86400
+    *,
+    redis,
+    purchase_service: PurchaseService,
+    retention: RetentionService | None = None,
+    fsm_ttl: int = 86400,
 ) -> Dispatcher:
     # an abandoned purchase (with the buyer's token, encrypted) expires `fsm_ttl` s after its
     # last step
@@ -51,7 +57,10 @@ def build_dispatcher(
         state_ttl=fsm_ttl,
         data_ttl=fsm_ttl,
     )
-    dp = Dispatcher(storage=storage, purchase=purchase_service)
+    dp = Dispatcher(storage=storage, purchase=purchase_service, retention=retention)
+    guard = TokenMessageGuard()
+    dp.message.outer_middleware(guard)
+    dp.edited_message.outer_middleware(guard)
     dp.include_router(start.build_router())
     dp.include_router(mybots.build_router())
     dp.include_router(purchase.build_router())
@@ -66,6 +75,7 @@ class SalesService:
         self.webhook_port: int | None = None
         self.processor: OrderProcessor | None = None
         self.lifecycle: SubscriptionService | None = None
+        self.retention: RetentionService | None = None
         self.purchase: PurchaseService | None = None
         self.bot: Bot | None = None
         self._tasks: list[asyncio.Task] = []
@@ -137,6 +147,17 @@ class SalesService:
             grace_days=s.subscription_grace_days,
             archive_days=s.subscription_archive_days,
         )
+        self.retention = RetentionService(
+            db=db,
+            redis=redis,
+            notifier=notifier,
+            log=self.log,
+            notice_days=s.archive_notice_days,
+            history_days=s.activation_history_retention_days,
+            alerts_days=s.alerts_retention_days,
+            orders_days=s.abandoned_order_retention_days,
+            notices_days=s.buyer_notices_retention_days,
+        )
         self._runner = web.AppRunner(
             build_webhook_app(
                 self.processor,
@@ -156,7 +177,10 @@ class SalesService:
             s.sales_webhook_path,
         )
         dp = build_dispatcher(
-            redis=redis, purchase_service=self.purchase, fsm_ttl=self.settings.fsm_ttl
+            redis=redis,
+            purchase_service=self.purchase,
+            retention=self.retention,
+            fsm_ttl=self.settings.fsm_ttl,
         )
         self._polling_started = asyncio.Event()
         dp.startup.register(self._polling_started.set)
@@ -173,6 +197,10 @@ class SalesService:
             self._loop("payments poller", s.payment_poll_interval, self.processor.poll_pending),
             self._loop("order sweep", s.order_sweep_interval, self.processor.sweep),
             self._loop("subscriptions", s.subscription_check_interval, self.lifecycle.tick),
+            self._loop("retention", s.retention_check_interval, self.retention.tick),
+            self._loop(
+                "buyers' notices", s.order_sweep_interval * 5, self.retention.deliver_notices
+            ),
             self._loop(
                 "tenant Redis users",
                 s.tenant_acl_check_interval,

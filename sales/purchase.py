@@ -13,7 +13,7 @@ import asyncpg
 
 from core.crypto import TokenCipher
 from sales import repository as repo
-from sales import texts
+from sales import retention_repo, texts
 from sales.orders import OrderProcessor, PaymentMismatch, UnknownPayment
 from sales.payments import GatewayRejected, GatewayUnavailable
 from sales.ports import TokenChecker, TokenCheckUnavailable, TokenRejected
@@ -129,6 +129,8 @@ class PurchaseService:
                 raise InputError(texts.NOT_YOUR_BOT)
             if sub.status not in ("active", "grace", "released"):
                 raise InputError(texts.RENEW_NOT_YET)
+            if await retention_repo.is_purged(conn, client_id):
+                raise InputError(texts.RENEW_PURGED)
             tariff = await repo.get_tariff(conn, tariff_id)
             if tariff is None:
                 raise InputError(texts.TARIFF_GONE)
