@@ -8,6 +8,8 @@ every running slot alone (changing `numprocs` would restart them all).
 from __future__ import annotations
 
 import asyncio
+import os
+import pwd
 import re
 import sys
 import xmlrpc.client
@@ -25,13 +27,19 @@ class ScalerError(Exception):
     pass
 
 
-def render_program(pool_id: int, *, python: str, app_dir: Path, log_dir: Path) -> str:
-    """The deployment's program definition for one slot (the template is Jinja2-compatible)."""
+def render_program(
+    pool_id: int, *, python: str, app_dir: Path, log_dir: Path, user: str = ""
+) -> str:
+    """The deployment's program definition for one slot (the template is Jinja2-compatible).
+
+    `user` is the account the slot runs as (supervisord as root drops to it); by default this
+    process's own user, which supervisord running as that same user accepts as a no-op."""
     values = {
         "pool_id": str(pool_id),
         "python": python,
         "app_dir": str(app_dir),
         "log_dir": str(log_dir),
+        "user": user or pwd.getpwuid(os.geteuid()).pw_name,
     }
     text = TEMPLATE.read_text(encoding="utf-8")
     return re.sub(r"{{\s*(\w+)\s*}}", lambda m: values[m.group(1)], text)
@@ -45,13 +53,16 @@ class GrowResult:
 
 
 class SupervisorPool:
-    def __init__(self, url: str, programs_dir: Path, log_dir: Path, max_size: int) -> None:
+    def __init__(
+        self, url: str, programs_dir: Path, log_dir: Path, max_size: int, program_user: str = ""
+    ) -> None:
         if not url:
             raise ScalerError("SUPERVISOR_URL is not set: growing the pool is off")
         self.url = url
         self.programs_dir = Path(programs_dir)
         self.log_dir = Path(log_dir)
         self.max_size = max_size
+        self.program_user = program_user
 
     def _proxy(self):
         transport = SupervisorTransport(None, None, serverurl=self.url)
@@ -76,7 +87,13 @@ class SupervisorPool:
         for n in new:
             path = self.programs_dir / f"bot-pool-{n}.conf"
             path.write_text(
-                render_program(n, python=sys.executable, app_dir=REPO, log_dir=self.log_dir),
+                render_program(
+                    n,
+                    python=sys.executable,
+                    app_dir=REPO,
+                    log_dir=self.log_dir,
+                    user=self.program_user,
+                ),
                 encoding="utf-8",
             )
         proxy = self._proxy()
@@ -106,4 +123,5 @@ def scaler_from_settings(settings) -> SupervisorPool | None:
         Path(settings.supervisor_programs_dir or "/etc/supervisor/conf.d"),
         Path(settings.supervisor_log_dir),
         settings.pool_max_size,
+        settings.supervisor_program_user,
     )

@@ -4,14 +4,24 @@
 #
 #   1. base root file system: built once by debootstrap, cached in $BOT_POOL_CACHE
 #   2. a throw-away copy of it is booted (systemd as PID 1), sharing the host's network
-#   3. the playbook runs against it (pool_size 3); the Telegram sandbox runs on the host
-#   4. checks: supervisorctl RUNNING x3, KEYS bot_status:* = 3, activation -> active,
-#      journalctl has BOT ACTIVATED, second run changed=0, a --check run succeeds, pool_size 5
-#      adds slots while the active slot keeps its PID, shrinking removes only free slots, an
-#      upgrade restarts the slots one by one and the tenant comes back, the backup runs,
-#      systemd-analyze verify of the installed units, no secret in any Ansible output
-#   5. cleanup, also on failure or interruption (the playbook logs of a failed run are kept in
+#   3. the Telegram and YooKassa sandboxes run on the host
+#   4. the previous layout first ($BOT_POOL_UPGRADE_FROM, default d12846e: its own playbook and
+#      code, one settings file, one account): 3 slots RUNNING, KEYS bot_status:* = 3, client_001
+#      activated on slot 2 through booking-pool activate (BOT ACTIVATED in its journal), a booking
+#      of a customer in client_001's schema that the customer sees in «Мои записи»
+#   5. this checkout's playbook upgrades it in one run: the tenant is active again with its
+#      booking; then: per-service accounts and settings files (modes, nobody can write them, no
+#      service can read another's), each process's environment holds only its own secrets, the
+#      pool cannot use supervisord's socket, the tenant bot's connections run as its own roles
+#      (with the isolation runtime), Sales and Master run and a purchase goes through (YooKassa
+#      stand-in), a second run changes nothing, a --check run succeeds, pool_size 5 adds slots
+#      while the active slots keep their PIDs, shrinking removes only free slots, a code upgrade
+#      restarts the slots one by one and the tenants come back, the backup runs, the tenant's
+#      Redis user survives a Redis restart, systemd-analyze verify of the installed units, no
+#      secret in any Ansible output
+#   6. cleanup, also on failure or interruption (the playbook logs of a failed run are kept in
 #      $BOT_POOL_CACHE/last-failure/)
+# BOT_POOL_UPGRADE_FROM= (empty) deploys this checkout on a fresh host instead of upgrading.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -24,6 +34,7 @@ ANSIBLE_BIN="${ANSIBLE_BIN:-$REPO/.venv-ansible/bin}"
 APP_PY="$REPO/.venv/bin/python"
 PLAY_TIMEOUT="${PLAY_TIMEOUT:-1200}"
 CLEAN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+UPGRADE_FROM="${BOT_POOL_UPGRADE_FROM-d12846e}"
 START=$SECONDS
 
 say() { printf '[deploy-test %4ds] %s\n' "$((SECONDS - START))" "$*"; }
@@ -44,6 +55,7 @@ RUN="$(mktemp -d /var/tmp/bot-pool-deploy-test.XXXXXX)"
 ROOT="$RUN/rootfs"
 NSPAWN_PID=""
 SANDBOX_PID=""
+YOOKASSA_PID=""
 PLAY_PID=""
 PID=""
 
@@ -65,7 +77,7 @@ cleanup() {
         kill -TERM "$PLAY_PID" 2>/dev/null
         wait "$PLAY_PID" 2>/dev/null
     fi
-    if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null; fi
+    for pid in $SANDBOX_PID $YOOKASSA_PID; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
     if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
         [ -n "$PID" ] && inside systemctl poweroff --no-block >/dev/null 2>&1
         for _ in $(seq 1 60); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.5; done
@@ -133,39 +145,80 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 [ -n "$PID" ] || fail "the container's systemd did not appear"
-state="$(inside timeout 120 systemctl is-system-running --wait 2>/dev/null || true)"
+state=""
+for _ in $(seq 1 60); do  # (systemctl fails at once while systemd's bus is not up yet)
+    state="$(inside timeout 120 systemctl is-system-running --wait 2>/dev/null || true)"
+    [ -n "$state" ] && break
+    sleep 1
+done
 case "$state" in running | degraded) ;; *) fail "container did not boot (state '$state')" ;; esac
 say "container up: systemd PID $PID on the host, state $state"
 
-# 3. the Telegram sandbox on the host, and this run's secrets -------------------------------------
-TOKEN="7000000001:AAdeploytest$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+# 3. the sandboxes on the host, and this run's secrets --------------------------------------------
+free_port() { "$APP_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+rand_token() { echo "$1:AAdeploytest$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"; }
+TOKEN="$(rand_token 7000000001)"          # client_001's bot (activated by the operator)
+TOKEN2="$(rand_token 7000000002)"         # client_002's bot (bought through the Sales Bot)
+SALES_TOKEN="$(rand_token 7000000010)"
+MASTER_TOKEN="$(rand_token 7000000011)"
+secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 28; }
+YK_SECRET="test_$(secret)"
+WEBHOOK_PORT="$(free_port)"
+METRICS_PORT="$(free_port)"
 "$APP_PY" -m sandbox.telegram --port 0 --bot "$TOKEN=deploytest_salon_bot" \
-    >"$RUN/sandbox.out" 2>"$RUN/sandbox.err" &
+    --bot "$TOKEN2=deploytest_second_bot" --bot "$SALES_TOKEN=deploytest_sales_bot" \
+    --bot "$MASTER_TOKEN=deploytest_master_bot" >"$RUN/sandbox.out" 2>"$RUN/sandbox.err" &
 SANDBOX_PID=$!
+(cd "$REPO" && exec env YOOKASSA_SECRET_KEY="$YK_SECRET" "$APP_PY" -m sandbox.yookassa --port 0 \
+    --shop-id 100500 --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/yookassa/webhook" \
+    >"$RUN/yookassa.out" 2>"$RUN/yookassa.err") &
+YOOKASSA_PID=$!
 for _ in $(seq 1 100); do
     API="$(grep -o 'http://[0-9.:]*' "$RUN/sandbox.out" 2>/dev/null | head -1 || true)"
-    [ -n "$API" ] && break
+    YK_API="$(grep -o 'http://[0-9.:]*' "$RUN/yookassa.out" 2>/dev/null | head -1 || true)"
+    [ -n "$API" ] && [ -n "$YK_API" ] && break
     sleep 0.2
 done
 [ -n "$API" ] || { cat "$RUN/sandbox.err"; fail "the Telegram sandbox did not start"; }
-say "Telegram sandbox at $API"
+[ -n "$YK_API" ] || { cat "$RUN/yookassa.err"; fail "the YooKassa sandbox did not start"; }
+say "Telegram sandbox at $API, YooKassa sandbox at $YK_API"
 
-secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 28; }
 DB_PW="$(secret)"
 REDIS_PW="$(secret)"
 FERNET_KEY="$("$APP_PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
 umask 077
-printf '%s\n' "$DB_PW" "$REDIS_PW" "$FERNET_KEY" >"$RUN/secrets.txt"
+printf '%s\n' "$DB_PW" "$REDIS_PW" "$FERNET_KEY" "$YK_SECRET" "$TOKEN" "$TOKEN2" "$SALES_TOKEN" \
+    "$MASTER_TOKEN" >"$RUN/secrets.txt"
 cat >"$RUN/vars.yml" <<VARS
 ansible_nsenter_pid: $PID
 booking_db_password: "$DB_PW"
 booking_redis_password: "$REDIS_PW"
 booking_token_encryption_key: "$FERNET_KEY"
 booking_telegram_api_base: "$API"
+booking_bot_token_sales: "$SALES_TOKEN"
+booking_bot_token_master: "$MASTER_TOKEN"
+booking_admin_ids_master: "987654321"
+booking_yookassa_shop_id: "100500"
+booking_yookassa_secret_key: "$YK_SECRET"
+booking_yookassa_api_url: "$YK_API/v3"
 booking_app_pip_env:
   PIP_CACHE_DIR: /var/cache/bot-pool-pip
   PIP_CERT: /etc/ssl/certs/ca-certificates.crt
   PIP_DISABLE_PIP_VERSION_CHECK: "1"
+booking_sales_extra_env:
+  SALES_WEBHOOK_PORT: "$WEBHOOK_PORT"
+  YOOKASSA_TRUSTED_NETWORKS: 127.0.0.1/32
+  YOOKASSA_TIMEOUT: "5"
+booking_master_extra_env:
+  MASTER_METRICS_PORT: "$METRICS_PORT"
+VARS
+# the previous layout knows one settings file for everything
+cat >"$RUN/vars-previous.yml" <<VARS
+booking_extra_env:
+  SALES_WEBHOOK_PORT: "$WEBHOOK_PORT"
+  YOOKASSA_TRUSTED_NETWORKS: 127.0.0.1/32
+  YOOKASSA_TIMEOUT: "5"
+  MASTER_METRICS_PORT: "$METRICS_PORT"
 VARS
 umask 022
 
@@ -173,8 +226,9 @@ play() {  # play NAME [extra ansible-playbook args]: run the playbook, log to $R
     local name="$1"
     shift
     local t0=$SECONDS
+    local tree="${PLAY_TREE:-$REPO}"
     # in the background + wait, so that an interruption is handled at once (see cleanup)
-    (cd "$REPO/ansible" && exec env -i PATH="$ANSIBLE_BIN:$CLEAN_PATH" HOME="$HOME" LANG=C.UTF-8 \
+    (cd "$tree/ansible" && exec env -i PATH="$ANSIBLE_BIN:$CLEAN_PATH" HOME="$HOME" LANG=C.UTF-8 \
         TMPDIR="$RUN" ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 \
         timeout "$PLAY_TIMEOUT" ansible-playbook -i inventory/deploy-test.yml -e "@$RUN/vars.yml" \
         "$@" deploy.yml >"$RUN/$name.log" 2>&1) &
@@ -194,7 +248,14 @@ play() {  # play NAME [extra ansible-playbook args]: run the playbook, log to $R
 }
 
 running_slots() { inside /usr/local/bin/supervisorctl status 2>/dev/null | awk '$2 == "RUNNING" {print $1}' | sort -V | xargs; }
-status_keys() { inside env REDISCLI_AUTH="$REDIS_PW" redis-cli --raw KEYS 'bot_status:*' 2>/dev/null | grep -c . || true; }
+redis_admin() {  # the previous layout: the default user; this one: the ACL admin
+    if inside test -e /etc/redis/users.acl; then
+        inside env REDISCLI_AUTH="$REDIS_PW" redis-cli --no-auth-warning --user booking_admin "$@"
+    else
+        inside env REDISCLI_AUTH="$REDIS_PW" redis-cli --no-auth-warning "$@"
+    fi
+}
+status_keys() { redis_admin --raw KEYS 'bot_status:*' 2>/dev/null | grep -c . || true; }
 wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds
     local limit="$1" what="$2"
     shift 2
@@ -208,14 +269,31 @@ activated_in_journal() { inside journalctl -t booking-bot-pool-2 --no-pager | gr
 slot_is_active() { [ "$(slot_status "booking-bot-pool-$1")" = active ]; }
 keys_are() { [ "$(status_keys)" = "$1" ]; }
 slots_are() { [ "$(running_slots)" = "$1" ]; }
+pool_json() { inside /usr/local/bin/booking-pool status --json; }
 slot_status() {
-    inside /usr/local/bin/booking-pool status --json \
-        | "$APP_PY" -c 'import json,sys; d=json.load(sys.stdin); print({s["container_id"]: s["status"] for s in d["slots"]}.get(sys.argv[1], "absent"))' "$1"
+    pool_json | "$APP_PY" -c 'import json,sys; d=json.load(sys.stdin); print({s["container_id"]: s["status"] for s in d["slots"]}.get(sys.argv[1], "absent"))' "$1"
 }
+slot_of() {  # slot_of client_NNN: the number of the slot that runs it
+    pool_json | "$APP_PY" -c 'import json,sys; d=json.load(sys.stdin); print(next((s["container_id"].rsplit("-", 1)[1] for s in d["slots"] if s["client_id"] == sys.argv[1] and s["status"] == "active"), ""))' "$1"
+}
+psql_db() { inside runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -d booking_saas -c "$1"; }
+user_says() {  # user_says BOT USER_ID TEXT EXPECT...: a customer writes, the bot's answer must match
+    (cd "$REPO" && PYTHONPATH="$REPO" "$APP_PY" ansible/tests/sandbox_user.py ask "$API" "$@") | sed 's/^/    /'
+    [ "${PIPESTATUS[0]}" = 0 ] || fail "@$1 did not answer '$3' as expected"
+}
+CUSTOMER=555001
 
-# 4. deploy and check ---------------------------------------------------------------------------
-say "first playbook run (pool_size 3)"
-play first
+# 4. the previous layout ---------------------------------------------------------------------------
+if [ -n "$UPGRADE_FROM" ]; then
+    say "the previous layout: playbook and code of $UPGRADE_FROM"
+    mkdir -p "$RUN/previous"
+    git -c safe.directory='*' -C "$REPO" archive "$UPGRADE_FROM" | tar -x -C "$RUN/previous" \
+        || fail "cannot read commit $UPGRADE_FROM (a shallow clone? BOT_POOL_UPGRADE_FROM= skips the upgrade)"
+    PLAY_TREE="$RUN/previous" play previous -e "@$RUN/vars-previous.yml"
+else
+    say "fresh host: this checkout's playbook (BOT_POOL_UPGRADE_FROM is empty)"
+    play first
+fi
 say "check: supervisorctl status lists bot-pool-1..3 RUNNING"
 wait_for 90 "3 RUNNING programs" slots_are "bot-pool-1 bot-pool-2 bot-pool-3"
 inside /usr/local/bin/supervisorctl status | sed 's/^/    /'
@@ -229,7 +307,150 @@ echo "$TOKEN" | inside /usr/local/bin/booking-pool activate --slot 2 --token - -
 say "check: journalctl shows BOT ACTIVATED (identifier booking-bot-pool-2)"
 wait_for 20 "BOT ACTIVATED in the journal" activated_in_journal
 inside journalctl --no-pager | grep 'BOT ACTIVATED' | sed 's/^/    /'
+
+say "a customer's booking in client_001 (as the salon would have it), seen in «Мои записи»"
+psql_db "INSERT INTO client_001.bot_users (telegram_id, first_name) VALUES ($CUSTOMER, 'Анна');
+INSERT INTO client_001.services (name, duration_min, price) VALUES ('Стрижка deploy-test', 60, 1500);
+INSERT INTO client_001.staff (name) VALUES ('Вера');
+INSERT INTO client_001.bookings (request_key, customer_id, customer_name, customer_phone,
+    service_id, staff_id, price, starts_at, ends_at, blocked_until)
+SELECT 'deploy-test-1', $CUSTOMER, 'Анна', '+79990000001', s.id, t.id, 1500,
+    now() + interval '2 days', now() + interval '2 days 1 hour', now() + interval '2 days 1 hour'
+FROM client_001.services s, client_001.staff t;"
+user_says deploytest_salon_bot "$CUSTOMER" /my "Ваши предстоящие записи" "Стрижка deploy-test"
+
+if [ -n "$UPGRADE_FROM" ]; then
+    # 5. the upgrade to this layout, in one run ------------------------------------------------------
+    PREVIOUS_PID="$(inside /usr/local/bin/supervisorctl pid bot-pool-2)"
+    say "upgrading the previous layout with this checkout's playbook (one run)"
+    play first
+    wait_for 90 "3 RUNNING programs" slots_are "bot-pool-1 bot-pool-2 bot-pool-3"
+    wait_for 90 "slot 2 active again after the layout upgrade" slot_is_active 2
+    [ "$(inside /usr/local/bin/supervisorctl pid bot-pool-2)" != "$PREVIOUS_PID" ] \
+        || fail "slot 2 still runs the previous layout's process"
+    say "check: client_001 is back on slot 2 with its booking"
+    inside journalctl -t booking-bot-pool-2 --no-pager | grep 'resumed after restart' | tail -1 | sed 's/^/    /'
+    [ "$(psql_db "SELECT count(*) FROM client_001.bookings WHERE request_key = 'deploy-test-1'")" = 1 ] \
+        || fail "client_001's booking is gone"
+    user_says deploytest_salon_bot "$CUSTOMER" /my "Ваши предстоящие записи" "Стрижка deploy-test"
+    inside test ! -e /etc/booking/booking.env || fail "the previous layout's booking.env is still there"
+fi
 ACTIVE_PID="$(inside /usr/local/bin/supervisorctl pid bot-pool-2)"
+
+# what this checkout's runtime has: narrow database roles, Redis ACL users
+# (the same test as the roles' defaults booking_db_service_roles and booking_redis_acl)
+DB_ROLES=""
+[ -f "$REPO/sql/platform_grants.sql" ] && grep -q tenant_access "$REPO/pool/worker.py" && DB_ROLES=1
+REDIS_ACL=""
+[ -f "$REPO/core/redis_acl.py" ] && grep -q redis-users "$REPO/pool/cli.py" && REDIS_ACL=1
+say "isolation runtime in this checkout: database roles ${DB_ROLES:-no}, Redis ACL users ${REDIS_ACL:-no}"
+
+say "check: accounts and settings files (root:<service> 0640, admin.env root 0600)"
+for service in pool sales master; do
+    [ "$(inside stat -c '%a %U %G' "/etc/booking/$service.env")" = "640 root booking-$service" ] \
+        || fail "/etc/booking/$service.env: $(inside stat -c '%a %U %G' "/etc/booking/$service.env")"
+done
+[ "$(inside stat -c '%a %U %G' /etc/booking/admin.env)" = "600 root root" ] || fail "admin.env mode/owner"
+for account in booking-pool booking-sales booking-master booking; do
+    for file in pool sales master admin; do
+        if inside runuser -u "$account" -- test -w "/etc/booking/$file.env"; then
+            fail "$account can write /etc/booking/$file.env"
+        fi
+        if [ "$account" != "booking-$file" ] && inside runuser -u "$account" -- test -r "/etc/booking/$file.env"; then
+            fail "$account can read /etc/booking/$file.env"
+        fi
+    done
+done
+say "  no service account can write any settings file or read another service's"
+
+say "check: each service runs as its own account with only its own secrets in /proc/<pid>/environ"
+environ_has() {  # environ_has PID VALUE: the process's environment holds VALUE (a secret)
+    inside cat "/proc/$1/environ" | tr '\0' '\n' | grep -q -F -e "$2"
+}
+check_environ() {  # check_environ NAME PID ACCOUNT "OWN VALUES" "FORBIDDEN VALUES"
+    local name="$1" pid="$2" account="$3" own="$4" forbidden="$5" value
+    [ -n "$pid" ] && [ "$pid" != 0 ] || fail "$name is not running"
+    [ "$(inside stat -c %U "/proc/$pid")" = "$account" ] || fail "$name runs as $(inside stat -c %U "/proc/$pid"), not $account"
+    for value in $own; do environ_has "$pid" "$value" || fail "$name lacks one of its own settings"; done
+    for value in $forbidden; do
+        if environ_has "$pid" "$value"; then fail "$name holds a secret that is not its own"; fi
+    done
+    say "  $name (PID $pid) runs as $account; its environment holds no other service's secret"
+}
+wait_for 60 "booking-sales running" inside systemctl is-active --quiet booking-sales.service
+wait_for 60 "booking-master running" inside systemctl is-active --quiet booking-master.service
+ADMIN_SECRETS=""
+[ -n "$DB_ROLES" ] && ADMIN_SECRETS="$ADMIN_SECRETS $DB_PW"
+[ -n "$REDIS_ACL" ] && ADMIN_SECRETS="$ADMIN_SECRETS $REDIS_PW"
+POOL_OWN="TOKEN_ENCRYPTION_KEY=$FERNET_KEY"
+[ -n "$DB_ROLES" ] && POOL_OWN="$POOL_OWN DATABASE_URL=postgresql://booking_pool@"
+[ -n "$REDIS_ACL" ] && POOL_OWN="$POOL_OWN REDIS_USERNAME=booking_pool"
+check_environ "pool slot 1" "$(inside /usr/local/bin/supervisorctl pid bot-pool-1)" booking-pool \
+    "$POOL_OWN" "$YK_SECRET $SALES_TOKEN $MASTER_TOKEN $ADMIN_SECRETS"
+check_environ "pool slot 2 (client_001)" "$ACTIVE_PID" booking-pool \
+    "$POOL_OWN" "$YK_SECRET $SALES_TOKEN $MASTER_TOKEN $ADMIN_SECRETS"
+check_environ "booking-sales" "$(inside systemctl show -P MainPID booking-sales.service)" booking-sales \
+    "$YK_SECRET $SALES_TOKEN" "$MASTER_TOKEN $ADMIN_SECRETS"
+check_environ "booking-master" "$(inside systemctl show -P MainPID booking-master.service)" booking-master \
+    "$MASTER_TOKEN" "$YK_SECRET $SALES_TOKEN $ADMIN_SECRETS"
+SUPERVISORD_PID="$(inside systemctl show -P MainPID booking-supervisord.service)"
+[ "$(inside stat -c %U "/proc/$SUPERVISORD_PID")" = root ] || fail "supervisord does not run as root"
+if inside runuser -u booking-pool -- python3 -c 'import socket; socket.socket(socket.AF_UNIX).connect("/run/booking-supervisor/supervisor.sock")' 2>/dev/null; then
+    fail "the pool's account can use supervisord's socket"
+fi
+say "  supervisord runs as root; the pool's account cannot use its socket"
+
+if [ -n "$DB_ROLES" ]; then
+    say "check: client_001's bot connects to PostgreSQL as client_001, the pool as booking_pool"
+    roles_connected() { psql_db "SELECT string_agg(DISTINCT usename, ' ' ORDER BY usename) FROM pg_stat_activity WHERE datname = 'booking_saas' AND usename IN ('client_001', 'booking_pool', 'booking_user')"; }
+    user_says deploytest_salon_bot "$CUSTOMER" /start "Deploy Test"
+    [[ " $(roles_connected) " == *" client_001 "* ]] || fail "no connection as client_001: $(roles_connected)"
+    [[ " $(roles_connected) " == *" booking_pool "* ]] || fail "no connection as booking_pool"
+    [[ " $(roles_connected) " != *" booking_user "* ]] || fail "a service still connects as the owner booking_user"
+    say "  connected: $(roles_connected)"
+    denied() {  # denied ROLE SQL: the statement fails with "permission denied" for that role
+        local out
+        out="$(inside runuser -u postgres -- psql -X -q -A -t -d booking_saas -c "SET ROLE $1; $2" 2>&1 || true)"
+        [[ "$out" == *"permission denied"* ]] || fail "$1 may run: $2 ($out)"
+    }
+    [ "$(psql_db "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'client_001'")" = client_001 ] \
+        || fail "schema client_001 is not owned by role client_001 after the upgrade"
+    denied client_001 "SELECT count(*) FROM platform.tenants"
+    denied booking_pool "SELECT count(*) FROM platform.orders"
+    denied booking_pool "SELECT count(*) FROM client_001.bookings"
+    say "  schema client_001 belongs to client_001; it cannot read platform; the pool cannot read orders or client_001's data"
+fi
+if [ -n "$REDIS_ACL" ]; then
+    say "check: Redis users: default off, client_001's bot connected as client_001"
+    redis_users() { redis_admin --raw CLIENT LIST | grep -o ' user=[^ ]*' | sort -u | sed 's/ user=//' | xargs; }
+    [[ " $(redis_users) " == *" client_001 "* ]] || fail "no Redis connection as client_001: $(redis_users)"
+    [[ " $(redis_users) " != *" default "* ]] || fail "someone is connected as Redis' default user"
+    if inside redis-cli --no-auth-warning PING 2>/dev/null | grep -q PONG; then fail "Redis' default user works"; fi
+    say "  connected: $(redis_users)"
+    acl_denied() {  # acl_denied USER COMMAND...: Redis refuses it to that user
+        [ "$(redis_admin ACL DRYRUN "$@" 2>&1)" != OK ] || fail "Redis user $1 may run: ${*:2}"
+    }
+    acl_denied client_001 KEYS '*'
+    acl_denied client_001 GET client_002:fsm:x
+    acl_denied client_001 GET sales:x
+    acl_denied client_001 CONFIG GET requirepass
+    acl_denied booking_pool GET sales:x
+    acl_denied booking_pool ACL SETUSER x on
+    [ "$(redis_admin ACL DRYRUN client_001 GET client_001:fsm:x)" = OK ] || fail "client_001 cannot read its own keys"
+    say "  client_001 reaches only client_001:*; the pool cannot read sales:* nor run ACL"
+fi
+
+say "check: a purchase through the Sales Bot on the deployed host (YooKassa stand-in)"
+(cd "$REPO" && echo "$TOKEN2" | PYTHONPATH="$REPO" "$APP_PY" ansible/tests/sandbox_user.py buy "$API" \
+    "$YK_API" deploytest_sales_bot 555100 "Second Salon") | sed 's/^/    /'
+[ "${PIPESTATUS[0]}" = 0 ] || fail "the purchase did not go through"
+BOUGHT_SLOT="$(slot_of client_002)"
+[ -n "$BOUGHT_SLOT" ] || fail "client_002 is not active on any slot"
+user_says deploytest_second_bot 555101 /start "Second Salon"
+say "  client_002 runs on slot $BOUGHT_SLOT"
+BOUGHT_PID="$(inside /usr/local/bin/supervisorctl pid "bot-pool-$BOUGHT_SLOT")"
+check_environ "pool slot $BOUGHT_SLOT (client_002)" "$BOUGHT_PID" booking-pool \
+    "$POOL_OWN" "$YK_SECRET $SALES_TOKEN $MASTER_TOKEN $ADMIN_SECRETS"
 
 say "second playbook run: nothing may change"
 play second
@@ -248,17 +469,20 @@ wait_for 90 "5 RUNNING programs" slots_are "bot-pool-1 bot-pool-2 bot-pool-3 bot
 wait_for 90 "5 bot_status keys" keys_are 5
 [ "$(inside /usr/local/bin/supervisorctl pid bot-pool-2)" = "$ACTIVE_PID" ] \
     || fail "the active slot was restarted while the pool grew"
+[ "$(inside /usr/local/bin/supervisorctl pid "bot-pool-$BOUGHT_SLOT")" = "$BOUGHT_PID" ] \
+    || fail "client_002's slot was restarted while the pool grew"
 [ "$(slot_status booking-bot-pool-2)" = active ] || fail "slot 2 lost its tenant while the pool grew"
 say "  slot 2 kept PID $ACTIVE_PID and its tenant"
 
-say "shrinking the pool: pool_size 1 (slot 2 is active and must stay)"
+KEPT="$(printf '%s\n' 1 2 "$BOUGHT_SLOT" | sort -un | sed 's/^/bot-pool-/' | xargs)"
+say "shrinking the pool: pool_size 1 (busy slots must stay: $KEPT)"
 play shrink -e booking_pool_size=1
-wait_for 60 "slots 1 and 2 only" slots_are "bot-pool-1 bot-pool-2"
-wait_for 60 "2 bot_status keys" keys_are 2
+wait_for 60 "slots $KEPT only" slots_are "$KEPT"
+wait_for 60 "$(echo "$KEPT" | wc -w) bot_status keys" keys_are "$(echo "$KEPT" | wc -w)"
 [ "$(inside /usr/local/bin/supervisorctl pid bot-pool-2)" = "$ACTIVE_PID" ] \
     || fail "the active slot was restarted while the pool shrank"
 
-say "upgrading: new code, slots restarted one by one, the tenant comes back"
+say "upgrading: new code, slots restarted one by one, the tenants come back"
 mkdir -p "$RUN/src"
 cp -a "$REPO"/{pyproject.toml,core,pool,bots,sales,master,sql,deploy} "$RUN/src/"
 echo "# deploy-test upgrade marker" >>"$RUN/src/pool/__init__.py"
@@ -269,23 +493,35 @@ inside grep -q "upgrade marker" /opt/booking/app/pool/__init__.py || fail "the n
 NEW_PID="$(inside /usr/local/bin/supervisorctl pid bot-pool-2)"
 [ "$NEW_PID" != "$ACTIVE_PID" ] || fail "slot 2 was not restarted onto the new code"
 wait_for 60 "slot 2 active again after the upgrade" slot_is_active 2
+wait_for 60 "slot $BOUGHT_SLOT active again after the upgrade" slot_is_active "$BOUGHT_SLOT"
 inside journalctl -t booking-bot-pool-2 --no-pager | grep 'resumed after restart' | tail -1 | sed 's/^/    /'
 say "  slot 2: PID $ACTIVE_PID -> $NEW_PID, still client_001"
+
+if [ -n "$REDIS_ACL" ]; then
+    say "check: tenants' Redis users survive a Redis restart (saved in the aclfile)"
+    for client in client_001 client_002; do
+        inside grep -q "^user $client on " /etc/redis/users.acl || fail "$client's Redis user is not in the aclfile"
+    done
+    inside systemctl restart redis-server.service
+    for _ in $(seq 1 30); do [ "$(redis_admin PING 2>/dev/null)" = PONG ] && break; sleep 1; done
+    redis_admin --raw ACL USERS | grep -qx client_001 || fail "client_001's Redis user is gone after a restart"
+    redis_admin --raw ACL USERS | grep -qx client_002 || fail "client_002's Redis user is gone after a restart"
+    user_says deploytest_salon_bot "$CUSTOMER" /my "Ваши предстоящие записи" "Стрижка deploy-test"
+fi
 
 say "check: the backup service writes a dump"
 inside systemctl start booking-backup.service
 inside sh -c 'ls /var/backups/booking/booking_saas-*.dump' | sed 's/^/    /'
-say "check: the timer is active, the Sales and Master units are installed but disabled"
+say "check: the timer is active, Sales and Master enabled and running"
 [ "$(inside systemctl is-active booking-backup.timer)" = active ] || fail "booking-backup.timer"
 for unit in booking-sales.service booking-master.service; do
-    [ "$(inside systemctl is-enabled "$unit" || true)" = disabled ] || fail "$unit should be disabled"
+    [ "$(inside systemctl is-enabled "$unit" || true)" = enabled ] || fail "$unit should be enabled"
+    [ "$(inside systemctl is-active "$unit" || true)" = active ] || fail "$unit should be running"
 done
 say "check: systemd-analyze verify of the installed units"
 inside systemd-analyze verify --recursive-errors=no \
     /etc/systemd/system/booking-supervisord.service /etc/systemd/system/booking-sales.service \
     /etc/systemd/system/booking-master.service /etc/systemd/system/booking-backup.service \
     /etc/systemd/system/booking-backup.timer || fail "systemd-analyze verify"
-say "check: env file mode 0600, owned by booking"
-[ "$(inside stat -c '%a %U' /etc/booking/booking.env)" = "600 booking" ] || fail "booking.env mode/owner"
 
 say "PASSED in $((SECONDS - START)) s"
