@@ -210,3 +210,27 @@ async def open_client_ids(conn: asyncpg.Connection) -> list[str]:
         "SELECT client_id FROM platform.slot_assignments WHERE released_at IS NULL ORDER BY 1"
     )
     return [r["client_id"] for r in rows]
+
+
+async def grant_operator_period(
+    conn: asyncpg.Connection, client_id: str, days: int, note: str
+) -> datetime | None:
+    """The operator's grant for a client without a subscription (`booking-pool activate`): it
+    may run for `days` from now (an existing grant is never shortened). Returns the grant's
+    end, or None when the client has a subscription (the subscription decides then). Written by
+    the owner only: no service role may grant itself running time."""
+    return await conn.fetchval(
+        """
+        INSERT INTO platform.operator_grants (client_id, granted_until, note)
+        SELECT $1, now() + make_interval(days => $2), $3
+         WHERE NOT EXISTS (SELECT 1 FROM platform.subscriptions WHERE client_id = $1)
+        ON CONFLICT (client_id) DO UPDATE
+           SET granted_until = greatest(platform.operator_grants.granted_until,
+                                        EXCLUDED.granted_until),
+               granted_at = now(), granted_by = current_user, note = EXCLUDED.note
+        RETURNING granted_until
+        """,
+        client_id,
+        days,
+        note,
+    )

@@ -34,7 +34,7 @@ from core import keys, redis_acl
 from core.crypto import TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
 from core.logs import setup_logging
-from core.platform_repo import Tenant, TenantAlreadyActive
+from core.platform_repo import Tenant, TenantAlreadyActive, TenantMayNotRun
 from core.redis_client import make_redis, make_tenant_redis
 from core.settings import Settings
 from core.telegram import build_bot
@@ -63,7 +63,8 @@ class ActivationRejected(Exception):
     """The config cannot be served; the slot goes back to waiting. No secrets in the message.
 
     `code` tells callers why without parsing the text: invalid_config, tenant_active,
-    token_rejected, telegram_unreachable, schema_failed, worker_error.
+    not_allowed (suspended or not paid: PostgreSQL refused the assignment), token_rejected,
+    telegram_unreachable, schema_failed, worker_error.
     """
 
     def __init__(self, message: str, code: str) -> None:
@@ -317,6 +318,8 @@ class SlotWorker:
                 )
             except TenantAlreadyActive as exc:
                 raise ActivationRejected(str(exc), "tenant_active") from None
+            except TenantMayNotRun as exc:
+                raise ActivationRejected(str(exc), "not_allowed") from None
             try:
                 connections = await self._open_tenant(config.client_id)
             except Exception as exc:
@@ -418,6 +421,14 @@ class SlotWorker:
         """Come back as the tenant of the slot's open assignment in PostgreSQL."""
         self.resuming = assigned.client_id
         self.log.info("resuming {} from PostgreSQL", assigned.client_id)
+        refusal = await self.store.run_refusal(assigned.client_id)
+        if refusal is not None:  # suspended or ended while the worker was down
+            self.resuming = None
+            await self.store.release(self.slot, f"may not run: {refusal}")
+            self.last_error = f"{assigned.client_id} may not run: {refusal}"
+            self.log.warning("not resuming {}: may not run ({})", assigned.client_id, refusal)
+            await self._back_to_waiting()
+            return
         try:
             me, bot = await self._resume_check(assigned.client_id, token)
             if bot is not None:

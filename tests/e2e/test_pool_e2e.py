@@ -17,6 +17,7 @@ CUSTOMER = 4242001
 
 
 async def activate(stand, pool_id: int, token: str, client: str, company: str, admin: int = 777):
+    await stand.grant(client)
     activation = await stand.manager.activate_bot(
         f"booking-bot-pool-{pool_id}", token, admin, client, company
     )
