@@ -29,9 +29,12 @@ from pool.store import SlotStore
 from sales import texts
 from sales.handlers import fallback, mybots, purchase, start
 from sales.lifecycle import SubscriptionService
+from sales.limits import FixedWindow
+from sales.middlewares import UpdateRateLimit
 from sales.orders import OrderProcessor
 from sales.payments import IpAllowlist, YooKassaGateway
 from sales.purchase import PurchaseService
+from sales.reconcile import Reconciler
 from sales.telegram import BotNotifier, TelegramTokenChecker
 from sales.webhook import build_webhook_app
 
@@ -40,9 +43,13 @@ class SalesConfigError(Exception):
     pass
 
 
-def build_dispatcher(*, redis, purchase_service: PurchaseService) -> Dispatcher:
+def build_dispatcher(
+    *, redis, purchase_service: PurchaseService, rate_limit: FixedWindow | None = None
+) -> Dispatcher:
     storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=keys.sales_fsm_prefix()))
     dp = Dispatcher(storage=storage, purchase=purchase_service)
+    if rate_limit is not None:
+        dp.update.outer_middleware(UpdateRateLimit(rate_limit))
     dp.include_router(start.build_router())
     dp.include_router(mybots.build_router())
     dp.include_router(purchase.build_router())
@@ -57,6 +64,7 @@ class SalesService:
         self.webhook_port: int | None = None
         self.processor: OrderProcessor | None = None
         self.lifecycle: SubscriptionService | None = None
+        self.reconciler: Reconciler | None = None
         self.purchase: PurchaseService | None = None
         self.bot: Bot | None = None
         self._tasks: list[asyncio.Task] = []
@@ -109,6 +117,7 @@ class SalesService:
             log=self.log,
             activation_timeout=s.activation_timeout,
             attempts=s.activation_attempts,
+            archive_days=s.subscription_archive_days,
         )
         self.purchase = PurchaseService(
             db=db,
@@ -119,6 +128,17 @@ class SalesService:
             return_url=return_url,
             log=self.log,
             grace_days=s.subscription_grace_days,
+            order_window=FixedWindow(redis, "orders", s.sales_orders_per_minute, 60, self.log),
+            max_unpaid=s.sales_max_unpaid_orders,
+            unpaid_hours=s.order_unpaid_hours,
+        )
+        self.reconciler = Reconciler(
+            db=db,
+            manager=manager,
+            processor=self.processor,
+            notifier=notifier,
+            log=self.log,
+            unpaid_hours=s.order_unpaid_hours,
         )
         self.lifecycle = SubscriptionService(
             db=db,
@@ -146,7 +166,13 @@ class SalesService:
             self.webhook_port,
             s.sales_webhook_path,
         )
-        dp = build_dispatcher(redis=redis, purchase_service=self.purchase)
+        dp = build_dispatcher(
+            redis=redis,
+            purchase_service=self.purchase,
+            rate_limit=FixedWindow(
+                redis, "updates", s.sales_ratelimit_max_events, s.sales_ratelimit_window, self.log
+            ),
+        )
         self._polling_started = asyncio.Event()
         dp.startup.register(self._polling_started.set)
         self._tasks = [
@@ -162,6 +188,7 @@ class SalesService:
             self._loop("payments poller", s.payment_poll_interval, self.processor.poll_pending),
             self._loop("order sweep", s.order_sweep_interval, self.processor.sweep),
             self._loop("subscriptions", s.subscription_check_interval, self.lifecycle.tick),
+            self._loop("reconciliation", s.reconcile_interval, self.reconciler.run),
             self._loop(
                 "tenant Redis users",
                 s.tenant_acl_check_interval,
