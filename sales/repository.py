@@ -559,11 +559,8 @@ class Violation:
 async def running_violations(conn: asyncpg.Connection) -> list[Violation]:
     rows = await conn.fetch(
         """
-        SELECT a.slot, a.client_id, r.reason
-          FROM platform.slot_assignments a
-         CROSS JOIN LATERAL (SELECT platform.run_refusal(a.client_id) AS reason) r
-         WHERE a.released_at IS NULL AND r.reason IS NOT NULL
-         ORDER BY a.slot
+        SELECT slot, client_id, reason FROM platform.running_refusals
+         WHERE reason IS NOT NULL ORDER BY slot
         """
     )
     return [Violation(r["slot"], r["client_id"], r["reason"]) for r in rows]

@@ -31,6 +31,9 @@ GRANT EXECUTE ON FUNCTION platform.ensure_tenant_role(text, text) TO booking_poo
 -- the "may run" rule (005_may_run.sql): the pool may ask why a tenant may not run (a reason, not
 -- the subscription); the trigger on slot_assignments needs no grant
 GRANT EXECUTE ON FUNCTION platform.run_refusal(text) TO booking_pool, booking_sales, booking_master;
+GRANT EXECUTE ON FUNCTION platform.refusal_of(timestamptz, text, timestamptz, timestamptz)
+    TO booking_sales, booking_master;
+GRANT SELECT ON platform.running_refusals TO booking_sales, booking_master;
 
 -- Sales: tariffs, orders, payments, subscriptions, alerts; reads tenants and their bots; ends the
 -- assignment of a dead slot (pool.store).

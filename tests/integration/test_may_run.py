@@ -102,3 +102,23 @@ async def test_an_operator_grant_lets_a_client_without_subscription_run_until_it
         await repo.close_assignment(conn, SLOT, "test")
         await conn.execute("UPDATE platform.tenants SET suspended_at = now()")
         assert await refused(conn, "client_007") == "suspended"  # suspension wins over a grant
+
+
+async def test_sales_reads_the_verdict_of_every_running_tenant_and_the_pool_does_not(pg_server, db):
+    async with owner(db) as conn:
+        for n in (1, 2):
+            await tenant(conn, f"client_00{n}")
+            await subscription(conn, f"client_00{n}", "active", "30 days")
+            await repo.open_assignment(conn, f"booking-bot-pool-{n}", f"client_00{n}", None)
+        await subscription(conn, "client_002", "released", "-1 day")
+    async with as_role(pg_server, db, "booking_sales") as conn:
+        rows = await conn.fetch(
+            "SELECT slot, client_id, reason FROM platform.running_refusals ORDER BY slot"
+        )
+    assert [tuple(r) for r in rows] == [
+        ("booking-bot-pool-1", "client_001", None),
+        ("booking-bot-pool-2", "client_002", "subscription_ended"),
+    ]
+    async with as_role(pg_server, db, "booking_pool") as conn:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.fetch("SELECT * FROM platform.running_refusals")
