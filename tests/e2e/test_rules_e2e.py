@@ -328,3 +328,29 @@ async def test_booking_pool_activate_grants_a_period_and_refuses_a_suspended_ten
     assert refused.returncode == 1
     assert "client_005 is suspended" in refused.stderr and token not in refused.stderr
     assert (await stand.slot(1))["status"] == "waiting"
+
+
+async def test_a_flooding_user_is_slowed_down_and_other_buyers_are_not(stand):
+    from tests.e2e.sales_stand import start_sales
+
+    sales, yk_server = await start_sales(
+        stand, SALES_RATELIMIT_MAX_EVENTS="5", SALES_RATELIMIT_WINDOW="60"
+    )
+    try:
+        flooder, other = sales.buyer(stand.tg), sales.buyer(stand.tg)
+        for n in range(8):
+            await flooder.say(f"сообщение {n}")
+        calm = await flooder.expect("Слишком много сообщений подряд")
+        assert calm["text"] == texts.SLOW_DOWN
+
+        async def answered():
+            replies = [m["text"] for m in await flooder.transcript() if m["from"] == "bot"]
+            return replies.count(texts.UNKNOWN) == 5 and replies.count(texts.SLOW_DOWN) == 1
+
+        await wait_until(answered, timeout=20, interval=0.1, what="5 answers and one notice")
+        await other.say("/start")
+        await other.expect("Тарифы")
+    finally:
+        await sales.service.stop()
+        await sales.yk.close()
+        await yk_server.close()
