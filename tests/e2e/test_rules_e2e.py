@@ -73,11 +73,9 @@ async def test_a_suspended_tenant_gets_no_bot_from_a_new_token(stand, sales):
     buyer, _, _ = await buy(stand, sales, "Салон Анны")
     await stand.wait_status(1, "active", client_id="client_001")
 
-    # The operator suspends; the reconciliation pass stops what still runs.
+    # The operator suspends (the Master records it and releases the slot).
     await suspend(stand, "client_001")
-    done = await sales.service.reconciler.run()
-    assert done["released"] == 1
-    await stand.wait_status(1, "waiting")
+    await stand.manager.release_bot("booking-bot-pool-1", reason="suspended by operator")
     assert await open_slot(stand, "client_001") is None
 
     # The buyer tries «Заменить токен»: refused, told why, nothing runs.
@@ -109,7 +107,7 @@ async def test_a_suspended_tenant_gets_no_bot_from_a_new_token(stand, sales):
     await buyer.expect("приостановлен оператором")
     assert await open_slot(stand, "client_001") is None
     kinds = [r["kind"] for r in await stand.fetch("SELECT kind FROM platform.alerts")]
-    assert "tenant_released" in kinds and "order_held" in kinds
+    assert kinds == ["order_held"]
 
     # Any path straight to a worker: PostgreSQL refuses the assignment.
     activation = await stand.manager.activate_bot(
@@ -120,6 +118,23 @@ async def test_a_suspended_tenant_gets_no_bot_from_a_new_token(stand, sales):
     assert "suspended" in result.error
     await stand.wait_status(2, "waiting")
     assert await open_slot(stand, "client_001") is None
+
+
+async def test_the_reconciliation_pass_stops_a_running_tenant_that_may_not_run(stand, sales):
+    stand.start_worker(1)
+    await stand.wait_status(1, "waiting")
+    await buy(stand, sales, "Салон Анны")
+    await stand.wait_status(1, "active", client_id="client_001")
+    assert (await sales.service.reconciler.run())["released"] == 0
+
+    # Suspended behind everyone's back (no release sent): the next pass stops it.
+    await suspend(stand, "client_001")
+    assert (await sales.service.reconciler.run())["released"] == 1
+    await stand.wait_status(1, "waiting")
+    assert await open_slot(stand, "client_001") is None
+    kinds = [r["kind"] for r in await stand.fetch("SELECT kind FROM platform.alerts")]
+    assert kinds == ["tenant_released"]
+    assert (await sales.service.reconciler.run())["released"] == 0
 
 
 async def test_a_renewal_paid_by_a_suspended_tenant_keeps_it_suspended(stand, sales):
@@ -136,8 +151,7 @@ async def test_a_renewal_paid_by_a_suspended_tenant_keeps_it_suspended(stand, sa
     await buyer.click("3 месяца")
     renewal = payment_id_of(await buyer.expect("Заказ №"))
     await suspend(stand, "client_001")
-    await sales.service.reconciler.run()
-    await stand.wait_status(1, "waiting")
+    await stand.manager.release_bot("booking-bot-pool-1", reason="suspended by operator")
     await sales.yk.succeed(renewal)
     held = await buyer.expect("приостановлен оператором", timeout=30)
     assert f"@{username}" in held["text"]
@@ -195,11 +209,12 @@ async def test_a_replace_order_of_an_ended_subscription_never_runs(stand, sales)
     await buyer.expect("остановлен")
     await stand.wait_status(1, "waiting")
 
-    # The queued replacement does not take the freed slot; both orders expire, the buyer is told.
-    await sales.service.reconciler.run()
+    # The queued replacement does not take the freed slot: it expires, the buyer is told.
     await wait_order(stand, orders["queued"], "expired")
-    await wait_order(stand, orders["needs_token"], "expired")
     await buyer.expect("подписка бота закончилась")
+    # The one waiting for a token is expired by the reconciliation pass.
+    assert (await sales.service.reconciler.run())["expired"] == 1
+    assert await order_status(stand, orders["needs_token"]) == "expired"
     assert await open_slot(stand, "client_001") is None
     events = await stand.fetch(
         "SELECT event FROM platform.activation_history WHERE client_id = 'client_001' ORDER BY id"
