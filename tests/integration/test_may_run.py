@@ -60,8 +60,9 @@ async def test_the_pool_role_opens_assignments_only_for_tenants_that_may_run(pg_
         await subscription(conn, "client_004", "released", "-5 days")
         # client_005: no subscription and no operator grant
     async with as_role(pg_server, db, "booking_pool") as conn:
-        with pytest.raises(asyncpg.InsufficientPrivilegeError):
-            await conn.fetch("SELECT * FROM platform.subscriptions")  # stays so
+        for table in ("subscriptions", "operator_grants", "refunds", "orders"):  # stays so
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.fetch(f"SELECT * FROM platform.{table}")
         assert await repo.open_assignment(conn, "booking-bot-pool-1", "client_001", None)
         assert await repo.open_assignment(conn, "booking-bot-pool-2", "client_002", None)
         assert await refused(conn, "client_003", "booking-bot-pool-3") == "suspended"
@@ -122,3 +123,26 @@ async def test_sales_reads_the_verdict_of_every_running_tenant_and_the_pool_does
     async with as_role(pg_server, db, "booking_pool") as conn:
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await conn.fetch("SELECT * FROM platform.running_refusals")
+
+
+async def test_tenants_running_without_a_subscription_before_the_rule_keep_a_grant(pg_dsn):
+    from core.migrations import _apply, load_migrations
+
+    migrations = load_migrations("platform")
+    before = [m for m in migrations if m.version < "005"]
+    async with owner(pg_dsn) as conn:
+        await _apply(conn, "platform", "platform", before)
+        await tenant(conn, "client_001")  # activated by the CLI: no subscription
+        await tenant(conn, "client_002")  # released long ago: nothing to keep
+        await conn.execute(
+            "INSERT INTO platform.slot_assignments (slot, client_id) VALUES ($1, 'client_001')",
+            SLOT,
+        )
+        await migrate_platform(conn)
+        grants = await conn.fetch(
+            "SELECT client_id, granted_until - now() AS left FROM platform.operator_grants"
+        )
+        assert [g["client_id"] for g in grants] == ["client_001"]
+        assert grants[0]["left"].days == 29
+        assert await conn.fetchval("SELECT platform.run_refusal('client_001')") is None
+        assert await conn.fetchval("SELECT count(*) FROM platform.running_refusals") == 1
