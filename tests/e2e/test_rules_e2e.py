@@ -369,3 +369,31 @@ async def test_a_flooding_user_is_slowed_down_and_other_buyers_are_not(stand):
         await sales.service.stop()
         await sales.yk.close()
         await yk_server.close()
+
+
+async def test_a_restarted_worker_does_not_resume_a_tenant_suspended_while_it_was_down(stand):
+    token, username = new_token()
+    await stand.tg.register_bot(token, username)
+    worker = stand.start_worker(1)
+    await stand.wait_status(1, "waiting")
+    await stand.grant("client_001")
+    activation = await stand.manager.activate_bot(
+        "booking-bot-pool-1", token, 777, "client_001", "Салон Анны"
+    )
+    assert (await stand.manager.wait_for_activation("booking-bot-pool-1", activation, 30)).ok
+
+    worker.kill9()
+    await suspend(stand, "client_001")
+    worker = stand.start_worker(1)
+
+    async def registered_again():
+        slot = await stand.slot(1)
+        return slot is not None and slot["pid"] == worker.pid and slot["status"] == "waiting"
+
+    await wait_until(registered_again, timeout=60, interval=0.2, what="worker back, waiting")
+    assert await open_slot(stand, "client_001") is None
+    reason = await value(
+        stand, "SELECT release_reason FROM platform.slot_assignments WHERE client_id = 'client_001'"
+    )
+    assert reason == "may not run: suspended"
+    assert "not resuming client_001: may not run (suspended)" in worker.log()
