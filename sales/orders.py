@@ -169,6 +169,10 @@ class OrderProcessor:
                 await repo.update_order(
                     conn, order.id, status="refunded", lease_until=None, last_error="refunded"
                 )
+            elif sub is not None and sub.ends_at is None:
+                # not started yet: the order will start fewer days
+                left = max(0, round(order.days - days_removed))
+                await repo.update_order(conn, order.id, days=left)
             if sub is not None and sub.ends_at is not None:
                 # its days were added to the end (renewal) or counted from the start (new)
                 sub = await repo.shorten_subscription(conn, order.client_id, days_removed)

@@ -152,6 +152,7 @@ async def order_by_payment(
 
 _UPDATABLE = {
     "status",
+    "days",
     "payment_id",
     "confirmation_url",
     "client_id",
