@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 
 .PHONY: help install system-deps lint fmt test test-unit demo demo-keep bench bench-booking \
-	bench-sales bench-reconcile clean ansible-tools deploy-deps deploy-test lint-deploy
+	bench-sales bench-redis bench-reconcile clean ansible-tools deploy-deps deploy-test lint-deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -89,6 +89,9 @@ bench-booking: install ## free-slot computation time and booking-flow throughput
 
 bench-sales: install ## payment → notice p50/p95 over 24 purchases; 20 at once against a pool of 10
 	$(BIN)/python -m bench.sales
+
+bench-redis: install ## Redis memory after 10,000 abandoned conversations, and once FSM_TTL passed
+	$(BIN)/python -m bench.redis_memory
 
 bench-reconcile: install ## time of one reconciliation pass over 1,000 running tenants
 	$(BIN)/python -m bench.reconcile

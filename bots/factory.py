@@ -42,6 +42,7 @@ class BotOptions:
     ratelimit_max_events: int = 20
     ratelimit_window: float = 10.0
     settings_ttl: float = 5.0  # the salon's settings are cached this long (own writes clear it)
+    fsm_ttl: int = 86400  # an abandoned conversation's state and data expire after this (s)
 
     @classmethod
     def from_settings(cls, settings) -> BotOptions:
@@ -51,6 +52,7 @@ class BotOptions:
             reminder_interval=settings.reminder_check_interval,
             ratelimit_max_events=settings.ratelimit_max_events,
             ratelimit_window=settings.ratelimit_window,
+            fsm_ttl=settings.fsm_ttl,
         )
 
 
@@ -93,7 +95,10 @@ def build_dispatcher(
     reminders and the owner's first-run greeting started with polling."""
     options = options or BotOptions()
     storage = RedisStorage(
-        redis, key_builder=DefaultKeyBuilder(prefix=fsm_prefix(tenant.client_id))
+        redis,
+        key_builder=DefaultKeyBuilder(prefix=fsm_prefix(tenant.client_id)),
+        state_ttl=options.fsm_ttl,
+        data_ttl=options.fsm_ttl,
     )
     clock = options.clock
     cache = SettingsCache(ttl=options.settings_ttl)

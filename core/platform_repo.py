@@ -166,6 +166,17 @@ async def assigned_tenant(conn: asyncpg.Connection, slot: str) -> AssignedTenant
     )
 
 
+async def assignment_is_open(conn: asyncpg.Connection, assignment_id: int) -> bool:
+    """Fencing: is this assignment still open (not released by anyone)?"""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM platform.slot_assignments"
+            " WHERE id = $1 AND released_at IS NULL)",
+            assignment_id,
+        )
+    )
+
+
 async def close_assignment(conn: asyncpg.Connection, slot: str, reason: str) -> str | None:
     """End the open assignment of `slot`; returns its client id, or None if there was none."""
     return await conn.fetchval(

@@ -7,10 +7,15 @@ import redis.asyncio as aioredis
 from core.keys import check_client_id
 
 
-def make_redis(settings, *, decode_responses: bool = True) -> aioredis.Redis:
-    """The service's own client (`REDIS_USERNAME` / `REDIS_PASSWORD`)."""
+def make_redis(
+    settings, *, decode_responses: bool = True, socket_timeout: float | None = None
+) -> aioredis.Redis:
+    """The service's own client (`REDIS_USERNAME` / `REDIS_PASSWORD`). `socket_timeout` bounds
+    every command (e.g. the pool's heartbeats); leave it None on a client that blocks (BLPOP)."""
     password = settings.redis_password.get_secret_value() if settings.redis_password else None
-    return _client(settings, settings.redis_username or None, password, decode_responses, None)
+    return _client(
+        settings, settings.redis_username or None, password, decode_responses, socket_timeout
+    )
 
 
 def make_tenant_redis(settings, client_id: str, password: str) -> aioredis.Redis:

@@ -1,7 +1,8 @@
 """Settings from the environment (and an optional `.env`), one object built per entry point.
 
 Names are the seed's (`DATABASE_URL`, `REDIS_HOST`, `BOT_POOL_ID`, ...) plus ours
-(`REDIS_PORT`, `REDIS_PASSWORD`, `TELEGRAM_API_BASE`, `TOKEN_ENCRYPTION_KEY`, `POOL_SIZE`, ...).
+(`REDIS_PORT`, `REDIS_PASSWORD`, `TELEGRAM_API_BASE`, `TOKEN_ENCRYPTION_KEY`,
+`TOKEN_FINGERPRINT_KEY`, `POOL_SIZE`, ...).
 Every setting is documented in `.env.example`.
 """
 
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.crypto import fingerprint_key_problem, split_keys
 
 SLOT_PREFIX = "booking-bot-pool-"
 
@@ -34,6 +37,11 @@ class Settings(BaseSettings):
     redis_username: str | None = None
     redis_password: SecretStr | None = None
     redis_db: int = Field(0, ge=0)
+    # Seconds an unfinished conversation (FSM state and data of tenant bots and the Sales Bot)
+    # is kept after its last step; then it expires, so abandoned ones cannot fill Redis.
+    fsm_ttl: int = Field(86400, ge=60)
+    # The Master alerts when Redis uses more than this share of its maxmemory.
+    redis_memory_alert_threshold: float = Field(0.8, gt=0, le=1)
 
     # Telegram
     telegram_api_base: str = "https://api.telegram.org"
@@ -74,8 +82,10 @@ class Settings(BaseSettings):
     # Seconds between checks that every running tenant's Redis user exists (Sales restores it)
     tenant_acl_check_interval: float = Field(10.0, gt=0)
 
-    # Secrets at rest
+    # Secrets at rest: a comma-separated list of Fernet keys (the first encrypts, all decrypt),
+    # and the key of token fingerprints (required once the list has two or more keys)
     token_encryption_key: SecretStr | None = None
+    token_fingerprint_key: SecretStr | None = Field(None, validate_default=True)
 
     # The pool
     bot_pool_id: int | None = Field(None, ge=1)
@@ -86,6 +96,15 @@ class Settings(BaseSettings):
     slot_reservation_timeout: float = Field(120.0, gt=0)
     activation_timeout: float = Field(30.0, gt=0)
     polling_timeout: int = Field(25, ge=0, le=50)
+    # Fencing: an active worker re-checks its open assignment in PostgreSQL every this many
+    # heartbeats, and stops a tenant whose assignment was closed elsewhere.
+    fencing_every: int = Field(3, ge=1)
+    # Socket timeout of the worker's heartbeat connection (separate from its blocking one).
+    heartbeat_timeout: float = Field(5.0, gt=0)
+    # Consecutive failed getUpdates before the slot's status (and the Master) shows the error.
+    polling_error_threshold: int = Field(3, ge=1)
+    # A resume that fails (e.g. the tenant's schema) is retried with a growing pause up to this.
+    resume_backoff_max: float = Field(300.0, gt=0)
 
     # Master Bot, alerts and metrics
     master_metrics_host: str = "127.0.0.1"
@@ -118,6 +137,22 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("token_fingerprint_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return None if value in ("", None) else value
+
+    @field_validator("token_fingerprint_key")
+    @classmethod
+    def _fingerprint_key_when_rotating(cls, value: SecretStr | None, info: ValidationInfo):
+        # The message names variables only; pydantic adds this field's input, None here.
+        encryption_key = info.data.get("token_encryption_key")
+        count = len(split_keys(encryption_key.get_secret_value())) if encryption_key else 0
+        problem = fingerprint_key_problem(count, value.get_secret_value() if value else None)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @property
     def dsn(self) -> str:

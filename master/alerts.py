@@ -48,6 +48,7 @@ def pool_conditions(status: dict, threshold: float) -> list[Alert]:
             )
         )
     for s in status["slots"]:
+        alerts += slot_failures(s)
         if s["stale"]:
             client = f", клиент {s['client_id']}" if s["client_id"] else ""
             alerts.append(
@@ -59,6 +60,49 @@ def pool_conditions(status: dict, threshold: float) -> list[Alert]:
                 )
             )
     return alerts
+
+
+def slot_failures(slot: dict) -> list[Alert]:
+    """A slot that beats but cannot serve its tenant: polling fails, or resuming fails."""
+    alerts = []
+    client = slot.get("client_id") or "?"
+    if slot.get("polling_error"):
+        alerts.append(
+            Alert(
+                f"polling:{slot['container_id']}",
+                texts.ALERT_POLLING.format(
+                    client=client, slot=slot["container_id"], error=slot["polling_error"]
+                ),
+            )
+        )
+    if slot.get("resume_error"):
+        alerts.append(
+            Alert(
+                f"resume:{slot['container_id']}",
+                texts.ALERT_RESUME.format(
+                    client=client, slot=slot["container_id"], error=slot["resume_error"]
+                ),
+            )
+        )
+    return alerts
+
+
+async def redis_memory_alert(redis: aioredis.Redis, threshold: float) -> Alert | None:
+    """Redis past `threshold` of its maxmemory (none without a maxmemory)."""
+    info = await redis.info("memory")
+    limit = int(info.get("maxmemory") or 0)
+    used = int(info.get("used_memory") or 0)
+    if not limit or used <= threshold * limit:
+        return None
+    return Alert(
+        "redis_memory",
+        texts.ALERT_REDIS_MEMORY.format(
+            percent=percent(used, limit),
+            used=round(used / 2**20, 1),
+            limit=round(limit / 2**20, 1),
+            policy=info.get("maxmemory_policy", "?"),
+        ),
+    )
 
 
 def event_alert(row) -> Alert:
@@ -80,12 +124,14 @@ class AlertMonitor:
         notify: Callable[[str], Awaitable[None]],
         *,
         threshold: float,
+        redis_memory_threshold: float = 0.8,
     ) -> None:
         self.redis = redis
         self.manager = manager
         self.db = db
         self.notify = notify
         self.threshold = threshold
+        self.redis_memory_threshold = redis_memory_threshold
 
     async def check(self, status: dict | None = None) -> list[str]:
         """One evaluation; returns the texts sent."""
@@ -96,6 +142,9 @@ class AlertMonitor:
             waiting = await repo.waiting_orders(conn)
         if waiting:
             active["waiting_orders"] = texts.ALERT_WAITING_ORDERS.format(n=waiting)
+        memory = await redis_memory_alert(self.redis, self.redis_memory_threshold)
+        if memory is not None:
+            active[memory.key] = memory.text
         known = await self.redis.hgetall(keys.master_alerts())
         for key, text in active.items():
             if key not in known:

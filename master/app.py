@@ -151,7 +151,14 @@ async def run_master(settings: Settings) -> None:
     async def notify(text: str) -> None:
         await notify_admins(bot, admin_ids, text)
 
-    monitor = AlertMonitor(redis, manager, db, notify, threshold=settings.pool_alert_threshold)
+    monitor = AlertMonitor(
+        redis,
+        manager,
+        db,
+        notify,
+        threshold=settings.pool_alert_threshold,
+        redis_memory_threshold=settings.redis_memory_alert_threshold,
+    )
     runner = web.AppRunner(build_web_app(pool, redis, db), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.master_metrics_host, settings.master_metrics_port)

@@ -85,7 +85,34 @@ async def gather_families(manager: BotPoolManager, db: asyncpg.Pool, redis: aior
     waiting_orders = GaugeMetricFamily(
         "bot_pool_waiting_orders", "Paid orders waiting for a free slot", value=waiting
     )
-    return [slots, free, total, activations, histogram, updates, payments, waiting_orders]
+    return [
+        slots,
+        free,
+        total,
+        activations,
+        histogram,
+        updates,
+        payments,
+        waiting_orders,
+        *await redis_memory_families(redis),
+    ]
+
+
+async def redis_memory_families(redis: aioredis.Redis):
+    """Redis memory and its limit (0: none), for the alert rule at 80 % of maxmemory."""
+    info = await redis.info("memory")
+    return [
+        GaugeMetricFamily(
+            "bot_pool_redis_used_memory_bytes",
+            "Memory used by Redis",
+            value=int(info.get("used_memory") or 0),
+        ),
+        GaugeMetricFamily(
+            "bot_pool_redis_maxmemory_bytes",
+            "Redis maxmemory (0: no limit)",
+            value=int(info.get("maxmemory") or 0),
+        ),
+    ]
 
 
 async def render(manager: BotPoolManager, db: asyncpg.Pool, redis: aioredis.Redis) -> bytes:

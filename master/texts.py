@@ -29,6 +29,7 @@ SLOT_ICONS = {
 SLOT_STALE = "🔴"
 SLOT_LINE = "{icon} {pool_id}. {status}{client}{bot}{since} · пульс {heartbeat}"
 SLOT_DEAD = " — НЕТ ПУЛЬСА"
+SLOT_FAILING = "\n    ⚠️ {error}"
 HEARTBEAT_NONE = "нет"
 BTN_REFRESH = "🔄 Обновить"
 BTN_RELEASE = "🔓 Освободить {pool_id}"
@@ -68,6 +69,11 @@ STATS_NONE = "—"
 
 ALERT_POOL_FULL = "⚠️ Пул заполнен на {percent} %: занято {busy} из {total}, свободно {free}."
 ALERT_STALE = "🔴 Слот {slot} не отвечает: пульс {age} назад{client}."
+ALERT_POLLING = "📡 Бот {client} в {slot} не получает обновления из Telegram: {error}"
+ALERT_RESUME = "🔁 Слот {slot} не может восстановить бота {client}: {error}. Повтор с паузой."
+ALERT_REDIS_MEMORY = (
+    "🧠 Redis занят на {percent} % от maxmemory ({used} из {limit} МБ, политика {policy})."
+)
 ALERT_ACTIVATION_FAILED = "❌ Активация {client} в {slot} не удалась: {detail}"
 ALERT_TOKEN_REVOKED = "🔑 Токен бота {client} отозван в Telegram ({slot}): бот остановлен."
 ALERT_CLEARED = "✅ Снято: {text}"

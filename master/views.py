@@ -55,7 +55,11 @@ def pool_text(status: dict) -> str:
             since=_since(s["activated_at"] or s["since"]) if s["status"] != "waiting" else "",
             heartbeat=_age(s["heartbeat_age"]),
         )
-        lines.append(line + (texts.SLOT_DEAD if s["stale"] else ""))
+        line += texts.SLOT_DEAD if s["stale"] else ""
+        for error in (s.get("polling_error"), s.get("resume_error")):
+            if error:
+                line += texts.SLOT_FAILING.format(error=error)
+        lines.append(line)
     return "\n".join(lines)
 
 

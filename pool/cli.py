@@ -6,6 +6,7 @@ booking-pool status [--json]
 booking-pool activate --slot 3 --token - --admin 123456789 --client client_003 --company "Салон Анны"
 booking-pool release --slot 3
 booking-pool genkey
+booking-pool rotate-key [--batch-size 100]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import sys
 from contextlib import asynccontextmanager
 
+import asyncpg
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoPermissionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -28,6 +30,7 @@ from core.keys import check_client_id
 from core.migrations import MigrationError, migrate_all
 from core.platform_repo import grant_operator_period, open_client_ids, run_refusal
 from core.redis_client import make_redis
+from core.rotation import ColumnReport, RotationError, RotationReport, rotate_keys
 from core.settings import Settings, parse_slot
 from core.tenant_access import restore_tenant_redis_users
 from pool.config import ConfigError
@@ -121,7 +124,47 @@ def build_parser() -> argparse.ArgumentParser:
     grow.add_argument("--by", type=int, default=1, help="how many slots to add (default 1)")
 
     sub.add_parser("genkey", help="print a new TOKEN_ENCRYPTION_KEY")
+
+    rot = sub.add_parser(
+        "rotate-key",
+        help="re-encrypt every stored secret with the first key of TOKEN_ENCRYPTION_KEY",
+        description="Re-encrypt every stored secret (tenant bot tokens, order tokens, tenant\n"
+        "database passwords) with the first key of TOKEN_ENCRYPTION_KEY. Values the first\n"
+        "key already reads are left alone. Safe to interrupt and run again. Exits 1,\n"
+        "changing nothing, when a stored value cannot be decrypted with any of the keys\n"
+        "(the rows are listed: table and key, never the value).",
+        epilog=ROTATE_PROCEDURE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rot.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=100,
+        help="rows per batch and per transaction (default 100)",
+    )
     return parser
+
+
+ROTATE_PROCEDURE = """\
+rotating the key, without downtime:
+  1) add the new key (booking-pool genkey) FIRST in TOKEN_ENCRYPTION_KEY on every
+     service, the old key after it: TOKEN_ENCRYPTION_KEY=<new>,<old>; if
+     TOKEN_FINGERPRINT_KEY is not set yet, set it to <old> (stored fingerprints
+     stay valid). Restart the services one by one (rolling, no downtime).
+  2) run `booking-pool rotate-key` (as the database owner, with the same keys).
+  3) remove the old key: TOKEN_ENCRYPTION_KEY=<new>, keep TOKEN_FINGERPRINT_KEY,
+     and restart the services one by one.
+"""
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1, not {value!r}")
+    return number
 
 
 @asynccontextmanager
@@ -168,6 +211,9 @@ def _print_status(status: dict) -> None:
         )
         if s.get("last_error"):
             print(f"{'':<22} last error: {s['last_error']}")
+        for name in ("polling_error", "resume_error"):
+            if s.get(name):
+                print(f"{'':<22} {name.replace('_', ' ')}: {s[name]}")
 
 
 async def _run(args, settings: Settings) -> int:
@@ -185,6 +231,8 @@ async def _run(args, settings: Settings) -> int:
         return await _migrate(settings)
     if args.command == "redis-users":
         return await _redis_users(settings, disable_default=args.disable_default)
+    if args.command == "rotate-key":
+        return await _rotate_key(args, settings)
 
     cipher = cipher_from_settings(settings)
     with_db = args.command in ("release", "activate")
@@ -320,6 +368,97 @@ async def _activate(args, manager: BotPoolManager, db) -> int:
     return 0
 
 
+ROTATE_ROUNDS = 3  # whole runs when another writer changed rows during a run
+UNREADABLE_SHOWN = 50
+
+
+def _column_line(c: ColumnReport) -> str:
+    if not c.present:
+        return f"{c.column.name}: no such table yet, skipped"
+    line = (
+        f"{c.column.name}: {c.seen} seen, {c.reencrypted} re-encrypted, {c.current} already current"
+    )
+    if c.changed_meanwhile:
+        line += f", {c.changed_meanwhile} changed meanwhile by another writer"
+    return line
+
+
+def _print_unreadable(report: RotationReport) -> None:
+    rows = report.unreadable
+    for name, key in rows[:UNREADABLE_SHOWN]:
+        print(f"  {name}  key {key}", file=sys.stderr)
+    if len(rows) > UNREADABLE_SHOWN:
+        print(f"  … and {len(rows) - UNREADABLE_SHOWN} more", file=sys.stderr)
+
+
+async def _rotate_key(args, settings: Settings) -> int:
+    cipher = cipher_from_settings(settings)
+    print(
+        f"TOKEN_ENCRYPTION_KEY holds {cipher.key_count} key(s): "
+        "re-encrypting every stored secret with the first one"
+    )
+    db = await pool_from_settings(settings)
+    try:
+        async with db.acquire() as conn:
+            for _ in range(ROTATE_ROUNDS):
+                try:
+                    report = await rotate_keys(
+                        conn,
+                        cipher,
+                        batch_size=args.batch_size,
+                        progress=lambda c: print(f"  {_column_line(c)}", flush=True),
+                    )
+                except asyncpg.PostgresError as exc:
+                    raise CliError(
+                        f"PostgreSQL refused: {type(exc).__name__}: {exc} (rotate-key runs as "
+                        "the database owner: the DATABASE_URL of the admin environment)"
+                    ) from None
+                if not report.changed_meanwhile or not report.rewritten:
+                    break
+                print(f"{report.changed_meanwhile} row(s) changed during the run: checking again")
+    finally:
+        await db.close()
+    if not report.rewritten:
+        print(
+            f"error: {len(report.unreadable)} stored value(s) cannot be decrypted with any key in "
+            "TOKEN_ENCRYPTION_KEY; nothing was re-encrypted:",
+            file=sys.stderr,
+        )
+        _print_unreadable(report)
+        print(
+            "Add the key they were encrypted with to TOKEN_ENCRYPTION_KEY (after the first one), "
+            "or replace those values, then run rotate-key again.",
+            file=sys.stderr,
+        )
+        return 1
+    print("summary:")
+    for c in report.columns:
+        print(f"  {_column_line(c)}")
+    if report.unreadable:
+        print(
+            f"error: {len(report.unreadable)} value(s) were replaced during the run by values no "
+            "key decrypts (everything else is on the first key):",
+            file=sys.stderr,
+        )
+        _print_unreadable(report)
+        return 1
+    if report.changed_meanwhile:
+        print(
+            "error: rows kept changing while rotate-key ran; run it again when it is quieter",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        "done: every stored secret is on the first key"
+        + (
+            "; the other keys may now be removed from TOKEN_ENCRYPTION_KEY"
+            if cipher.key_count > 1
+            else ""
+        )
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "genkey":
@@ -341,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         ScalerError,
         TokenCipherError,
         MigrationError,
+        RotationError,
         ConnectionError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -24,6 +24,7 @@ from pool.config import ActivationConfig, ConfigError
 from pool.status import ACTIVE, RESERVED, WAITING, now_iso, parse, status_doc, unix_now
 
 CONFIG_TTL = 300
+RELEASE_TTL = 300  # a release command no worker takes (its worker hangs) expires
 _POOL_NUM = re.compile(r"(\d+)$")
 
 
@@ -136,6 +137,9 @@ class BotPoolManager:
                     "pid": doc.get("pid"),
                     "host": doc.get("host"),
                     "last_error": doc.get("last_error"),
+                    "assignment_id": doc.get("assignment_id"),
+                    "polling_error": doc.get("polling_error"),
+                    "resume_error": doc.get("resume_error"),
                 }
             )
         free = sum(1 for d in details if d["status"] == WAITING and not d["stale"])
@@ -293,10 +297,13 @@ class BotPoolManager:
         if heartbeat is None or unix_now() - float(heartbeat) > self.stale_after:
             return await self._release_dead(slot, pool_id, doc, reason)
         request_id = uuid.uuid4().hex
-        await self.redis.lpush(
-            keys.bot_wake(slot),
-            json.dumps({"cmd": "release", "request_id": request_id, "reason": reason}),
-        )
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(
+                keys.bot_wake(slot),
+                json.dumps({"cmd": "release", "request_id": request_id, "reason": reason}),
+            )
+            pipe.expire(keys.bot_wake(slot), RELEASE_TTL)
+            await pipe.execute()
         reply = await self.redis.blpop([keys.bot_ack(request_id)], timeout=timeout)
         if reply is None:
             raise PoolError(f"slot {slot} did not confirm the release within {timeout:g} s")

@@ -31,8 +31,9 @@ class SlotStore:
         token: str,
         bot_id: int,
         bot_username: str | None,
-    ) -> None:
-        """Tenant, its bot (token encrypted) and the open assignment, all or nothing."""
+    ) -> int:
+        """Tenant, its bot (token encrypted) and the open assignment, all or nothing; returns
+        the assignment's id (the slot's fencing token)."""
         async with self.db.acquire() as conn, conn.transaction():
             await repo.upsert_tenant(conn, tenant)
             await repo.upsert_bot(
@@ -43,7 +44,7 @@ class SlotStore:
                 token_encrypted=self.cipher.encrypt(token),
                 token_fingerprint=self.cipher.fingerprint(token),
             )
-            await repo.open_assignment(conn, slot, tenant.client_id, activation_id)
+            return await repo.open_assignment(conn, slot, tenant.client_id, activation_id)
 
     async def open_tenant_db(self, client_id: str, platform_dsn: str) -> asyncpg.Pool:
         """The tenant bot's own pool, as role `client_NNN` (made or repaired first, its password
@@ -72,6 +73,10 @@ class SlotStore:
         if found is None:
             return None
         return found, self.cipher.decrypt(found.token_encrypted)
+
+    async def assignment_is_open(self, assignment_id: int) -> bool:
+        async with self.db.acquire() as conn:
+            return await repo.assignment_is_open(conn, assignment_id)
 
     async def run_refusal(self, client_id: str) -> str | None:
         """Why the tenant may not run now (see `platform_repo.run_refusal`), or None."""

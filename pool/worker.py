@@ -8,6 +8,12 @@ Waiting: the worker blocks on `BLPOP bot_wake:<slot>` (woken at once by `activat
 every `CONFIG_CHECK_INTERVAL` seconds (the seed's 5 s) it also checks `bot_config:<slot>` itself.
 Active: the tenant's bot long-polls Telegram; the same wake list brings release commands.
 PostgreSQL is the truth: a restarted worker comes back as the tenant of its open assignment.
+
+Fencing: the slot's status carries the id of its assignment, and every `FENCING_EVERY`
+heartbeats an active worker checks in PostgreSQL that the assignment is still open; one closed
+elsewhere (e.g. released while this worker's heartbeat stalled) stops the tenant bot at once.
+Heartbeats go over their own connection, with a bounded timeout, so a half-open blocking
+connection cannot stall them.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from dataclasses import dataclass
 import asyncpg
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.methods import GetUpdates
 from loguru import logger
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from bots import texts as bot_texts
 from bots.context import TenantContext
 from bots.factory import BotOptions, build_dispatcher
 from core import keys, redis_acl
@@ -39,6 +47,7 @@ from core.redis_client import make_redis, make_tenant_redis
 from core.settings import Settings
 from core.telegram import build_bot
 from core.tenant_access import tenant_redis_password
+from core.tokens import redact
 from pool import scripts
 from pool.config import ActivationConfig, ConfigError
 from pool.status import (
@@ -89,6 +98,31 @@ class TenantConnections:
             self.db.terminate()
 
 
+class _PollingHealth:
+    """Counts getUpdates failures in a row; past `threshold` the slot's status shows the last
+    one (and the Master alerts), until a getUpdates succeeds again."""
+
+    def __init__(self, threshold: int, changed) -> None:
+        self.threshold = threshold
+        self.failures = 0
+        self.error: str | None = None
+        self._changed = changed
+
+    def failed(self, exc: Exception) -> None:
+        self.failures += 1
+        if self.failures >= self.threshold:
+            detail = exc.message if isinstance(exc, TelegramAPIError) else str(exc)
+            self.error = redact(f"{type(exc).__name__}: {detail}"[:300]) + f" (×{self.failures})"
+            self._changed()
+
+    def ok(self) -> None:
+        if self.failures:
+            self.failures = 0
+            if self.error is not None:
+                self.error = None
+                self._changed()
+
+
 @dataclass
 class Running:
     tenant: TenantContext
@@ -101,6 +135,8 @@ class Running:
     updates: _UpdateCounter
     bot_username: str | None
     activated_at: str
+    assignment_id: int | None = None
+    health: _PollingHealth | None = None
 
 
 class _UpdateCounter:
@@ -126,23 +162,42 @@ class _UpdateCounter:
 
 
 class SlotWorker:
-    def __init__(self, settings: Settings, redis: aioredis.Redis, store: SlotStore, log) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        redis: aioredis.Redis,
+        store: SlotStore,
+        log,
+        beat: aioredis.Redis | None = None,
+    ) -> None:
+        """`redis` blocks (BLPOP); `beat`, for heartbeats, has a bounded socket timeout."""
         self.settings = settings
         self.slot = settings.slot_id
         self.pool_id = settings.bot_pool_id
         self.redis = redis
+        self.beat = beat or redis
         self.store = store
         self.log = log
         self.running: Running | None = None
         self.resuming: str | None = None  # client id while coming back from PostgreSQL
+        self.resume_error: str | None = None
         self.last_error: str | None = None
-        self._replace_if = redis.register_script(scripts.REPLACE_IF)
+        self.fenced: int | None = None  # an assignment found closed, to stop in the loop
+        self._status_changed = False
+        self._notices: set[asyncio.Task] = set()  # the owner's notices in flight
+        self._replace_if = self.beat.register_script(scripts.REPLACE_IF)
 
     # -- status -------------------------------------------------------------------------------
 
     def _status(self) -> str:
         if self.resuming is not None:
-            return status_doc(self.slot, self.pool_id, RESUMING, client_id=self.resuming)
+            return status_doc(
+                self.slot,
+                self.pool_id,
+                RESUMING,
+                client_id=self.resuming,
+                resume_error=self.resume_error,
+            )
         if self.running is None:
             return status_doc(self.slot, self.pool_id, WAITING, last_error=self.last_error)
         run = self.running
@@ -154,7 +209,13 @@ class SlotWorker:
             company_name=run.tenant.company_name,
             bot_username=run.bot_username,
             activated_at=run.activated_at,
+            assignment_id=run.assignment_id,
+            polling_error=run.health.error if run.health else None,
         )
+
+    def _mark_changed(self) -> None:
+        """The status document changed outside the loop: the next heartbeat writes it."""
+        self._status_changed = True
 
     async def _publish(self) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -167,23 +228,53 @@ class SlotWorker:
         self.log.info(WAITING_LINE)
 
     async def _heartbeat(self) -> None:
-        """Beat, and re-register if Redis lost our status (a restart with empty data)."""
+        """Beat, and re-register if Redis lost our status (a restart with empty data); every
+        `fencing_every` beats, check that an active tenant's assignment is still open."""
+        beats = 0
         while True:
+            beats += 1
             try:
-                async with self.redis.pipeline(transaction=True) as pipe:
+                changed, self._status_changed = self._status_changed, False
+                async with self.beat.pipeline(transaction=True) as pipe:
                     pipe.zadd(keys.pool_heartbeats(), {self.slot: unix_now()})
-                    pipe.set(keys.bot_status(self.slot), self._status(), nx=True)
+                    pipe.set(keys.bot_status(self.slot), self._status(), nx=not changed)
                     _, created = await pipe.execute()
-                if created:
+                if created and not changed:
                     self.log.warning("status was missing in Redis: registered again")
                     if self.running is not None:  # Redis lost its data, maybe its users too
                         await self._ensure_tenant_redis_user(self.running.tenant.client_id)
                 await self._expire_reservation()
                 if self.running is not None:
-                    await self.running.updates.flush(self.redis)
+                    await self.running.updates.flush(self.beat)
             except REDIS_ERRORS as exc:
+                self._status_changed = self._status_changed or changed
                 self.log.warning("heartbeat: Redis unavailable ({}), retrying", type(exc).__name__)
+            if beats % self.settings.fencing_every == 0:
+                await self._check_fence()
             await asyncio.sleep(self.settings.heartbeat_interval)
+
+    async def _check_fence(self) -> None:
+        """Is the running tenant's assignment still open in PostgreSQL? If not, have the loop
+        stop it at once (a wake-up) — or at its next turn if Redis is unreachable."""
+        run = self.running
+        if run is None or run.assignment_id is None or self.fenced is not None:
+            return
+        try:
+            is_open = await asyncio.wait_for(
+                self.store.assignment_is_open(run.assignment_id),
+                timeout=self.settings.heartbeat_timeout,
+            )
+        except Exception as exc:  # PostgreSQL unreachable: keep serving, check again later
+            self.log.warning("fencing check failed ({}), retrying", type(exc).__name__)
+            return
+        if is_open or self.running is not run:
+            return
+        self.fenced = run.assignment_id
+        with contextlib.suppress(*REDIS_ERRORS):
+            async with self.beat.pipeline(transaction=True) as pipe:
+                pipe.lpush(keys.bot_wake(self.slot), json.dumps({"cmd": "fence"}))
+                pipe.expire(keys.bot_wake(self.slot), ACK_TTL)
+                await pipe.execute()
 
     async def _expire_reservation(self) -> None:
         """A slot reserved by `find_free_bot` but never activated goes back to waiting."""
@@ -199,7 +290,7 @@ class SlotWorker:
         if not request_id:
             return
         key = keys.bot_ack(request_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self.beat.pipeline(transaction=True) as pipe:
             pipe.lpush(key, json.dumps(payload, ensure_ascii=False))
             pipe.expire(key, ACK_TTL)
             await pipe.execute()
@@ -224,12 +315,22 @@ class SlotWorker:
 
     async def _loop(self) -> None:
         wake_key = keys.bot_wake(self.slot)
+        interval = self.settings.config_check_interval
         while True:
             try:
-                item = await self.redis.blpop(
-                    [wake_key], timeout=self.settings.config_check_interval
+                if self.fenced is not None:
+                    await self._fence()
+                # bounded even if the connection is half-open: a cancelled read drops it
+                item = await asyncio.wait_for(
+                    self.redis.blpop([wake_key], timeout=interval),
+                    timeout=interval + self.settings.heartbeat_timeout,
                 )
                 command = json.loads(item[1]) if item else {}
+                if command.get("cmd") == "activate" and self.running is not None:
+                    # someone holds this slot for free: is our assignment still open?
+                    await self._check_fence()
+                if self.fenced is not None:
+                    await self._fence()
                 if command.get("cmd") == "release":
                     await self._release(command.get("request_id", ""), command.get("reason", ""))
                 elif self.running is None:
@@ -240,7 +341,7 @@ class SlotWorker:
                     await self._token_revoked()
                 elif self.running.polling.done():
                     await self._polling_died()
-            except REDIS_ERRORS as exc:
+            except (*REDIS_ERRORS, TimeoutError) as exc:
                 self.log.warning("Redis unavailable ({}), retrying in 1 s", type(exc).__name__)
                 await asyncio.sleep(1)
             except ValueError:
@@ -306,9 +407,10 @@ class SlotWorker:
         bot = build_bot(config.bot_token, self.settings.telegram_api_base)
         try:
             me = await self._check_token(bot)
+            had_webhook = await self._delete_webhook(bot, config.client_id)
             tenant = Tenant(config.client_id, config.company_name, config.admin_telegram_id)
             try:
-                await self.store.record_activation(
+                assignment_id = await self.store.record_activation(
                     slot=self.slot,
                     activation_id=activation_id,
                     tenant=tenant,
@@ -332,7 +434,38 @@ class SlotWorker:
             await bot.session.close()
             raise
         context = TenantContext(config.client_id, config.company_name, config.admin_telegram_id)
-        return self._start_polling(context, connections, bot, me.username)
+        run = self._start_polling(context, connections, bot, me.username, assignment_id)
+        if had_webhook:
+            task = asyncio.create_task(self._tell_owner_webhook_removed(run))
+            self._notices.add(task)
+            task.add_done_callback(self._notices.discard)
+        return run
+
+    async def _delete_webhook(self, bot: Bot, client_id: str) -> bool:
+        """A webhook on the token makes every getUpdates fail (409): activation removes it.
+        Returns whether there was one (the owner is told). The URL is never logged."""
+        try:
+            info = await bot.get_webhook_info()
+            if not info.url:
+                return False
+            await bot.delete_webhook(drop_pending_updates=False)
+        except (TimeoutError, TelegramNetworkError, OSError) as exc:
+            raise ActivationRejected(
+                f"Telegram API unreachable: {type(exc).__name__}", "telegram_unreachable"
+            ) from None
+        self.log.warning("removed a webhook from the bot token of {}", client_id)
+        return True
+
+    async def _tell_owner_webhook_removed(self, run: Running) -> None:
+        try:
+            await asyncio.wait_for(run.started.wait(), timeout=60)
+            await run.bot.send_message(run.tenant.admin_telegram_id, bot_texts.WEBHOOK_REMOVED)
+        except Exception as exc:  # e.g. the owner never pressed Start: the log says so
+            self.log.warning(
+                "could not tell the owner of {} about the webhook: {}",
+                run.tenant.client_id,
+                type(exc).__name__,
+            )
 
     async def _open_tenant(self, client_id: str) -> TenantConnections:
         """The tenant's role and schema (as itself), and its Redis user's client. The Redis user
@@ -344,7 +477,7 @@ class SlotWorker:
 
     async def _ensure_tenant_redis_user(self, client_id: str) -> str:
         password = tenant_redis_password(self.store.cipher, client_id)
-        if not await redis_acl.try_ensure_tenant_user(self.redis, client_id, password):
+        if not await redis_acl.try_ensure_tenant_user(self.beat, client_id, password):
             self.log.debug("the tenant's Redis user is made by the activating service")
         return password
 
@@ -359,7 +492,12 @@ class SlotWorker:
             ) from None
 
     def _start_polling(
-        self, tenant: TenantContext, connections: TenantConnections, bot: Bot, username: str | None
+        self,
+        tenant: TenantContext,
+        connections: TenantConnections,
+        bot: Bot,
+        username: str | None,
+        assignment_id: int | None,
     ) -> Running:
         dp = build_dispatcher(
             tenant,
@@ -372,13 +510,21 @@ class SlotWorker:
         started = asyncio.Event()
         dp.startup.register(started.set)
         revoked = asyncio.Event()
+        health = _PollingHealth(self.settings.polling_error_threshold, self._mark_changed)
 
         async def watch_unauthorized(make_request, bot, method):
             try:
-                return await make_request(bot, method)
+                result = await make_request(bot, method)
             except TelegramUnauthorizedError:
                 revoked.set()  # the slot loop ends the assignment within a few seconds
                 raise
+            except Exception as exc:
+                if isinstance(method, GetUpdates):
+                    health.failed(exc)
+                raise
+            if isinstance(method, GetUpdates):
+                health.ok()
+            return result
 
         bot.session.middleware(watch_unauthorized)
         with logger.contextualize(client=tenant.client_id):  # aiogram's lines name the tenant
@@ -392,7 +538,18 @@ class SlotWorker:
                 name=f"polling-{tenant.client_id}",
             )
         self.running = Running(
-            tenant, connections, bot, dp, polling, started, revoked, updates, username, now_iso()
+            tenant,
+            connections,
+            bot,
+            dp,
+            polling,
+            started,
+            revoked,
+            updates,
+            username,
+            now_iso(),
+            assignment_id,
+            health,
         )
         self.last_error = None
         return self.running
@@ -418,7 +575,9 @@ class SlotWorker:
     # -- resume, release, stop ---------------------------------------------------------------
 
     async def _resume(self, assigned, token: str) -> None:
-        """Come back as the tenant of the slot's open assignment in PostgreSQL."""
+        """Come back as the tenant of the slot's open assignment in PostgreSQL. A start that
+        fails (e.g. the tenant's schema) is retried with a growing pause, the error in the
+        slot's status and the history (the Master alerts), instead of crashing the worker."""
         self.resuming = assigned.client_id
         self.log.info("resuming {} from PostgreSQL", assigned.client_id)
         refusal = await self.store.run_refusal(assigned.client_id)
@@ -429,21 +588,37 @@ class SlotWorker:
             self.log.warning("not resuming {}: may not run ({})", assigned.client_id, refusal)
             await self._back_to_waiting()
             return
+        failures = 0
+        backoff = 1.0
+        command: dict = {}
+        run = None
         try:
-            me, bot = await self._resume_check(assigned.client_id, token)
-            if bot is not None:
+            while True:
                 try:
-                    connections = await self._open_tenant(assigned.client_id)
-                except BaseException:
-                    await bot.session.close()
-                    raise
-                context = TenantContext(
-                    assigned.client_id, assigned.company_name, assigned.admin_telegram_id
-                )
-                run = self._start_polling(context, connections, bot, me.username)
+                    run = await self._resume_once(assigned, token)
+                    break
+                except Exception as exc:
+                    failures += 1
+                    reason = f"resume failed: {type(exc).__name__}"
+                    self.resume_error = f"{reason} (×{failures})"
+                    self.log.opt(exception=exc).error(
+                        "cannot resume {} ({}); next attempt in {:g} s",
+                        assigned.client_id,
+                        self.resume_error,
+                        backoff,
+                    )
+                    await self._resume_failed_noted(assigned.client_id, reason, failures)
+                command = await self._pause_resume(backoff)
+                if command.get("cmd") == "release" or not await self._still_assigned(assigned):
+                    break
+                backoff = min(backoff * 2, self.settings.resume_backoff_max)
         finally:
             self.resuming = None
-        if bot is None:
+            self.resume_error = None
+        if command.get("cmd") == "release":
+            await self._release(command.get("request_id", ""), command.get("reason", ""))
+            return
+        if run is None:
             await self._back_to_waiting()
             return
         await self._publish()
@@ -454,6 +629,61 @@ class SlotWorker:
             assigned.client_id,
             run.bot_username,
         )
+
+    async def _resume_once(self, assigned, token: str) -> Running | None:
+        """One attempt; None when the assignment ended (a revoked token)."""
+        me, bot = await self._resume_check(assigned.client_id, token)
+        if bot is None:
+            return None
+        try:
+            connections = await self._open_tenant(assigned.client_id)
+        except BaseException:
+            await bot.session.close()
+            raise
+        context = TenantContext(
+            assigned.client_id, assigned.company_name, assigned.admin_telegram_id
+        )
+        return self._start_polling(context, connections, bot, me.username, assigned.assignment_id)
+
+    async def _resume_failed_noted(self, client_id: str, reason: str, failures: int) -> None:
+        """Status at once; the history (an alert) on the first failure, not on every retry."""
+        with contextlib.suppress(*REDIS_ERRORS):
+            await self._publish()
+        if failures == 1:
+            try:
+                await self.store.record_event(
+                    slot=self.slot, event="failed", client_id=client_id, detail=reason
+                )
+            except Exception as exc:
+                self.log.warning("could not record the failed resume: {}", type(exc).__name__)
+
+    async def _pause_resume(self, seconds: float) -> dict:
+        """Wait before the next attempt, listening for a release command meanwhile."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                item = await asyncio.wait_for(
+                    self.redis.blpop([keys.bot_wake(self.slot)], timeout=max(1, round(left))),
+                    timeout=left + self.settings.heartbeat_timeout,
+                )
+            except (*REDIS_ERRORS, TimeoutError):
+                await asyncio.sleep(min(1.0, max(left, 0)))
+                continue
+            try:
+                command = json.loads(item[1]) if item else {}
+            except ValueError:
+                command = {}
+            if isinstance(command, dict) and command.get("cmd") == "release":
+                return command
+        return {}
+
+    async def _still_assigned(self, assigned) -> bool:
+        try:
+            found = await self.store.assigned(self.slot)
+        except Exception as exc:  # PostgreSQL down: try again after the next pause
+            self.log.warning("cannot read the assignment ({})", type(exc).__name__)
+            return True
+        return found is not None and found[0].assignment_id == assigned.assignment_id
 
     async def _resume_check(self, client_id: str, token: str):
         """getMe until it answers; a revoked token ends the assignment. Returns (me, bot)."""
@@ -503,6 +733,22 @@ class SlotWorker:
         await self._back_to_waiting()
         await self._ack(request_id, ok=True, client_id=client_id or (tenant and tenant.client_id))
 
+    async def _fence(self) -> None:
+        """The running tenant's assignment was closed elsewhere: stop its bot now, close
+        nothing (it is closed already) and wait for a new configuration."""
+        fenced, self.fenced = self.fenced, None
+        run = self.running
+        if run is None or run.assignment_id != fenced:
+            return
+        await self._stop_tenant()
+        self.last_error = f"{run.tenant.client_id}: assignment {fenced} was closed elsewhere"
+        self.log.error(
+            "the assignment {} of {} was closed elsewhere: tenant bot stopped; back to waiting",
+            fenced,
+            run.tenant.client_id,
+        )
+        await self._back_to_waiting()
+
     async def _token_revoked(self) -> None:
         tenant = await self._stop_tenant()
         await self.store.release(self.slot, TOKEN_REJECTED, event="failed")
@@ -525,6 +771,8 @@ class SlotWorker:
 
     async def shutdown(self) -> None:
         """Clean stop: stop the bot, leave the assignment (a restart resumes it), unregister."""
+        for task in list(self._notices):
+            task.cancel()
         await self._stop_tenant()
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
@@ -551,7 +799,8 @@ async def _run_slot(settings: Settings, stop: asyncio.Event | None, log) -> None
     cipher = cipher_from_settings(settings)
     db = await pool_from_settings(settings, attempts=30)
     redis = make_redis(settings)
-    worker = SlotWorker(settings, redis, SlotStore(db, cipher), log)
+    beat = make_redis(settings, socket_timeout=settings.heartbeat_timeout)
+    worker = SlotWorker(settings, redis, SlotStore(db, cipher), log, beat)
     task = asyncio.create_task(worker.run(), name="slot")
     stopper = asyncio.create_task(stop.wait())
     try:
@@ -563,6 +812,7 @@ async def _run_slot(settings: Settings, stop: asyncio.Event | None, log) -> None
             t.cancel()
         await asyncio.gather(task, stopper, return_exceptions=True)
         await asyncio.wait_for(worker.shutdown(), timeout=10)
+        await beat.aclose()
         await redis.aclose()
         await db.close()
         log.info("slot stopped")

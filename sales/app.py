@@ -44,9 +44,20 @@ class SalesConfigError(Exception):
 
 
 def build_dispatcher(
-    *, redis, purchase_service: PurchaseService, rate_limit: FixedWindow | None = None
+    *,
+    redis,
+    purchase_service: PurchaseService,
+    fsm_ttl: int = 86400,
+    rate_limit: FixedWindow | None = None,
 ) -> Dispatcher:
-    storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=keys.sales_fsm_prefix()))
+    # an abandoned purchase (with the buyer's token, encrypted) expires `fsm_ttl` s after its
+    # last step
+    storage = RedisStorage(
+        redis,
+        key_builder=DefaultKeyBuilder(prefix=keys.sales_fsm_prefix()),
+        state_ttl=fsm_ttl,
+        data_ttl=fsm_ttl,
+    )
     dp = Dispatcher(storage=storage, purchase=purchase_service)
     if rate_limit is not None:
         dp.update.outer_middleware(UpdateRateLimit(rate_limit))
@@ -169,6 +180,7 @@ class SalesService:
         dp = build_dispatcher(
             redis=redis,
             purchase_service=self.purchase,
+            fsm_ttl=self.settings.fsm_ttl,
             rate_limit=FixedWindow(
                 redis, "updates", s.sales_ratelimit_max_events, s.sales_ratelimit_window, self.log
             ),

@@ -5,28 +5,18 @@ keeps its data; `booking-pool redis-users` sets the services' users."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 
 import asyncpg
 
 from core.crypto import TokenCipher
 from core.migrations import migrate_platform, migrate_tenant
 from core.tenant_access import tenant_dsn, tenant_redis_password
-from sandbox.harness import REPO
+from tests.e2e.test_supervisor_cli_e2e import cli
 
 
 async def booking_pool(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "pool", *args],
-        env={**os.environ, **env},
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return await asyncio.to_thread(cli, env, *args)
 
 
 async def test_migrate_gives_an_old_tenant_its_role_and_redis_user(

@@ -41,12 +41,16 @@ async def tenant(redis_server, redis_client):
 
 
 async def test_a_tenant_user_works_with_its_own_keys(tenant):
-    storage = RedisStorage(
-        tenant, key_builder=DefaultKeyBuilder(prefix=keys.fsm_prefix("client_001"))
+    storage = RedisStorage(  # as the bot builds it: state and data expire (SET … EX)
+        tenant,
+        key_builder=DefaultKeyBuilder(prefix=keys.fsm_prefix("client_001")),
+        state_ttl=60,
+        data_ttl=60,
     )
     key = StorageKey(bot_id=1, chat_id=7, user_id=7)
     await storage.set_state(key, "Booking:name")
     await storage.set_data(key, {"service": 3})
+    assert 0 < await tenant.ttl("client_001:fsm:7:7:data") <= 60
     assert await storage.get_state(key) == "Booking:name"
     assert await storage.get_data(key) == {"service": 3}
     await storage.set_state(key, None)
@@ -93,6 +97,11 @@ async def test_the_pool_user_reaches_slot_keys_but_not_sales_or_tenants(redis_se
         await pool.set(keys.bot_status("booking-bot-pool-1"), "{}")
         await pool.zadd(keys.pool_heartbeats(), {"booking-bot-pool-1": 1})
         assert await pool.blpop([keys.bot_wake("booking-bot-pool-1")], timeout=0.1) is None
+        async with pool.pipeline(transaction=True) as pipe:  # the fencing wake-up, with a TTL
+            pipe.lpush(keys.bot_wake("booking-bot-pool-1"), '{"cmd": "fence"}')
+            pipe.expire(keys.bot_wake("booking-bot-pool-1"), 300)
+            await pipe.execute()
+        assert await pool.ttl(keys.bot_wake("booking-bot-pool-1")) > 0
         for command in (
             ("GET", "sales:fsm:5:5:data"),
             ("GET", "client_001:fsm:1:1:data"),
