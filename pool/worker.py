@@ -403,7 +403,13 @@ class SlotWorker:
         )
 
     async def _start_tenant(self, config: ActivationConfig, activation_id: str) -> Running:
-        """getMe first, so a rejected token leaves nothing behind; then record and start."""
+        """getMe first, so a rejected token leaves nothing behind; then record and start.
+
+        A tenant that may not run is refused before its token is used at all (no getMe, no
+        webhook deleted); PostgreSQL refuses its assignment anyway."""
+        refusal = await self.store.run_refusal(config.client_id)
+        if refusal is not None:
+            raise ActivationRejected(f"{config.client_id} may not run: {refusal}", "not_allowed")
         bot = build_bot(config.bot_token, self.settings.telegram_api_base)
         try:
             me = await self._check_token(bot)
