@@ -3,10 +3,13 @@
 Started from the Dispatcher's startup hook and stopped in its shutdown hook, so whoever runs
 polling (the pool worker, a test) needs to know nothing about it.
 
-Reminders go out at most once: each is marked `sending` (committed) before the message is
-sent and `sent` after. A worker killed between those two steps leaves it `sending`, and it is
-never retried — losing one reminder beats sending it twice. A user who blocked the bot (403)
-is marked unreachable and the reminder `failed`; a 429 puts it back to `pending`.
+Each reminder is marked `sending` (committed) before the message is sent and `sent` after, so
+two rounds never send it twice. A worker killed between those two steps leaves it `sending`:
+after `REMINDER_STUCK_AFTER` it is tried again (it may, rarely, arrive twice — better than not
+at all). A transient error (network, Telegram 5xx) also tries again next round; after
+`REMINDER_ATTEMPTS` tries the reminder is `failed`, the owner is told and the log says so. A
+user who blocked the bot (403) is marked unreachable and the reminder `failed`; a 429 puts it
+back to `pending`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from loguru import logger
 
 from bots import keyboards, notify, texts, views
-from bots.services import AdminService, ReminderService
+from bots.services import REMINDER_ATTEMPTS, AdminService, ReminderService
 
 
 class Background:
@@ -72,6 +75,8 @@ class Background:
     async def send_due(self, bot: Bot) -> int:
         sent = 0
         settings = await self.reminders.settings()
+        for booking in await self.reminders.recover_stuck():
+            await self._given_up(bot, booking, settings, "stuck in sending")
         for reminder in await self.reminders.claim_due():
             b = reminder.booking
             text = texts.REMINDER.format(
@@ -87,9 +92,31 @@ class Background:
                 await self.reminders.release(reminder)
                 await asyncio.sleep(min(exc.retry_after, 30))
                 continue
+            if result is None:  # transient: next round, a bounded number of times
+                failed = await self.reminders.retry_later(reminder)
+                if failed is not None:
+                    await self._given_up(bot, failed, settings, "send errors")
+                continue
             await self.reminders.finish(reminder, sent=bool(result), unreachable=result is False)
             if result:
                 sent += 1
-            elif result is False:
+            else:
                 self.log.info("customer {} unreachable (blocked the bot)", b.customer_id)
         return sent
+
+    async def _given_up(self, bot: Bot, booking, settings, why: str) -> None:
+        self.log.error(
+            "reminder for booking {} given up after {} attempts ({})",
+            booking.id,
+            REMINDER_ATTEMPTS,
+            why,
+        )
+        await notify.send(
+            bot,
+            self.admin.tenant.admin_telegram_id,
+            texts.REMINDER_GIVEN_UP.format(
+                when=views.when(booking.starts_at, settings.tz),
+                customer=booking.customer_name,
+                phone=booking.customer_phone or "—",
+            ),
+        )

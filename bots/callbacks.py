@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from core.ids import DbInt
+
 
 class MenuAction(StrEnum):
     BOOK = "book"
@@ -37,7 +39,7 @@ class BookAction(StrEnum):
 
 class BookCallback(CallbackData, prefix="bk"):
     action: BookAction
-    id: int = 0
+    id: DbInt = 0
     key: str = ""
 
 
@@ -52,7 +54,7 @@ class MyAction(StrEnum):
 
 class MyCallback(CallbackData, prefix="my"):
     action: MyAction
-    id: int = 0
+    id: DbInt = 0
 
 
 class AdminAction(StrEnum):
@@ -86,5 +88,5 @@ class AdminAction(StrEnum):
 
 class AdminCallback(CallbackData, prefix="ad"):
     action: AdminAction
-    id: int = 0
-    extra: int = 0
+    id: DbInt = 0
+    extra: DbInt = 0

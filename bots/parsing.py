@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bots.slots import Interval
+from core.text import clean_text
 
 WEEKDAYS = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
 _WEEKDAY_ALIASES = {
@@ -45,7 +46,7 @@ def normalize_phone(text: str) -> str:
 
 
 def clean_name(text: str) -> str:
-    name = " ".join((text or "").split())
+    name = clean_text(text)
     if not (2 <= len(name) <= 60) or not re.search(r"[A-Za-zА-Яа-яЁё]", name):
         raise InputError("Пожалуйста, напишите имя буквами (от 2 до 60 символов).")
     if name.startswith("/"):
@@ -151,7 +152,7 @@ def parse_service(text: str) -> ServiceInput:
             "Пришлите три значения через «;»: название; длительность в минутах; цена в рублях. "
             "Например: Стрижка; 60; 1500"
         )
-    name = " ".join(parts[0].split())
+    name = clean_text(parts[0])
     if not 1 <= len(name) <= 100:
         raise InputError("Название услуги — от 1 до 100 символов.")
     duration = parse_int(parts[1], "Длительность", 5, 720)

@@ -509,6 +509,27 @@ class Repo:
             found.append(DueReminder(row["id"], row["offset_min"], booking))
         return found
 
+    async def retry_reminders(
+        self, conn, *, ids: list[int] | None, stuck_before: datetime | None, max_attempts: int
+    ) -> list[tuple[int, str]]:
+        """Put reminders back to `pending` for another try — the given ones (a transient send
+        error), or those left `sending` since before `stuck_before` (a worker died while sending)
+        — or to `failed` once they had `max_attempts`. Returns (booking id, new state)."""
+        rows = await conn.fetch(
+            f"""
+            UPDATE {self.s}.reminders
+               SET attempts = attempts + 1, claimed_at = NULL,
+                   state = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END
+             WHERE state = 'sending'
+               AND (id = ANY($1::int[]) OR ($2::timestamptz IS NOT NULL AND claimed_at < $2))
+            RETURNING booking_id, state
+            """,
+            ids or [],
+            stuck_before,
+            max_attempts,
+        )
+        return [(r["booking_id"], r["state"]) for r in rows]
+
     async def expire_reminders(self, conn, now: datetime) -> None:
         """Reminders whose appointment has started unsent are skipped."""
         await conn.execute(

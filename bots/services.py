@@ -24,6 +24,7 @@ from bots.context import TenantContext
 from bots.parsing import WEEKDAYS, InputError
 from bots.repository import BookingRow, CustomerRow, DueReminder, Repo, ServiceRow, StaffRow
 from bots.slots import Interval, Rules, StaffDay, day_bounds_utc, free_slots, local_today
+from core.text import csv_cell
 
 EXCLUSION_VIOLATION = "23P01"
 
@@ -434,6 +435,10 @@ class BookingService(BaseService):
             return booking, await self.repo.booking(conn, booking_id)
 
 
+REMINDER_ATTEMPTS = 3
+REMINDER_STUCK_AFTER = timedelta(minutes=10)
+
+
 class ReminderService(BaseService):
     async def claim_due(self, limit: int = 50) -> list[DueReminder]:
         """Due reminders, marked `sending` in a committed transaction before any is sent:
@@ -455,6 +460,32 @@ class ReminderService(BaseService):
         """Not sent (Telegram said so): back to pending for the next round."""
         async with self.db.acquire() as conn:
             await self.repo.finish_reminder(conn, reminder.id, "pending", None)
+
+    async def retry_later(self, reminder: DueReminder) -> BookingRow | None:
+        """A transient send error: try again next round, up to REMINDER_ATTEMPTS; returns the
+        booking when this was the last try (the reminder is `failed` now)."""
+        async with self.db.acquire() as conn:
+            done = await self.repo.retry_reminders(
+                conn, ids=[reminder.id], stuck_before=None, max_attempts=REMINDER_ATTEMPTS
+            )
+        return reminder.booking if done and done[0][1] == "failed" else None
+
+    async def recover_stuck(self) -> list[BookingRow]:
+        """Reminders left `sending` for REMINDER_STUCK_AFTER (the worker died between claiming
+        and sending) are tried again, up to REMINDER_ATTEMPTS; returns the bookings of those
+        that were given up."""
+        async with self.db.acquire() as conn:
+            done = await self.repo.retry_reminders(
+                conn,
+                ids=None,
+                stuck_before=self.now() - REMINDER_STUCK_AFTER,
+                max_attempts=REMINDER_ATTEMPTS,
+            )
+            return [
+                await self.repo.booking(conn, booking_id)
+                for booking_id, state in done
+                if state == "failed"
+            ]
 
 
 class AdminService(BaseService):
@@ -659,7 +690,8 @@ class AdminService(BaseService):
         for r in rows:
             local = r.starts_at.astimezone(tz)
             writer.writerow(
-                [
+                csv_cell(value)
+                for value in [
                     r.id,
                     local.strftime("%d.%m.%Y"),
                     local.strftime("%H:%M"),

@@ -44,7 +44,7 @@ def slot_from_status_key(key: str) -> str:
 
 
 def check_client_id(client_id: str) -> str:
-    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.fullmatch(client_id):
         raise ValueError(f"bad client id {client_id!r}: expected client_NNN (three or more digits)")
     return client_id
 

@@ -1,7 +1,8 @@
 """Loguru, configured once per entry point, with the standard `logging` routed in.
 
 Every line passes through `redact()`, so a bot token or a DSN password that slips into a message
-or a traceback never reaches the log. A slot's lines carry `slot` and, once active, `client`.
+or a traceback never reaches the log; uncaught tracebacks are logged (not printed raw), and the
+process's stdout and stderr redact as well. A slot's lines carry `slot` and, once active, `client`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
+import threading
 
 from loguru import logger
 
@@ -45,6 +47,59 @@ class _RedactingStream:
         self._stream.flush()
 
 
+class RedactingTextStream:
+    """`sys.stderr` / `sys.stdout` of a service: whatever writes there (a library's print, a
+    warning) passes through `redact()` too. Line-buffered, so a token split across two writes
+    is still seen whole."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            done, self._pending = self._pending.rsplit("\n", 1)
+            self._stream.write(redact(done + "\n"))
+            self._stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(redact(self._pending))
+            self._pending = ""
+        self._stream.flush()
+
+    def __getattr__(self, name):  # fileno, isatty, encoding, buffer...
+        return getattr(self._stream, name)
+
+
+def _log_uncaught(exc_type, exc, tb) -> None:
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    logger.opt(exception=(exc_type, exc, tb)).critical("uncaught exception")
+
+
+def _log_uncaught_in_thread(args) -> None:
+    if args.exc_type is SystemExit:
+        return
+    logger.opt(exception=(args.exc_type, args.exc_value, args.exc_traceback)).critical(
+        "uncaught exception in thread {}", args.thread.name if args.thread else "?"
+    )
+
+
+def redact_all_output() -> None:
+    """Uncaught tracebacks go through the (redacting) log instead of straight to stderr, and
+    stdout/stderr themselves redact: no output path of the process shows a token."""
+    if not isinstance(sys.stderr, RedactingTextStream):
+        sys.stderr = RedactingTextStream(sys.stderr)
+    if not isinstance(sys.stdout, RedactingTextStream):
+        sys.stdout = RedactingTextStream(sys.stdout)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+
+
 class _RedactingSyslog:
     def __init__(self, ident: str, address: str) -> None:
         self._handler = logging.handlers.SysLogHandler(address=address)
@@ -59,6 +114,7 @@ class _RedactingSyslog:
 
 def setup_logging(level: str = "INFO", *, ident: str = "", syslog_address: str | None = None):
     """Configure loguru for this process; returns the bound logger to use."""
+    redact_all_output()
     logger.remove()
     logger.configure(patcher=_patch, extra={"ident": ident})
     logger.add(

@@ -38,7 +38,7 @@ def load_migrations(kind: str, directory: Path | None = None) -> list[Migration]
     folder = directory or sql_dir() / kind
     found: list[Migration] = []
     for path in sorted(folder.glob("*.sql")):
-        match = _NAME_RE.match(path.name)
+        match = _NAME_RE.fullmatch(path.name)
         if match is None:
             raise ValueError(f"migration file {path.name!r} must be named NNN_description.sql")
         found.append(Migration(match["version"], path.name, path.read_text(encoding="utf-8")))

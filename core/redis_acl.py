@@ -8,6 +8,8 @@ Every rule is here, so what each user may do is read in one place:
   update counter, with the commands the worker runs; never `sales:*` or tenants' keys;
 - Sales and Master: their own keys and the pool's, everything but @dangerous, plus the ACL
   commands that create tenants' users — they activate tenants (`BotPoolManager.activate_bot`).
+  Sales may also delete (never read) tenants' keys: it deletes an archived tenant's keys and
+  user when its data is due for deletion (`sales.retention`).
   `ACL SETUSER` is as strong as the admin password (it can make a user of every key), which is
   why the pool, whose process runs tenant code, may not run it.
 
@@ -48,6 +50,8 @@ SERVICE_KEYS = {
     "booking_sales": (*POOL_KEYS, "sales:*", "metrics:*"),
     "booking_master": (*POOL_KEYS, "master:*", "metrics:*"),
 }
+# Keys a service may delete (and write) but never read: `%W~pattern`.
+SERVICE_WRITE_ONLY_KEYS = {"booking_sales": ("client_*",)}
 SERVICE_PASSWORD_ENV = {
     "booking_pool": "REDIS_POOL_PASSWORD",
     "booking_sales": "REDIS_SALES_PASSWORD",
@@ -87,6 +91,7 @@ def service_rules(user: str, password: str) -> list[str]:
         "on",
         password_hash(password),
         *(f"~{p}" for p in patterns),
+        *(f"%W~{p}" for p in SERVICE_WRITE_ONLY_KEYS.get(user, ())),
         "resetchannels",
         *commands,
     ]
@@ -144,3 +149,22 @@ async def restore_tenant_users(redis: aioredis.Redis, passwords: dict[str, str])
     if missing:
         await save(redis)
     return missing
+
+
+async def delete_tenant(redis: aioredis.Redis, client_id: str) -> int:
+    """Delete the tenant's user (closing its connections) and every key `client_NNN:*`; returns
+    the number of keys deleted. Idempotent. Needs a user that may run ACL DELUSER, SCAN and
+    delete the tenant's keys (the admin, or Sales)."""
+    client_id = check_client_id(client_id)
+    await redis.execute_command("ACL", "DELUSER", client_id)
+    await save(redis)
+    deleted = 0
+    batch: list = []
+    async for key in redis.scan_iter(match=f"{client_id}:*", count=500):
+        batch.append(key)
+        if len(batch) >= 500:
+            deleted += await redis.unlink(*batch)
+            batch = []
+    if batch:
+        deleted += await redis.unlink(*batch)
+    return deleted

@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     activation_attempts: int = Field(3, ge=1)
     # Seconds between checks that every running tenant's Redis user exists (Sales restores it)
     tenant_acl_check_interval: float = Field(10.0, gt=0)
+    # Retention (Sales): archived tenants deleted, history pruned by age (sales/retention.py)
+    retention_check_interval: float = Field(3600.0, gt=0)
+    archive_notice_days: float = Field(7.0, ge=0)
+    activation_history_retention_days: float = Field(180.0, gt=0)
+    alerts_retention_days: float = Field(90.0, gt=0)
+    abandoned_order_retention_days: float = Field(30.0, gt=0)
+    buyer_notices_retention_days: float = Field(30.0, gt=0)
 
     # Secrets at rest: a comma-separated list of Fernet keys (the first encrypts, all decrypt),
     # and the key of token fingerprints (required once the list has two or more keys)
@@ -111,6 +118,9 @@ class Settings(BaseSettings):
     master_metrics_port: int = Field(9108, ge=0, le=65535)
     alert_interval: float = Field(30.0, gt=0)
     pool_alert_threshold: float = Field(0.8, gt=0, le=1)
+    # An alert no admin could receive is retried each ALERT_INTERVAL this many times, then dropped
+    alert_delivery_attempts: int = Field(120, ge=1)
+    pool_samples_retention_days: float = Field(30.0, gt=0)
 
     # Growing the pool through supervisor's XML-RPC (empty URL: growing is off)
     supervisor_url: str = ""

@@ -1,8 +1,9 @@
 """A tenant's own identities: PostgreSQL role `client_NNN` and Redis ACL user `client_NNN`.
 
 Database passwords are generated here, stored encrypted in `platform.tenant_credentials` (with
-the token cipher) and never logged; Redis passwords are derived (`tenant_redis_password`). PostgreSQL only ever receives a SCRAM-SHA-256 verifier of a password
-(`scram_verifier`), so the plain password is not in the server's logs or catalogs either.
+the token cipher) and never logged; Redis passwords are derived (`tenant_redis_password`).
+PostgreSQL only ever receives a SCRAM-SHA-256 verifier of a password (`scram_verifier`), so the
+plain password is not in the server's logs or catalogs either.
 """
 
 from __future__ import annotations

@@ -2,17 +2,20 @@
 
 Conditions (pool > threshold full, a slot without heartbeat) are re-evaluated every
 `ALERT_INTERVAL`; their state lives in Redis (`master:alerts`), so a restarted Master Bot does not
-repeat them. Events (a failed activation, a revoked tenant token) come from
+repeat them. Every alert text is queued in `platform.alerts` and delivered from there, so one
+that nobody could receive yet is not lost. Events (a failed activation, a revoked tenant token) come from
 `platform.activation_history` after a cursor, so each is reported exactly once.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
 import redis.asyncio as aioredis
+from loguru import logger
 
 from core import keys
 from master import repository as repo
@@ -116,27 +119,33 @@ def event_alert(row) -> Alert:
 
 
 class AlertMonitor:
+    """Every alert is queued in `platform.alerts` first and delivered from there: one that no
+    admin could receive (e.g. none has pressed /start yet: "chat not found") stays queued and is
+    retried each round, up to `max_attempts`, with a log line saying why; then it is dropped with
+    an error line. A condition's "cleared" is sent only if its alert was delivered."""
+
     def __init__(
         self,
         redis: aioredis.Redis,
         manager: BotPoolManager,
         db: asyncpg.Pool,
-        notify: Callable[[str], Awaitable[None]],
+        deliver: Callable[[str], Awaitable[str | None]],
         *,
         threshold: float,
         redis_memory_threshold: float = 0.8,
+        max_attempts: int = 120,
     ) -> None:
         self.redis = redis
         self.manager = manager
         self.db = db
-        self.notify = notify
+        self.deliver = deliver
         self.threshold = threshold
         self.redis_memory_threshold = redis_memory_threshold
+        self.max_attempts = max_attempts
 
     async def check(self, status: dict | None = None) -> list[str]:
-        """One evaluation; returns the texts sent."""
+        """One evaluation; returns the texts delivered."""
         status = status or await self.manager.get_pool_status()
-        sent = []
         active = {a.key: a.text for a in pool_conditions(status, self.threshold)}
         async with self.db.acquire() as conn:
             waiting = await repo.waiting_orders(conn)
@@ -148,33 +157,77 @@ class AlertMonitor:
         known = await self.redis.hgetall(keys.master_alerts())
         for key, text in active.items():
             if key not in known:
-                await self.notify(text)
-                await self.redis.hset(keys.master_alerts(), key, text)
-                sent.append(text)
-        for key, text in known.items():
+                alert_id = await self.enqueue(text)
+                await self.redis.hset(
+                    keys.master_alerts(), key, json.dumps({"text": text, "alert_id": alert_id})
+                )
+        for key, value in known.items():
             if key not in active:
-                cleared = texts.ALERT_CLEARED.format(text=text)
-                await self.notify(cleared)
+                await self._cleared(value)
                 await self.redis.hdel(keys.master_alerts(), key)
-                sent.append(cleared)
         for alert in await self._new_events():
-            await self.notify(alert.text)
-            sent.append(alert.text)
-        sent += await self._sales_alerts()
-        return sent
+            await self.enqueue(alert.text)
+        return await self.deliver_queued()
 
-    async def _sales_alerts(self) -> list[str]:
-        """Deliver what the Sales service recorded in `platform.alerts`, each once."""
+    async def enqueue(self, text: str) -> int:
+        async with self.db.acquire() as conn:
+            return await repo.queue_alert(conn, text)
+
+    async def _cleared(self, value: str) -> None:
+        try:
+            state = json.loads(value)
+            text, alert_id = state["text"], state["alert_id"]
+        except (ValueError, TypeError, KeyError):  # from before the queue: it was sent
+            text, alert_id = value, None
+        async with self.db.acquire() as conn:
+            delivered = alert_id is None or await repo.alert_delivered(conn, alert_id)
+            if not delivered:
+                await repo.alert_given_up(conn, alert_id, "condition cleared before delivery")
+        if delivered:
+            await self.enqueue(texts.ALERT_CLEARED.format(text=text))
+        else:
+            logger.info("alert #{} cleared before anyone received it: not sent", alert_id)
+
+    async def deliver_queued(self) -> list[str]:
+        """Deliver queued alerts (the Master's and what Sales recorded) in order; stops at the
+        first one nobody could receive, which counts an attempt."""
         sent = []
         async with self.db.acquire() as conn:
-            for alert_id, kind, detail in await repo.undelivered_alerts(conn):
-                # a queued order is covered by the "orders waiting" condition above
-                if kind != "pool_full":
-                    template = texts.ALERT_SALES.get(kind, texts.ALERT_SALES_OTHER)
-                    text = template.format(kind=kind, detail=detail)
-                    await self.notify(text)
+            queued = await repo.undelivered_alerts(conn)
+        for alert_id, kind, detail, attempts in queued:
+            if kind == "pool_full":  # a queued order is covered by the "orders waiting" condition
+                async with self.db.acquire() as conn:
+                    await repo.mark_delivered(conn, alert_id)
+                continue
+            if kind == repo.MASTER_ALERT:
+                text = detail
+            else:
+                template = texts.ALERT_SALES.get(kind, texts.ALERT_SALES_OTHER)
+                text = template.format(kind=kind, detail=detail)
+            error = await self.deliver(text)
+            async with self.db.acquire() as conn:
+                if error is None:
+                    await repo.mark_delivered(conn, alert_id)
                     sent.append(text)
-                await repo.mark_delivered(conn, alert_id)
+                    continue
+                give_up = attempts + 1 >= self.max_attempts
+                await repo.alert_failed(conn, alert_id, error, give_up=give_up)
+            if give_up:
+                logger.error(
+                    "alert #{} dropped: no admin could receive it in {} attempts ({})",
+                    alert_id,
+                    self.max_attempts,
+                    error,
+                )
+            else:
+                logger.warning(
+                    "alert #{} not delivered (attempt {} of {}): {}; kept and retried",
+                    alert_id,
+                    attempts + 1,
+                    self.max_attempts,
+                    error,
+                )
+            break
         return sent
 
     async def _new_events(self) -> list[Alert]:

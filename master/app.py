@@ -55,12 +55,19 @@ def build_dispatcher(
     return dp
 
 
-async def notify_admins(bot: Bot, admin_ids: set[int], text: str) -> None:
+async def notify_admins(bot: Bot, admin_ids: set[int], text: str) -> str | None:
+    """Send to every admin; None when at least one received it, else why nobody did."""
+    errors = []
     for admin in sorted(admin_ids):
         try:
             await bot.send_message(admin, text)
-        except TelegramAPIError as exc:  # e.g. an admin who never pressed Start (403)
+        except (TelegramAPIError, OSError, TimeoutError) as exc:
+            # e.g. an admin who never pressed Start ("chat not found", 403)
             logger.warning("alert not delivered to admin {}: {}", admin, exc)
+            errors.append(f"{admin}: {getattr(exc, 'message', None) or type(exc).__name__}")
+    if len(errors) == len(admin_ids):
+        return "; ".join(errors) or "no admins"
+    return None
 
 
 async def watch(monitor: AlertMonitor, pool: PoolService, settings: Settings, notify) -> None:
@@ -104,8 +111,11 @@ async def watch(monitor: AlertMonitor, pool: PoolService, settings: Settings, no
 
 
 def build_web_app(pool: PoolService, redis: aioredis.Redis, db: asyncpg.Pool) -> web.Application:
+    counters = metrics.ActivationCounters()
+    payment_counters = metrics.PaymentCounters()
+
     async def metrics_handler(_request: web.Request) -> web.Response:
-        body = await metrics.render(pool.manager, db, redis)
+        body = await metrics.render(pool.manager, db, redis, counters, payment_counters)
         return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
 
     async def health(_request: web.Request) -> web.Response:
@@ -145,19 +155,21 @@ async def run_master(settings: Settings) -> None:
         scaler_from_settings(settings),
         grow_step=settings.pool_grow_step,
         max_size=settings.pool_max_size,
+        samples_days=settings.pool_samples_retention_days,
     )
     bot = build_bot(settings.bot_token_master.get_secret_value(), settings.telegram_api_base)
 
-    async def notify(text: str) -> None:
-        await notify_admins(bot, admin_ids, text)
+    async def deliver(text: str) -> str | None:
+        return await notify_admins(bot, admin_ids, text)
 
     monitor = AlertMonitor(
         redis,
         manager,
         db,
-        notify,
+        deliver,
         threshold=settings.pool_alert_threshold,
         redis_memory_threshold=settings.redis_memory_alert_threshold,
+        max_attempts=settings.alert_delivery_attempts,
     )
     runner = web.AppRunner(build_web_app(pool, redis, db), access_log=None)
     await runner.setup()
@@ -168,7 +180,7 @@ async def run_master(settings: Settings) -> None:
         settings.master_metrics_host,
         settings.master_metrics_port,
     )
-    watcher = asyncio.create_task(watch(monitor, pool, settings, notify), name="alerts")
+    watcher = asyncio.create_task(watch(monitor, pool, settings, monitor.enqueue), name="alerts")
     clients = ClientService(db, manager, cipher, timeout=settings.activation_timeout)
     dp = build_dispatcher(
         pool, clients, admin_ids=admin_ids, alert_threshold=settings.pool_alert_threshold

@@ -4,6 +4,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from core.ids import ClientDigits, DbInt, HexId
+
 
 class PoolAction(StrEnum):
     REFRESH = "refresh"
@@ -16,8 +18,8 @@ class PoolAction(StrEnum):
 
 class PoolCallback(CallbackData, prefix="pool"):
     action: PoolAction
-    slot: int = 0
-    n: int = 0
+    slot: DbInt = 0
+    n: DbInt = 0
 
 
 class ClientAction(StrEnum):
@@ -35,6 +37,6 @@ class ClientAction(StrEnum):
 
 class ClientCallback(CallbackData, prefix="cl"):
     action: ClientAction
-    client: str = ""  # the digits of client_NNN
-    n: int = 0  # days to extend, or the page of the list
-    order: str = ""  # an order id, hex
+    client: ClientDigits = ""  # the digits of client_NNN
+    n: DbInt = 0  # days to extend, or the page of the list
+    order: HexId = ""  # an order id, hex

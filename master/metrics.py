@@ -1,6 +1,10 @@
-"""The Prometheus endpoint: gathered from Redis and PostgreSQL at scrape time."""
+"""The Prometheus endpoint: gathered from Redis and PostgreSQL at scrape time, without scanning
+tables that grow (activation events are counters kept in the process)."""
 
 from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
 
 import asyncpg
 import redis.asyncio as aioredis
@@ -29,7 +33,112 @@ class _Snapshot:
         yield from self.families
 
 
-async def gather_families(manager: BotPoolManager, db: asyncpg.Pool, redis: aioredis.Redis):
+class ActivationCounters:
+    """Activation events and the latency histogram as counters kept in this process, so a scrape
+    never scans `activation_history` (which grows, and is pruned by age): once per process the
+    retained history is summed, then each scrape reads only the recent window through the
+    `created_at` index and counts the rows it has not seen (a window, not an id cursor: ids are
+    taken before commit, so a later id may become visible first)."""
+
+    WINDOW = timedelta(minutes=15)
+    EVENTS = ("activated", "resumed", "rejected", "failed", "released")
+
+    def __init__(self) -> None:
+        self.started = False
+        self.events: dict[str, int] = dict.fromkeys(self.EVENTS, 0)
+        self.buckets: dict[int, int] = dict.fromkeys(LATENCY_BUCKETS_MS, 0)
+        self.n = 0
+        self.total_ms = 0
+        self._seen: dict[int, datetime] = {}
+        self._lock = asyncio.Lock()  # two scrapes at once must not count a row twice
+
+    def _add(self, event: str, duration_ms: int | None, times: int = 1) -> None:
+        self.events[event] = self.events.get(event, 0) + times
+        if event == "activated":
+            self.n += times
+            if duration_ms is not None:
+                self.total_ms += duration_ms * times
+                for b in LATENCY_BUCKETS_MS:
+                    if duration_ms <= b:
+                        self.buckets[b] += times
+
+    async def refresh(self, conn: asyncpg.Connection) -> None:
+        async with self._lock:
+            await self._refresh(conn)
+
+    async def _refresh(self, conn: asyncpg.Connection) -> None:
+        now = await conn.fetchval("SELECT now()")
+        since = now - self.WINDOW
+        if not self.started:
+            for row in await conn.fetch(
+                "SELECT event, duration_ms, count(*) AS n FROM platform.activation_history"
+                " WHERE created_at <= $1 GROUP BY 1, 2",
+                since,
+            ):
+                self._add(row["event"], row["duration_ms"], row["n"])
+            self.started = True
+        for row in await conn.fetch(
+            "SELECT id, event, duration_ms, created_at FROM platform.activation_history"
+            " WHERE created_at > $1",
+            since,
+        ):
+            if row["id"] not in self._seen:
+                self._seen[row["id"]] = row["created_at"]
+                self._add(row["event"], row["duration_ms"])
+        self._seen = {i: t for i, t in self._seen.items() if t > since - self.WINDOW}
+
+
+class PaymentCounters:
+    """Recorded payments and rejected payment notifications, counted like `ActivationCounters`:
+    summed once per process, then from an indexed recent window (alerts are pruned by age, so
+    their count must not be re-read from the table)."""
+
+    WINDOW = ActivationCounters.WINDOW
+    _WINDOW_SQL = """
+        SELECT 'succeeded' AS outcome, payment_id AS id, recorded_at AS at
+          FROM platform.payments WHERE recorded_at > $1
+        UNION ALL
+        SELECT 'rejected', id::text, created_at FROM platform.alerts
+         WHERE created_at > $1 AND kind IN ('payment_rejected', 'payment_mismatch')
+    """
+
+    def __init__(self) -> None:
+        self.started = False
+        self.counts = {"succeeded": 0, "rejected": 0}
+        self._seen: dict[tuple[str, str], datetime] = {}
+        self._lock = asyncio.Lock()
+
+    async def refresh(self, conn: asyncpg.Connection) -> None:
+        async with self._lock:
+            since = await conn.fetchval("SELECT now()") - self.WINDOW
+            if not self.started:
+                row = await conn.fetchrow(
+                    """
+                    SELECT (SELECT count(*) FROM platform.payments WHERE recorded_at <= $1) AS s,
+                           (SELECT count(*) FROM platform.alerts WHERE created_at <= $1
+                               AND kind IN ('payment_rejected', 'payment_mismatch')) AS r
+                    """,
+                    since,
+                )
+                self.counts = {"succeeded": row["s"], "rejected": row["r"]}
+                self.started = True
+            for row in await conn.fetch(self._WINDOW_SQL, since):
+                key = (row["outcome"], row["id"])
+                if key not in self._seen:
+                    self._seen[key] = row["at"]
+                    self.counts[row["outcome"]] += 1
+            self._seen = {k: t for k, t in self._seen.items() if t > since - self.WINDOW}
+
+
+async def gather_families(
+    manager: BotPoolManager,
+    db: asyncpg.Pool,
+    redis: aioredis.Redis,
+    counters: ActivationCounters | None = None,
+    payment_counters: PaymentCounters | None = None,
+):
+    counters = counters or ActivationCounters()
+    payment_counters = payment_counters or PaymentCounters()
     status = await manager.get_pool_status()
     slots = GaugeMetricFamily(
         "bot_pool_slots", "Pool slots by status (stale = no recent heartbeat)", labels=["status"]
@@ -42,35 +151,22 @@ async def gather_families(manager: BotPoolManager, db: asyncpg.Pool, redis: aior
     free = GaugeMetricFamily("bot_pool_free_slots", "Live waiting slots", value=status["free"])
     total = GaugeMetricFamily("bot_pool_size", "Registered slots", value=status["total"])
 
-    buckets_sql = ", ".join(
-        f"count(*) FILTER (WHERE event = 'activated' AND duration_ms <= {b}) AS le_{b}"
-        for b in LATENCY_BUCKETS_MS
-    )
     async with db.acquire() as conn:
-        events = await conn.fetch(
-            "SELECT event, count(*) AS n FROM platform.activation_history GROUP BY event"
-        )
-        latency = await conn.fetchrow(
-            f"""
-            SELECT {buckets_sql},
-                   count(*) FILTER (WHERE event = 'activated') AS n,
-                   coalesce(sum(duration_ms) FILTER (WHERE event = 'activated'), 0) AS total_ms
-              FROM platform.activation_history
-            """
-        )
-        payments_by_outcome = await repo.payment_counts(conn)
+        await counters.refresh(conn)
+        await payment_counters.refresh(conn)
+        payments_by_outcome = payment_counters.counts
         waiting = await repo.waiting_orders(conn)
     activations = CounterMetricFamily(
         "bot_pool_activation_events", "Slot events from the activation history", labels=["event"]
     )
-    for row in events:
-        activations.add_metric([row["event"]], row["n"])
+    for event, n in sorted(counters.events.items()):
+        activations.add_metric([event], n)
     histogram = HistogramMetricFamily(
         "bot_pool_activation_duration_seconds",
         "Worker time from taking a config to the tenant bot polling",
-        buckets=[(str(b / 1000), latency[f"le_{b}"]) for b in LATENCY_BUCKETS_MS]
-        + [("+Inf", latency["n"])],
-        sum_value=latency["total_ms"] / 1000,
+        buckets=[(str(b / 1000), counters.buckets[b]) for b in LATENCY_BUCKETS_MS]
+        + [("+Inf", counters.n)],
+        sum_value=counters.total_ms / 1000,
     )
     updates = CounterMetricFamily(
         "bot_pool_tenant_updates", "Telegram updates handled by tenant bots", labels=["client_id"]
@@ -115,7 +211,15 @@ async def redis_memory_families(redis: aioredis.Redis):
     ]
 
 
-async def render(manager: BotPoolManager, db: asyncpg.Pool, redis: aioredis.Redis) -> bytes:
+async def render(
+    manager: BotPoolManager,
+    db: asyncpg.Pool,
+    redis: aioredis.Redis,
+    counters: ActivationCounters | None = None,
+    payment_counters: PaymentCounters | None = None,
+) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Snapshot(await gather_families(manager, db, redis)))
+    registry.register(
+        _Snapshot(await gather_families(manager, db, redis, counters, payment_counters))
+    )
     return generate_latest(registry)

@@ -192,6 +192,17 @@ async def set_suspended(conn: asyncpg.Connection, client_id: str, reason: str | 
     return result.endswith(" 1")
 
 
+async def queue_buyer_notice(conn: asyncpg.Connection, client_id: str, kind: str) -> None:
+    """Leave a notice for the tenant's buyer (the Sales Bot delivers it: the Master holds no
+    Sales token). Tenants without a buyer (made by the operator's CLI) get none."""
+    await conn.execute(
+        "INSERT INTO platform.buyer_notices (telegram_id, client_id, kind)"
+        " SELECT buyer_telegram_id, client_id, $2 FROM platform.subscriptions WHERE client_id = $1",
+        client_id,
+        kind,
+    )
+
+
 async def resend_order(conn: asyncpg.Connection, order_id: UUID) -> str | None:
     """Hand an unfinished order back to the Sales sweeper; returns its client id."""
     return await conn.fetchval(
@@ -233,34 +244,64 @@ async def revenue(conn: asyncpg.Connection) -> Revenue:
     return Revenue(row["day"], row["week"], row["month"], row["currency"])
 
 
-async def payment_counts(conn: asyncpg.Connection) -> dict[str, int]:
-    """Payments by outcome: recorded ones, and notifications the Sales service rejected."""
-    row = await conn.fetchrow(
-        """
-        SELECT (SELECT count(*) FROM platform.payments) AS succeeded,
-               (SELECT count(*) FROM platform.alerts
-                 WHERE kind IN ('payment_rejected', 'payment_mismatch')) AS rejected
-        """
+MASTER_ALERT = "master"  # platform.alerts.kind of the Master's own alerts (detail = the text)
+
+
+async def queue_alert(conn: asyncpg.Connection, text: str) -> int:
+    return await conn.fetchval(
+        "INSERT INTO platform.alerts (kind, detail) VALUES ($1, $2) RETURNING id",
+        MASTER_ALERT,
+        text,
     )
-    return {"succeeded": row["succeeded"], "rejected": row["rejected"]}
 
 
 async def undelivered_alerts(
     conn: asyncpg.Connection, limit: int = 20
-) -> list[tuple[int, str, str]]:
+) -> list[tuple[int, str, str, int]]:
     rows = await conn.fetch(
-        "SELECT id, kind, detail FROM platform.alerts WHERE delivered_at IS NULL"
-        " ORDER BY id LIMIT $1",
+        "SELECT id, kind, detail, attempts FROM platform.alerts"
+        " WHERE delivered_at IS NULL AND given_up_at IS NULL ORDER BY id LIMIT $1",
         limit,
     )
-    return [(r["id"], r["kind"], r["detail"]) for r in rows]
+    return [(r["id"], r["kind"], r["detail"], r["attempts"]) for r in rows]
+
+
+async def alert_delivered(conn: asyncpg.Connection, alert_id: int) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT delivered_at IS NOT NULL FROM platform.alerts WHERE id = $1", alert_id
+        )
+    )
+
+
+async def alert_failed(
+    conn: asyncpg.Connection, alert_id: int, error: str, *, give_up: bool
+) -> None:
+    await conn.execute(
+        "UPDATE platform.alerts SET attempts = attempts + 1, last_error = $2,"
+        " given_up_at = CASE WHEN $3 THEN now() END WHERE id = $1",
+        alert_id,
+        error[:500],
+        give_up,
+    )
+
+
+async def alert_given_up(conn: asyncpg.Connection, alert_id: int, reason: str) -> None:
+    await conn.execute(
+        "UPDATE platform.alerts SET given_up_at = now(), last_error = $2"
+        " WHERE id = $1 AND delivered_at IS NULL",
+        alert_id,
+        reason,
+    )
 
 
 async def mark_delivered(conn: asyncpg.Connection, alert_id: int) -> None:
     await conn.execute("UPDATE platform.alerts SET delivered_at = now() WHERE id = $1", alert_id)
 
 
-async def add_pool_sample(conn: asyncpg.Connection, total: int, busy: int, stale: int) -> None:
+async def add_pool_sample(
+    conn: asyncpg.Connection, total: int, busy: int, stale: int, keep_days: float = 30
+) -> None:
     await conn.execute(
         "INSERT INTO platform.pool_samples (total, busy, stale) VALUES ($1, $2, $3)"
         " ON CONFLICT (sampled_at) DO NOTHING",
@@ -269,7 +310,8 @@ async def add_pool_sample(conn: asyncpg.Connection, total: int, busy: int, stale
         stale,
     )
     await conn.execute(
-        "DELETE FROM platform.pool_samples WHERE sampled_at < now() - interval '30 days'"
+        "DELETE FROM platform.pool_samples WHERE sampled_at < now() - make_interval(secs => $1)",
+        keep_days * 86400,
     )
 
 

@@ -36,7 +36,9 @@ class PoolService:
         *,
         grow_step: int,
         max_size: int,
+        samples_days: float = 30,
     ) -> None:
+        self.samples_days = samples_days
         self.manager = manager
         self.db = db
         self.scaler = scaler
@@ -108,7 +110,9 @@ class PoolService:
     async def sample(self, status: dict) -> None:
         """Record the pool's utilization for /stats (called about once a minute)."""
         async with self.db.acquire() as conn:
-            await repo.add_pool_sample(conn, status["total"], status["busy"], status["stale"])
+            await repo.add_pool_sample(
+                conn, status["total"], status["busy"], status["stale"], self.samples_days
+            )
 
 
 class ClientActionError(Exception):
@@ -161,9 +165,10 @@ class ClientService:
 
     async def suspend(self, client_id: str) -> str | None:
         """Stop the tenant's bot and keep it stopped; returns the slot it was released from."""
-        async with self.db.acquire() as conn:
+        async with self.db.acquire() as conn, conn.transaction():
             if not await repo.set_suspended(conn, client_id, "suspended by operator"):
                 raise ClientActionError("already_suspended")
+            await repo.queue_buyer_notice(conn, client_id, "suspended")
         card = await self.card(client_id)
         if card.client.slot is None:
             return None
@@ -174,9 +179,10 @@ class ClientService:
         return card.client.slot
 
     async def resume(self, client_id: str) -> ActivationResult | None:
-        async with self.db.acquire() as conn:
+        async with self.db.acquire() as conn, conn.transaction():
             if not await repo.set_suspended(conn, client_id, None):
                 raise ClientActionError("not_suspended")
+            await repo.queue_buyer_notice(conn, client_id, "resumed")
         card = await self.card(client_id)
         if card.client.slot is not None or card.client.subscription_status == "released":
             return None  # running already, or its subscription ended: renewal starts it

@@ -4,6 +4,7 @@ booking-pool migrate
 booking-pool redis-users [--disable-default]
 booking-pool status [--json]
 booking-pool activate --slot 3 --token - --admin 123456789 --client client_003 --company "Салон Анны"
+    (the token on standard input, or --token-file PATH; never on the command line)
 booking-pool release --slot 3
 booking-pool genkey
 booking-pool rotate-key [--batch-size 100]
@@ -27,6 +28,7 @@ from core import redis_acl
 from core.crypto import TokenCipher, TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
 from core.keys import check_client_id
+from core.logs import redact_all_output
 from core.migrations import MigrationError, migrate_all
 from core.platform_repo import grant_operator_period, open_client_ids, run_refusal
 from core.redis_client import make_redis
@@ -85,18 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="machine-readable output")
 
-    act = sub.add_parser("activate", help="hand a tenant to a waiting slot and wait for it")
+    act = sub.add_parser(
+        "activate", help="hand a tenant to a waiting slot and wait for it", allow_abbrev=False
+    )
     act.add_argument(
         "--slot",
         required=True,
         type=_slot_arg,
         help="slot number, booking-bot-pool-N, or 'auto' for any free slot",
     )
-    act.add_argument(
+    where = act.add_mutually_exclusive_group(required=True)
+    where.add_argument(
         "--token",
-        required=True,
-        help="the tenant's bot token, or '-' to read it from standard input "
-        "(keeps it out of the process list)",
+        choices=["-"],
+        help="'-': read the tenant's bot token from standard input (never on the command "
+        "line: every user sees that in `ps`)",
+    )
+    where.add_argument(
+        "--token-file", metavar="PATH", help="read the tenant's bot token from this file"
     )
     act.add_argument("--admin", required=True, help="the owner's Telegram id")
     act.add_argument("--client", required=True, help="client id, client_NNN")
@@ -317,6 +325,16 @@ async def _redis_users(settings: Settings, *, disable_default: bool) -> int:
     return 0
 
 
+def _read_token(args) -> str:
+    if args.token_file:
+        try:
+            with open(args.token_file, encoding="utf-8") as file:
+                return file.readline().strip()
+        except OSError as exc:
+            raise CliError(f"cannot read --token-file: {exc.strerror}") from None
+    return sys.stdin.readline().strip()
+
+
 async def _may_run(args, db) -> None:
     """The "may run" rule, as the operator meets it: a client without a subscription gets an
     operator grant of `--days`; a suspended one, or one whose subscription ended, is refused."""
@@ -345,7 +363,7 @@ async def _may_run(args, db) -> None:
 
 
 async def _activate(args, manager: BotPoolManager, db) -> int:
-    token = sys.stdin.readline().strip() if args.token == "-" else args.token
+    token = _read_token(args)
     await _may_run(args, db)
     slot = args.slot
     if slot == "auto":
@@ -366,6 +384,19 @@ async def _activate(args, manager: BotPoolManager, db) -> int:
         f"({result.duration_ms} ms in the worker)"
     )
     return 0
+
+
+def _token_in_argv(argv: list[str]) -> bool:
+    for i, arg in enumerate(argv):
+        if arg.startswith("--token="):
+            value = arg.split("=", 1)[1]
+        elif arg == "--token" and i + 1 < len(argv):
+            value = argv[i + 1]
+        else:
+            continue
+        if value != "-":
+            return True
+    return False
 
 
 ROTATE_ROUNDS = 3  # whole runs when another writer changed rows during a run
@@ -460,6 +491,16 @@ async def _rotate_key(args, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    redact_all_output()
+    argv = sys.argv[1:] if argv is None else argv
+    if _token_in_argv(argv):
+        # not argparse's error: it would print the value, i.e. the token
+        print(
+            "error: a bot token on the command line is visible to every user (ps, shell history):"
+            " pass --token - and the token on standard input, or --token-file PATH",
+            file=sys.stderr,
+        )
+        return 2
     args = build_parser().parse_args(argv)
     if args.command == "genkey":
         print(TokenCipher.generate_key())

@@ -40,7 +40,7 @@ def check_admin_id(value) -> int:
 
 
 def check_client(client_id) -> str:
-    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.fullmatch(client_id):
         raise ConfigError(
             f"bad client id {client_id!r}: expected client_NNN (three or more digits)"
         )

@@ -25,7 +25,7 @@ from pool.status import ACTIVE, RESERVED, WAITING, now_iso, parse, status_doc, u
 
 CONFIG_TTL = 300
 RELEASE_TTL = 300  # a release command no worker takes (its worker hangs) expires
-_POOL_NUM = re.compile(r"(\d+)$")
+_POOL_NUM = re.compile(r"(\d+)\Z")
 
 
 class PoolError(Exception):

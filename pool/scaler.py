@@ -62,7 +62,7 @@ class SupervisorPool:
             infos = self._proxy().supervisor.getAllProcessInfo()
         except (OSError, xmlrpc.client.Error) as exc:
             raise ScalerError(f"cannot reach supervisord: {type(exc).__name__}: {exc}") from None
-        found = {int(m.group(1)) for i in infos if (m := _PROGRAM_RE.match(i["group"]))}
+        found = {int(m.group(1)) for i in infos if (m := _PROGRAM_RE.fullmatch(i["group"]))}
         return sorted(found)
 
     def _grow(self, count: int) -> GrowResult:

@@ -30,11 +30,12 @@ from sales import texts
 from sales.handlers import fallback, mybots, purchase, start
 from sales.lifecycle import SubscriptionService
 from sales.limits import FixedWindow
-from sales.middlewares import UpdateRateLimit
+from sales.middlewares import TokenMessageGuard, UpdateRateLimit
 from sales.orders import OrderProcessor
 from sales.payments import IpAllowlist, YooKassaGateway
 from sales.purchase import PurchaseService
 from sales.reconcile import Reconciler
+from sales.retention import RetentionService
 from sales.telegram import BotNotifier, TelegramTokenChecker
 from sales.webhook import build_webhook_app
 
@@ -47,6 +48,7 @@ def build_dispatcher(
     *,
     redis,
     purchase_service: PurchaseService,
+    retention: RetentionService | None = None,
     fsm_ttl: int = 86400,
     rate_limit: FixedWindow | None = None,
 ) -> Dispatcher:
@@ -58,7 +60,10 @@ def build_dispatcher(
         state_ttl=fsm_ttl,
         data_ttl=fsm_ttl,
     )
-    dp = Dispatcher(storage=storage, purchase=purchase_service)
+    dp = Dispatcher(storage=storage, purchase=purchase_service, retention=retention)
+    guard = TokenMessageGuard()
+    dp.message.outer_middleware(guard)
+    dp.edited_message.outer_middleware(guard)
     if rate_limit is not None:
         dp.update.outer_middleware(UpdateRateLimit(rate_limit))
     dp.include_router(start.build_router())
@@ -76,6 +81,7 @@ class SalesService:
         self.processor: OrderProcessor | None = None
         self.lifecycle: SubscriptionService | None = None
         self.reconciler: Reconciler | None = None
+        self.retention: RetentionService | None = None
         self.purchase: PurchaseService | None = None
         self.bot: Bot | None = None
         self._tasks: list[asyncio.Task] = []
@@ -159,6 +165,17 @@ class SalesService:
             grace_days=s.subscription_grace_days,
             archive_days=s.subscription_archive_days,
         )
+        self.retention = RetentionService(
+            db=db,
+            redis=redis,
+            notifier=notifier,
+            log=self.log,
+            notice_days=s.archive_notice_days,
+            history_days=s.activation_history_retention_days,
+            alerts_days=s.alerts_retention_days,
+            orders_days=s.abandoned_order_retention_days,
+            notices_days=s.buyer_notices_retention_days,
+        )
         self._runner = web.AppRunner(
             build_webhook_app(
                 self.processor,
@@ -180,6 +197,7 @@ class SalesService:
         dp = build_dispatcher(
             redis=redis,
             purchase_service=self.purchase,
+            retention=self.retention,
             fsm_ttl=self.settings.fsm_ttl,
             rate_limit=FixedWindow(
                 redis, "updates", s.sales_ratelimit_max_events, s.sales_ratelimit_window, self.log
@@ -201,6 +219,10 @@ class SalesService:
             self._loop("order sweep", s.order_sweep_interval, self.processor.sweep),
             self._loop("subscriptions", s.subscription_check_interval, self.lifecycle.tick),
             self._loop("reconciliation", s.reconcile_interval, self.reconciler.run),
+            self._loop("retention", s.retention_check_interval, self.retention.tick),
+            self._loop(
+                "buyers' notices", s.order_sweep_interval * 5, self.retention.deliver_notices
+            ),
             self._loop(
                 "tenant Redis users",
                 s.tenant_acl_check_interval,

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from core.ids import ClientIdText, DbInt, HexId
+
 
 class MenuAction(StrEnum):
     BUY = "buy"
@@ -20,8 +22,8 @@ class MenuCallback(CallbackData, prefix="m"):
 class TariffCallback(CallbackData, prefix="t"):
     """Choose tariff `tariff_id`, for a new bot (`client_id` empty) or to renew `client_id`."""
 
-    tariff_id: int
-    client_id: str = ""
+    tariff_id: DbInt
+    client_id: ClientIdText = ""
 
 
 class OwnerAction(StrEnum):
@@ -43,14 +45,15 @@ class OrderCallback(CallbackData, prefix="ord"):
     """An order action; `order_id` is the order's uuid in hex (32 characters)."""
 
     action: OrderAction
-    order_id: str = ""
+    order_id: HexId = ""
 
 
 class BotAction(StrEnum):
     RENEW = "renew"
     REPLACE_TOKEN = "token"
+    EXPORT = "export"
 
 
 class BotCallback(CallbackData, prefix="b"):
     action: BotAction
-    client_id: str
+    client_id: ClientIdText

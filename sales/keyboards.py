@@ -111,10 +111,26 @@ def open_bot(username: str) -> InlineKeyboardMarkup:
     )
 
 
+def archive_soon(client_id: str, username: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=texts.RENEW.format(username=username),
+        callback_data=BotCallback(action=BotAction.RENEW, client_id=client_id),
+    )
+    kb.button(
+        text=texts.EXPORT.format(username=username),
+        callback_data=BotCallback(action=BotAction.EXPORT, client_id=client_id),
+    )
+    kb.adjust(1)
+    return kb.as_markup()
+
+
 def my_bots(items: list[BuyerBot]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for bot in items:
         name = bot.bot_username or bot.client_id
+        if bot.purged_at is not None:
+            continue
         if bot.status in ("active", "grace", "released"):
             kb.button(
                 text=texts.RENEW.format(username=name),
@@ -124,6 +140,11 @@ def my_bots(items: list[BuyerBot]) -> InlineKeyboardMarkup:
             kb.button(
                 text=texts.REPLACE_TOKEN.format(username=name),
                 callback_data=BotCallback(action=BotAction.REPLACE_TOKEN, client_id=bot.client_id),
+            )
+        if bot.status == "released":
+            kb.button(
+                text=texts.EXPORT.format(username=name),
+                callback_data=BotCallback(action=BotAction.EXPORT, client_id=bot.client_id),
             )
     kb.adjust(1)
     return kb.as_markup()

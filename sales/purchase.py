@@ -13,7 +13,7 @@ import asyncpg
 
 from core.crypto import TokenCipher
 from sales import repository as repo
-from sales import texts
+from sales import retention_repo, texts
 from sales.limits import FixedWindow
 from sales.orders import OrderProcessor, PaymentMismatch, UnknownPayment
 from sales.payments import GatewayRejected, GatewayUnavailable
@@ -142,6 +142,8 @@ class PurchaseService:
             await self._unpaid_cap(conn, buyer)
             if sub.status not in ("active", "grace", "released"):
                 raise InputError(texts.RENEW_NOT_YET)
+            if await retention_repo.is_purged(conn, client_id):
+                raise InputError(texts.RENEW_PURGED)
             tariff = await repo.get_tariff(conn, tariff_id)
             if tariff is None:
                 raise InputError(texts.TARIFF_GONE)

@@ -74,6 +74,9 @@ class BuyerBot:
     slot: str | None
     released_at: datetime | None
     archive_until: datetime | None
+    suspended_at: datetime | None = None
+    purged_at: datetime | None = None
+    waiting: str | None = None  # an unfinished paid order: queued, needs_token, paid, activating
 
 
 @dataclass(frozen=True)
@@ -486,7 +489,11 @@ async def buyer_bots(conn: asyncpg.Connection, buyer: int) -> list[BuyerBot]:
     rows = await conn.fetch(
         """
         SELECT s.client_id, s.status, s.ends_at, b.bot_username, t.company_name, a.slot,
-               s.released_at, s.archive_until
+               s.released_at, s.archive_until, t.suspended_at, s.purged_at,
+               (SELECT o.status FROM platform.orders o
+                 WHERE o.client_id = s.client_id
+                   AND o.status IN ('queued', 'needs_token', 'paid', 'activating')
+                 ORDER BY o.paid_at DESC NULLS LAST LIMIT 1) AS waiting
           FROM platform.subscriptions s
           LEFT JOIN platform.tenant_bots b USING (client_id)
           LEFT JOIN platform.tenants t USING (client_id)

@@ -94,6 +94,27 @@ class BotNotifier:
     async def grace(self, buyer: int, username: str, grace_days: float) -> None:
         await self._send(buyer, texts.GRACE.format(username=username, grace=f"{grace_days:g}"))
 
+    async def archive_soon(
+        self, buyer: int, username: str, archive_until: datetime, client_id: str
+    ) -> None:
+        await self._send(
+            buyer,
+            texts.ARCHIVE_SOON.format(username=username, date=format_date(archive_until)),
+            keyboards.archive_soon(client_id, username),
+        )
+
+    async def archive_deleted(self, buyer: int, username: str) -> None:
+        await self._send(buyer, texts.ARCHIVE_DELETED.format(username=username))
+
+    async def operator_notice(self, buyer: int, username: str, kind: str) -> str | None:
+        """A notice the Master left (suspended / resumed); returns why it failed, or None."""
+        text = {"suspended": texts.OPERATOR_SUSPENDED, "resumed": texts.OPERATOR_RESUMED}[kind]
+        try:
+            await self.bot.send_message(buyer, text.format(username=username))
+        except (TelegramAPIError, TelegramNetworkError, OSError) as exc:
+            return f"{type(exc).__name__}: {getattr(exc, 'message', '')}"[:200]
+        return None
+
     async def released(self, buyer: int, username: str, archive_until: datetime) -> None:
         await self._send(
             buyer, texts.RELEASED.format(username=username, archive=format_date(archive_until))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from core.text import clean_text
 from core.tokens import is_token_format
 from sales import texts
 
@@ -29,7 +30,7 @@ def parse_token(text: str | None) -> str:
 
 
 def parse_company(text: str | None) -> str:
-    name = " ".join((text or "").split())
+    name = clean_text(text)
     if not name:
         raise InputError(texts.COMPANY_EMPTY)
     if len(name) > COMPANY_LIMIT:

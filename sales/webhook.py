@@ -31,7 +31,9 @@ def build_webhook_app(
             body = await request.json()
         except ValueError:
             return web.json_response({"status": "not json"}, status=400)
-        ip = client_ip(request.remote, request.headers.get("X-Forwarded-For"), proxies)
+        # every header line: a proxy may add its own line after one the client sent
+        forwarded = ",".join(request.headers.getall("X-Forwarded-For", [])) or None
+        ip = client_ip(request.remote, forwarded, proxies)
         status, reason = await processor.handle_notification(ip, body)
         return web.json_response({"status": reason}, status=status)
 

@@ -16,6 +16,7 @@ import asyncio
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -62,6 +63,11 @@ def show_status(env: dict[str, str]) -> None:
 
 
 async def demo(keep: bool, run_dir: Path) -> None:
+    # Ctrl-C and `kill` (SIGTERM) alike cancel the demo, so the `finally` below stops
+    # everything; a second signal while stopping changes nothing.
+    loop, me = asyncio.get_running_loop(), asyncio.current_task()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, me.cancel)
     step("Starting PostgreSQL and Redis on 127.0.0.1 (temporary directories)")
     pg = LocalPostgres().start()
     redis_server = LocalRedis().start()
@@ -184,6 +190,7 @@ async def demo(keep: bool, run_dir: Path) -> None:
             await wait_forever()
     finally:
         step("Stopping everything")
+        (run_dir / "demo.env").unlink(missing_ok=True)  # the database password, key and tokens
         if sales is not None:
             sales.terminate()
         if yookassa is not None:
@@ -294,7 +301,7 @@ def main() -> None:
     run_dir = Path(tempfile.mkdtemp(prefix="demo-", dir=REPO / ".run"))
     try:
         asyncio.run(demo(args.keep, run_dir))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -57,3 +57,16 @@ GRANT UPDATE ON platform.tenants, platform.subscriptions, platform.orders, platf
 GRANT INSERT, DELETE ON platform.pool_samples TO booking_master;
 GRANT INSERT ON platform.activation_history TO booking_master;
 GRANT USAGE ON SEQUENCE platform.activation_history_id_seq TO booking_master;
+
+-- Retention and delivery (007_retention.sql). Sales runs the retention pass: it deletes archived
+-- tenants through platform.purge_tenant (which alone may drop a schema and a role), exports a
+-- tenant's data for its buyer, prunes history, alerts and abandoned orders by age, and delivers
+-- the notices the Master leaves for buyers. The Master queues its alerts in platform.alerts (kept
+-- until delivered) and leaves buyers' notices.
+GRANT EXECUTE ON FUNCTION platform.purge_tenant(text), platform.export_tenant(text) TO booking_sales;
+GRANT SELECT, DELETE ON platform.activation_history TO booking_sales;
+GRANT DELETE ON platform.alerts, platform.orders,
+    platform.buyer_notices TO booking_sales;
+GRANT SELECT, UPDATE ON platform.buyer_notices TO booking_sales;
+GRANT INSERT ON platform.alerts, platform.buyer_notices TO booking_master;
+GRANT USAGE ON SEQUENCE platform.alerts_id_seq, platform.buyer_notices_id_seq TO booking_master;

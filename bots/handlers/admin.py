@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter, Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -37,6 +38,7 @@ from bots.services import (
     fmt_interval,
     week_lines,
 )
+from core.text import clean_text
 
 EDITABLE = list(SETTING_KEYS)
 INT_LIMITS = {
@@ -91,8 +93,9 @@ def show_setting(key: str, settings: SalonSettings) -> str:
 def build_router() -> Router:
     router = Router(name="admin")
     owner = Router(name="admin-owner")
-    owner.message.filter(IsOwner())
-    owner.callback_query.filter(IsOwner())
+    # the owner's screens show customers' phones: only in the private chat with the bot
+    owner.message.filter(IsOwner(), F.chat.type == ChatType.PRIVATE)
+    owner.callback_query.filter(IsOwner(), F.message.chat.type == ChatType.PRIVATE)
 
     # --- entry -----------------------------------------------------------------------------
 
@@ -262,7 +265,7 @@ def build_router() -> Router:
 
     @owner.message(AdminStates.staff_add, F.text)
     async def staff_input(message: Message, state: FSMContext, admin: AdminService) -> None:
-        name = " ".join(message.text.split())
+        name = clean_text(message.text)
         if not 1 <= len(name) <= 100 or name.startswith("/"):
             await message.answer(f"Имя — от 1 до 100 символов.\n\n{texts.ADMIN_HINT_INPUT}")
             return
@@ -623,6 +626,10 @@ def build_router() -> Router:
         )
 
     # --- not the owner ---------------------------------------------------------------------
+
+    @router.message(Command("admin"), F.chat.type != ChatType.PRIVATE)
+    async def not_in_private(message: Message) -> None:
+        await message.answer(texts.ADMIN_PRIVATE_ONLY)
 
     @router.message(Command("admin"))
     async def not_owner(message: Message) -> None:

@@ -16,7 +16,7 @@ _CLIENT_ARG = re.compile(r"^(?:client_)?([0-9]{1,9})$")
 
 def client_id_of(value: str) -> str | None:
     """`client_003`, `003` or `3` → `client_003`; None when it is not a client id."""
-    match = _CLIENT_ARG.match(value.strip().lower())
+    match = _CLIENT_ARG.fullmatch(value.strip().lower())
     if match is None:
         return None
     digits = match.group(1)

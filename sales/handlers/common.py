@@ -37,7 +37,15 @@ async def show_my_bots(message: Message, buyer: int, purchase: PurchaseService) 
         return
     lines = [texts.MYBOTS_HEADER]
     for bot in bots:
-        if bot.status == "active":
+        if bot.purged_at is not None:
+            icon, status = "🗑", texts.STATUS_PURGED.format(date=format_date(bot.purged_at))
+        elif bot.suspended_at is not None:
+            icon, status = "⏸", texts.STATUS_SUSPENDED.format(date=format_date(bot.ends_at))
+        elif bot.waiting == "queued" and bot.slot is None:
+            icon, status = "⏳", texts.STATUS_QUEUED
+        elif bot.waiting == "needs_token" and bot.slot is None:
+            icon, status = "⚠️", texts.STATUS_NEEDS_TOKEN
+        elif bot.status == "active":
             icon, status = "🟢", texts.STATUS_ACTIVE.format(date=format_date(bot.ends_at))
         elif bot.status == "grace":
             icon = "🟡"

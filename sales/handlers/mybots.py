@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from sales import keyboards, texts
 from sales.callbacks import BotAction, BotCallback, TariffCallback
@@ -76,6 +78,27 @@ def build_router() -> Router:
         await query.message.answer(
             texts.REPLACE_ASK.format(username=bot.bot_username or bot.client_id),
             reply_markup=keyboards.cancel_only(),
+        )
+
+    @router.callback_query(BotCallback.filter(F.action == BotAction.EXPORT))
+    async def export(
+        query: CallbackQuery, callback_data: BotCallback, purchase: PurchaseService, retention
+    ) -> None:
+        await query.answer()
+        try:
+            bot = await purchase.own_bot(query.from_user.id, callback_data.client_id)
+        except InputError as error:
+            await query.message.answer(error.text)
+            return
+        data = await retention.export(bot.client_id)
+        if data is None:
+            await query.message.answer(texts.EXPORT_GONE)
+            return
+        name = bot.bot_username or bot.client_id
+        body = json.dumps(data, ensure_ascii=False, indent=1, default=str).encode()
+        await query.message.answer_document(
+            BufferedInputFile(body, filename=f"{bot.client_id}.json"),
+            caption=texts.EXPORT_CAPTION.format(username=name),
         )
 
     @router.message(NewToken.for_bot)

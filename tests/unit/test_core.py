@@ -18,7 +18,9 @@ def test_contract_key_names():
     assert keys.slot_from_status_key("bot_status:booking-bot-pool-12") == "booking-bot-pool-12"
 
 
-@pytest.mark.parametrize("bad", ["client_01", "client_abc", "Client_001", "client_001; drop", ""])
+@pytest.mark.parametrize(
+    "bad", ["client_01", "client_abc", "Client_001", "client_001; drop", "", "client_001\n"]
+)
 def test_client_id_is_checked_before_building_a_key(bad):
     with pytest.raises(ValueError, match="client_NNN"):
         keys.fsm_prefix(bad)
@@ -32,6 +34,7 @@ def test_token_format_and_bot_id():
         "123:abc",
         "abc:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",
         TOKEN + " ",
+        TOKEN + "\n",
         "7012345678",
     ]:
         assert not is_token_format(bad)

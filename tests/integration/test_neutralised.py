@@ -1,0 +1,144 @@
+"""Input from strangers cannot harm the owner: CSV cells and names are neutralised, `/admin` works
+only in the private chat, and a forged button id gets a stale-button answer (no traceback)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest_asyncio
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import CallbackQuery, Chat, Message, Update, User
+
+from bots import texts
+from bots.clock import FixedClock
+from bots.context import TenantContext
+from bots.factory import BotOptions, build_bot, build_dispatcher
+from bots.parsing import clean_name
+from core.migrations import migrate_tenant
+from core.text import clean_text, csv_cell
+from sandbox.harness import wait_until
+from tests.integration.booking_stand import CLIENT, OWNER, running_salon, set_up
+
+ALICE = 7100001
+EVIL = '=HYPERLINK("http://evil.example";"Анна")'
+
+
+@pytest_asyncio.fixture
+async def salon(pg_dsn, redis_client):
+    async with running_salon(pg_dsn, redis_client) as s:
+        yield s
+
+
+def test_names_lose_control_bidi_and_zero_width_characters():
+    assert clean_name("Ан\u202eна\u200b \u2066Z\u2069\ufeff\x07") == "Анна Z"
+    assert clean_text("Салон\u200d «Ромашка»\r\n") == "Салон «Ромашка»"
+    assert csv_cell("=1+2") == "'=1+2" and csv_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert csv_cell("+79991234567") == "+79991234567" and csv_cell(1500) == 1500
+
+
+async def test_csv_cells_and_names_are_neutralised(salon):
+    await set_up(salon.admin)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, ALICE, "/start")
+    await tg.click(bot, ALICE, texts.MENU_BOOK)
+    await tg.click(bot, ALICE, "Стрижка")
+    await tg.click(bot, ALICE, "Анна")
+    await tg.click(bot, ALICE, "Пн 04.03")
+    await tg.click(bot, ALICE, "10:00")
+    await tg.ask(bot, ALICE, EVIL + "\u202e\u200b")
+    sent = await tg.ask(bot, ALICE, "+79991234567")
+    await tg.wait_for_reply(bot, ALICE, after=sent["message_id"])
+    reply = await tg.click(bot, ALICE, texts.CONFIRM)
+    assert "Вы записаны" in reply["text"]
+    stored = await salon.fetch("SELECT full_name FROM client_001.bot_users")
+    assert stored[0]["full_name"] == EVIL  # kept as typed, minus the invisible characters
+
+    await tg.ask(bot, OWNER, "/admin")
+    await tg.click(bot, OWNER, texts.ADMIN_STATS)
+    await tg.click(bot, OWNER, texts.STATS_7)
+    reply = await tg.click(bot, OWNER, texts.CSV_BTN)
+    data = await tg.download(reply["document"]["file_id"])
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][5] == "'" + EVIL  # a spreadsheet shows it as text, never runs it
+    assert rows[1][6] == "+79991234567"
+
+
+class RecordingSession(BaseSession):
+    """Records what the bot sends; answers nothing (the handlers do not read the result)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+    async def make_request(self, bot, method, timeout=None):
+        if isinstance(method, SendMessage):
+            self.sent.append(method.text)
+        elif isinstance(method, AnswerCallbackQuery):
+            self.sent.append(method.text)
+
+    async def stream_content(self, *args, **kwargs):  # pragma: no cover - not used
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        pass
+
+
+@pytest_asyncio.fixture
+async def offline_bot(pg_dsn, redis_client):
+    """The tenant bot's dispatcher fed by hand, its answers recorded (chats the sandbox has
+    not: groups, and buttons no keyboard of ours carries)."""
+    db = await asyncpg.create_pool(pg_dsn, min_size=1, max_size=3)
+    try:
+        async with db.acquire() as conn:
+            await migrate_tenant(conn, CLIENT)
+        dp = build_dispatcher(
+            TenantContext(CLIENT, "Салон Анны", OWNER),
+            redis=redis_client,
+            db=db,
+            options=BotOptions(clock=FixedClock(datetime(2030, 3, 4, tzinfo=UTC))),
+        )
+        session = RecordingSession()
+        bot = build_bot("6100000999:AAgroupTest_abcdefghijklmnopqrstuvw", "http://127.0.0.1:9")
+        bot.session = session
+        yield dp, bot, session
+    finally:
+        await db.close()
+
+
+async def test_admin_answers_only_in_the_private_chat(offline_bot):
+    dp, bot, session = offline_bot
+    owner = User(id=OWNER, is_bot=False, first_name="Анна")
+    for n, chat in enumerate(
+        (Chat(id=-100500, type="supergroup", title="Салон"), Chat(id=OWNER, type="private")),
+        start=1,
+    ):
+        message = Message(
+            message_id=n, date=datetime.now(UTC), chat=chat, from_user=owner, text="/admin"
+        )
+        await dp.feed_update(bot, Update(update_id=n, message=message))
+
+    async def answered():
+        return len(session.sent) >= 2
+
+    await wait_until(answered, timeout=5, what="two answers")
+    group_answer, private_answer = session.sent[:2]
+    assert group_answer == texts.ADMIN_PRIVATE_ONLY
+    assert "Салон Анны" in private_answer  # the owner's home screen, in private only
+
+
+async def test_an_out_of_range_button_id_gets_a_stale_answer(offline_bot):
+    dp, bot, session = offline_bot
+    chat = Chat(id=OWNER, type="private")
+    owner = User(id=OWNER, is_bot=False, first_name="Анна")
+    menu = Message(message_id=1, date=datetime.now(UTC), chat=chat, text="меню")
+    for n, data in enumerate(("my:cy:99999999999999999999", "ad:bcy:99999999999999999999:0")):
+        query = CallbackQuery(
+            id=str(n), from_user=owner, chat_instance="1", message=menu, data=data
+        )
+        # a traceback here would fail the test: feed_update raises what a handler raises
+        await dp.feed_update(bot, Update(update_id=10 + n, callback_query=query))
+    assert session.sent == [texts.STALE_BUTTON, texts.STALE_BUTTON]

@@ -1,0 +1,55 @@
+"""Reminders stuck in `sending` (a worker died while sending) are tried again, a bounded number
+of times; then the reminder is `failed` and the owner is told."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest_asyncio
+
+from bots import texts
+from bots.services import REMINDER_ATTEMPTS
+from sandbox.harness import wait_until
+from tests.integration.booking_stand import OWNER, START, running_salon, set_up
+from tests.integration.test_booking_more import ALICE, BOB, _contains, book
+
+
+@pytest_asyncio.fixture
+async def salon(pg_dsn, redis_client):
+    async with running_salon(pg_dsn, redis_client) as s:
+        yield s
+
+
+async def test_stuck_reminders_are_retried_with_a_bound_then_the_owner_is_told(salon):
+    await set_up(salon.admin)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, OWNER, "/start")  # the owner can be messaged
+    await book(salon, ALICE, day="Вт 05.03", at="10:00")
+    await book(salon, BOB, staff="Олег", day="Вт 05.03", at="10:00", phone="+79990000002")
+    # both 24 h reminders were claimed by a worker that died before sending them; Bob's had
+    # already been tried the last allowed time
+    async with salon.db.acquire() as conn:
+        await conn.execute(
+            "UPDATE client_001.reminders r SET state = 'sending', claimed_at = $1,"
+            " attempts = CASE WHEN b.customer_id = $2 THEN $3 - 1 ELSE 0 END"
+            " FROM client_001.bookings b WHERE b.id = r.booking_id AND r.offset_min = 1440",
+            START + timedelta(hours=2),
+            BOB,
+            REMINDER_ATTEMPTS,
+        )
+    salon.clock.set(START + timedelta(hours=2, minutes=11))
+    await wait_until(lambda: _contains(salon, ALICE, "Напоминаем"), what="Alice's reminder")
+    await wait_until(
+        lambda: _contains(salon, OWNER, "Не удалось отправить напоминание"), what="owner told"
+    )
+    rows = await salon.fetch(
+        "SELECT b.customer_id, r.state, r.attempts FROM client_001.reminders r"
+        " JOIN client_001.bookings b ON b.id = r.booking_id WHERE r.offset_min = 1440"
+    )
+    states = {r["customer_id"]: (r["state"], r["attempts"]) for r in rows}
+    assert states == {ALICE: ("sent", 1), BOB: ("failed", REMINDER_ATTEMPTS)}
+    assert not await _contains(salon, BOB, "Напоминаем")
+    owner_texts = [m["text"] or "" for m in await tg.transcript(bot, OWNER)]
+    notice = next(t for t in owner_texts if "Не удалось отправить напоминание" in t)
+    assert "+79990000002" in notice
+    assert texts.REMINDER_GIVEN_UP.split("{")[0] in notice
