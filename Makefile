@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 
 .PHONY: help install system-deps lint fmt test test-unit demo demo-keep bench bench-booking \
-	bench-sales bench-redis clean ansible-tools deploy-deps deploy-test lint-deploy
+	bench-sales bench-redis bench-reconcile clean ansible-tools deploy-deps deploy-test lint-deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ bench-sales: install ## payment → notice p50/p95 over 24 purchases; 20 at once
 
 bench-redis: install ## Redis memory after 10,000 abandoned conversations, and once FSM_TTL passed
 	$(BIN)/python -m bench.redis_memory
+
+bench-reconcile: install ## time of one reconciliation pass over 1,000 running tenants
+	$(BIN)/python -m bench.reconcile
 
 clean: ## remove the virtualenv and run directories
 	rm -rf $(VENV) $(AVENV) .run .pytest_cache .ruff_cache *.egg-info

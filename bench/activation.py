@@ -21,6 +21,7 @@ from bench.stats import percentile, summary
 from core.crypto import TokenCipher
 from core.db import create_pool
 from core.migrations import migrate_all
+from core.platform_repo import grant_operator_period
 from core.redis_client import make_redis
 from pool.manager import BotPoolManager
 from sandbox.harness import SandboxTelegramProcess, WorkerProcess, pss_kib, rss_kib, wait_until
@@ -51,6 +52,8 @@ async def bench(runs: int, pool_size: int, workdir: Path) -> None:
         db = await create_pool(settings.dsn)
         async with db.acquire() as conn:
             await migrate_all(conn)
+            for i in range(runs):  # no Sales here: the operator's grant lets them run
+                await grant_operator_period(conn, f"client_{i + 1:03d}", 1, "bench")
         redis = make_redis(settings)
         manager = BotPoolManager(redis, TokenCipher(key), stale_after=10)
         workers = [

@@ -29,6 +29,7 @@ from bots.slots import Interval, Rules, StaffDay, free_slots_any
 from core.crypto import TokenCipher
 from core.db import create_pool
 from core.migrations import migrate_platform, migrate_tenant
+from core.platform_repo import grant_operator_period
 from core.redis_client import make_redis
 from pool.manager import BotPoolManager
 from sandbox.harness import SandboxTelegramProcess, WorkerProcess, wait_until
@@ -188,6 +189,7 @@ async def bench_flow(pg, redis_server, workdir: Path, customers: int) -> None:
         db = await create_pool(settings.dsn)
         async with db.acquire() as conn:
             await migrate_platform(conn)
+            await grant_operator_period(conn, "client_001", 1, "bench")  # no Sales here
         redis = make_redis(settings)
         manager = BotPoolManager(redis, TokenCipher(key), stale_after=10)
         worker = WorkerProcess(1, env, workdir / "bot-pool-1.log").start()

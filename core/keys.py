@@ -73,6 +73,14 @@ def master_alert_cursor() -> str:
     return "master:alerts:history_cursor"
 
 
+def sales_ratelimit(what: str, user_id: int) -> str:
+    """A Sales Bot user's fixed-window counter: `updates` (every message and button) or
+    `orders` (summaries confirmed, each of which creates a YooKassa payment)."""
+    if what not in ("updates", "orders"):
+        raise ValueError(f"unknown Sales rate limit {what!r}")
+    return f"sales:ratelimit:{what}:{int(user_id)}"
+
+
 def sales_fsm_prefix() -> str:
     """aiogram's DefaultKeyBuilder prefix of the Sales Bot; keys come out as `sales:fsm:*`."""
     return "sales:fsm"

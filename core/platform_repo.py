@@ -34,6 +34,19 @@ class SlotTaken(Exception):
     pass
 
 
+MAY_NOT_RUN = "BP001"  # SQLSTATE raised by platform.check_may_run (005_may_run.sql)
+
+
+class TenantMayNotRun(Exception):
+    """PostgreSQL refused to open an assignment: `reason` is suspended | subscription_ended |
+    no_subscription."""
+
+    def __init__(self, client_id: str, reason: str) -> None:
+        super().__init__(f"{client_id} may not run: {reason}")
+        self.client_id = client_id
+        self.reason = reason
+
+
 class TenantAlreadyActive(Exception):
     def __init__(self, client_id: str, slot: str | None) -> None:
         super().__init__(f"{client_id} is already active on {slot or 'another slot'}")
@@ -95,7 +108,8 @@ async def open_slot_of_client(conn: asyncpg.Connection, client_id: str) -> str |
 async def open_assignment(
     conn: asyncpg.Connection, slot: str, client_id: str, activation_id: str | None
 ) -> int:
-    """Insert an open assignment; raises `SlotTaken` / `TenantAlreadyActive` on conflicts."""
+    """Insert an open assignment; raises `SlotTaken` / `TenantAlreadyActive` on conflicts and
+    `TenantMayNotRun` when the tenant fails the "may run" rule."""
     try:
         async with conn.transaction():
             return await conn.fetchval(
@@ -113,6 +127,16 @@ async def open_assignment(
                 client_id, await open_slot_of_client(conn, client_id)
             ) from None
         raise SlotTaken(slot) from None
+    except asyncpg.PostgresError as exc:
+        if exc.sqlstate == MAY_NOT_RUN:
+            raise TenantMayNotRun(client_id, exc.detail or "refused") from None
+        raise
+
+
+async def run_refusal(conn: asyncpg.Connection, client_id: str) -> str | None:
+    """Why `client_id` may not run now (suspended | subscription_ended | no_subscription), or
+    None when it may: the rule the database enforces when an assignment opens."""
+    return await conn.fetchval("SELECT platform.run_refusal($1)", client_id)
 
 
 async def assigned_tenant(conn: asyncpg.Connection, slot: str) -> AssignedTenant | None:
@@ -197,3 +221,27 @@ async def open_client_ids(conn: asyncpg.Connection) -> list[str]:
         "SELECT client_id FROM platform.slot_assignments WHERE released_at IS NULL ORDER BY 1"
     )
     return [r["client_id"] for r in rows]
+
+
+async def grant_operator_period(
+    conn: asyncpg.Connection, client_id: str, days: int, note: str
+) -> datetime | None:
+    """The operator's grant for a client without a subscription (`booking-pool activate`): it
+    may run for `days` from now (an existing grant is never shortened). Returns the grant's
+    end, or None when the client has a subscription (the subscription decides then). Written by
+    the owner only: no service role may grant itself running time."""
+    return await conn.fetchval(
+        """
+        INSERT INTO platform.operator_grants (client_id, granted_until, note)
+        SELECT $1, now() + make_interval(days => $2), $3
+         WHERE NOT EXISTS (SELECT 1 FROM platform.subscriptions WHERE client_id = $1)
+        ON CONFLICT (client_id) DO UPDATE
+           SET granted_until = greatest(platform.operator_grants.granted_until,
+                                        EXCLUDED.granted_until),
+               granted_at = now(), granted_by = current_user, note = EXCLUDED.note
+        RETURNING granted_until
+        """,
+        client_id,
+        days,
+        note,
+    )

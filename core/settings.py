@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     sales_webhook_trusted_proxies: str = ""
     payment_poll_interval: float = Field(10.0, gt=0)
     order_sweep_interval: float = Field(2.0, gt=0)
+    # The reconciliation pass (sales/reconcile.py): running tenants that may not run, dead-end
+    # and unpaid orders
+    reconcile_interval: float = Field(60.0, gt=0)
+    order_unpaid_hours: float = Field(24.0, gt=0)
+    # Abuse limits of the Sales Bot, per user: orders (each makes a YooKassa payment) per
+    # minute, orders waiting for payment at once, and updates per window
+    sales_orders_per_minute: int = Field(10, ge=0)
+    sales_max_unpaid_orders: int = Field(3, ge=1)
+    sales_ratelimit_max_events: int = Field(30, ge=0)
+    sales_ratelimit_window: float = Field(10.0, gt=0)
     subscription_check_interval: float = Field(300.0, gt=0)
     subscription_grace_days: float = Field(3.0, ge=0)
     subscription_archive_days: float = Field(90.0, ge=0)

@@ -146,5 +146,8 @@ ALERT_SALES = {
     "payment_mismatch": "💳 Платёж не сошёлся с заказом: {detail}",
     "pool_full": "⏳ Заказ ждёт слот: {detail}",
     "activation_failed": "❌ Заказ не активирован, покупателя попросили новый токен: {detail}",
+    "order_held": "⛔ Оплачен заказ приостановленного клиента — ждёт возобновления: {detail}",
+    "tenant_released": "🔒 Бот остановлен: клиенту нельзя работать ({detail})",
+    "refund": "💸 Возврат: {detail}",
 }
 ALERT_SALES_OTHER = "⚠️ {kind}: {detail}"

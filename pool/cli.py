@@ -27,9 +27,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from core import redis_acl
 from core.crypto import TokenCipher, TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
+from core.keys import check_client_id
 from core.logs import redact_all_output
 from core.migrations import MigrationError, migrate_all
-from core.platform_repo import open_client_ids
+from core.platform_repo import grant_operator_period, open_client_ids, run_refusal
 from core.redis_client import make_redis
 from core.rotation import ColumnReport, RotationError, RotationReport, rotate_keys
 from core.settings import Settings, parse_slot
@@ -112,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=30.0, help="seconds to wait for the worker (default 30)"
     )
     act.add_argument("--no-wait", action="store_true", help="return once the config is handed over")
+    act.add_argument(
+        "--days",
+        type=int,
+        default=30,
+        help="for a client without a subscription: the operator's grant, in days, during which it"
+        " may run (default 30; an existing grant is never shortened)",
+    )
 
     rel = sub.add_parser("release", help="stop a slot's tenant bot; the slot goes back to waiting")
     rel.add_argument(
@@ -235,7 +243,8 @@ async def _run(args, settings: Settings) -> int:
         return await _rotate_key(args, settings)
 
     cipher = cipher_from_settings(settings)
-    async with _connections(settings, with_db=args.command == "release") as (redis, db):
+    with_db = args.command in ("release", "activate")
+    async with _connections(settings, with_db=with_db) as (redis, db):
         manager = BotPoolManager(
             redis,
             cipher,
@@ -254,7 +263,7 @@ async def _run(args, settings: Settings) -> int:
                     print(f"\nUNHEALTHY: {'; '.join(problems)}")
             return 1 if problems else 0
         if args.command == "activate":
-            return await _activate(args, manager)
+            return await _activate(args, manager, db)
         if args.command == "release":
             result = await manager.release_bot(args.slot, reason=args.reason, timeout=args.timeout)
             who = result["client_id"] or "no tenant"
@@ -326,8 +335,36 @@ def _read_token(args) -> str:
     return sys.stdin.readline().strip()
 
 
-async def _activate(args, manager: BotPoolManager) -> int:
+async def _may_run(args, db) -> None:
+    """The "may run" rule, as the operator meets it: a client without a subscription gets an
+    operator grant of `--days`; a suspended one, or one whose subscription ended, is refused."""
+    try:
+        check_client_id(args.client)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if args.days < 1:
+        raise CliError("--days must be at least 1")
+    async with db.acquire() as conn:
+        refusal = await run_refusal(conn, args.client)
+        if refusal == "suspended":
+            raise CliError(
+                f"{args.client} is suspended by the operator: resume it (Master Bot, /clients)"
+                " before activating it"
+            )
+        until = await grant_operator_period(conn, args.client, args.days, "booking-pool activate")
+        if until is not None:
+            print(f"operator grant: {args.client} may run until {until:%Y-%m-%d %H:%M} UTC")
+        refusal = await run_refusal(conn, args.client)
+    if refusal is not None:
+        raise CliError(
+            f"{args.client} may not run ({refusal.replace('_', ' ')}): extend its subscription"
+            " (Master Bot) first"
+        )
+
+
+async def _activate(args, manager: BotPoolManager, db) -> int:
     token = _read_token(args)
+    await _may_run(args, db)
     slot = args.slot
     if slot == "auto":
         free = await manager.find_free_bot()

@@ -78,6 +78,11 @@ class SlotStore:
         async with self.db.acquire() as conn:
             return await repo.assignment_is_open(conn, assignment_id)
 
+    async def run_refusal(self, client_id: str) -> str | None:
+        """Why the tenant may not run now (see `platform_repo.run_refusal`), or None."""
+        async with self.db.acquire() as conn:
+            return await repo.run_refusal(conn, client_id)
+
     async def release(self, slot: str, reason: str, *, event: str = "released") -> str | None:
         async with self.db.acquire() as conn, conn.transaction():
             client_id = await repo.close_assignment(conn, slot, reason)

@@ -42,7 +42,7 @@ from core import keys, redis_acl
 from core.crypto import TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
 from core.logs import setup_logging
-from core.platform_repo import Tenant, TenantAlreadyActive
+from core.platform_repo import Tenant, TenantAlreadyActive, TenantMayNotRun
 from core.redis_client import make_redis, make_tenant_redis
 from core.settings import Settings
 from core.telegram import build_bot
@@ -72,7 +72,8 @@ class ActivationRejected(Exception):
     """The config cannot be served; the slot goes back to waiting. No secrets in the message.
 
     `code` tells callers why without parsing the text: invalid_config, tenant_active,
-    token_rejected, telegram_unreachable, schema_failed, worker_error.
+    not_allowed (suspended or not paid: PostgreSQL refused the assignment), token_rejected,
+    telegram_unreachable, schema_failed, worker_error.
     """
 
     def __init__(self, message: str, code: str) -> None:
@@ -402,7 +403,13 @@ class SlotWorker:
         )
 
     async def _start_tenant(self, config: ActivationConfig, activation_id: str) -> Running:
-        """getMe first, so a rejected token leaves nothing behind; then record and start."""
+        """getMe first, so a rejected token leaves nothing behind; then record and start.
+
+        A tenant that may not run is refused before its token is used at all (no getMe, no
+        webhook deleted); PostgreSQL refuses its assignment anyway."""
+        refusal = await self.store.run_refusal(config.client_id)
+        if refusal is not None:
+            raise ActivationRejected(f"{config.client_id} may not run: {refusal}", "not_allowed")
         bot = build_bot(config.bot_token, self.settings.telegram_api_base)
         try:
             me = await self._check_token(bot)
@@ -419,6 +426,8 @@ class SlotWorker:
                 )
             except TenantAlreadyActive as exc:
                 raise ActivationRejected(str(exc), "tenant_active") from None
+            except TenantMayNotRun as exc:
+                raise ActivationRejected(str(exc), "not_allowed") from None
             try:
                 connections = await self._open_tenant(config.client_id)
             except Exception as exc:
@@ -577,6 +586,14 @@ class SlotWorker:
         slot's status and the history (the Master alerts), instead of crashing the worker."""
         self.resuming = assigned.client_id
         self.log.info("resuming {} from PostgreSQL", assigned.client_id)
+        refusal = await self.store.run_refusal(assigned.client_id)
+        if refusal is not None:  # suspended or ended while the worker was down
+            self.resuming = None
+            await self.store.release(self.slot, f"may not run: {refusal}")
+            self.last_error = f"{assigned.client_id} may not run: {refusal}"
+            self.log.warning("not resuming {}: may not run ({})", assigned.client_id, refusal)
+            await self._back_to_waiting()
+            return
         failures = 0
         backoff = 1.0
         command: dict = {}

@@ -29,10 +29,12 @@ from pool.store import SlotStore
 from sales import texts
 from sales.handlers import fallback, mybots, purchase, start
 from sales.lifecycle import SubscriptionService
-from sales.middlewares import TokenMessageGuard
+from sales.limits import FixedWindow
+from sales.middlewares import TokenMessageGuard, UpdateRateLimit
 from sales.orders import OrderProcessor
 from sales.payments import IpAllowlist, YooKassaGateway
 from sales.purchase import PurchaseService
+from sales.reconcile import Reconciler
 from sales.retention import RetentionService
 from sales.telegram import BotNotifier, TelegramTokenChecker
 from sales.webhook import build_webhook_app
@@ -48,6 +50,7 @@ def build_dispatcher(
     purchase_service: PurchaseService,
     retention: RetentionService | None = None,
     fsm_ttl: int = 86400,
+    rate_limit: FixedWindow | None = None,
 ) -> Dispatcher:
     # an abandoned purchase (with the buyer's token, encrypted) expires `fsm_ttl` s after its
     # last step
@@ -61,6 +64,8 @@ def build_dispatcher(
     guard = TokenMessageGuard()
     dp.message.outer_middleware(guard)
     dp.edited_message.outer_middleware(guard)
+    if rate_limit is not None:
+        dp.update.outer_middleware(UpdateRateLimit(rate_limit))
     dp.include_router(start.build_router())
     dp.include_router(mybots.build_router())
     dp.include_router(purchase.build_router())
@@ -75,6 +80,7 @@ class SalesService:
         self.webhook_port: int | None = None
         self.processor: OrderProcessor | None = None
         self.lifecycle: SubscriptionService | None = None
+        self.reconciler: Reconciler | None = None
         self.retention: RetentionService | None = None
         self.purchase: PurchaseService | None = None
         self.bot: Bot | None = None
@@ -128,6 +134,7 @@ class SalesService:
             log=self.log,
             activation_timeout=s.activation_timeout,
             attempts=s.activation_attempts,
+            archive_days=s.subscription_archive_days,
         )
         self.purchase = PurchaseService(
             db=db,
@@ -138,6 +145,17 @@ class SalesService:
             return_url=return_url,
             log=self.log,
             grace_days=s.subscription_grace_days,
+            order_window=FixedWindow(redis, "orders", s.sales_orders_per_minute, 60, self.log),
+            max_unpaid=s.sales_max_unpaid_orders,
+            unpaid_hours=s.order_unpaid_hours,
+        )
+        self.reconciler = Reconciler(
+            db=db,
+            manager=manager,
+            processor=self.processor,
+            notifier=notifier,
+            log=self.log,
+            unpaid_hours=s.order_unpaid_hours,
         )
         self.lifecycle = SubscriptionService(
             db=db,
@@ -181,6 +199,9 @@ class SalesService:
             purchase_service=self.purchase,
             retention=self.retention,
             fsm_ttl=self.settings.fsm_ttl,
+            rate_limit=FixedWindow(
+                redis, "updates", s.sales_ratelimit_max_events, s.sales_ratelimit_window, self.log
+            ),
         )
         self._polling_started = asyncio.Event()
         dp.startup.register(self._polling_started.set)
@@ -197,6 +218,7 @@ class SalesService:
             self._loop("payments poller", s.payment_poll_interval, self.processor.poll_pending),
             self._loop("order sweep", s.order_sweep_interval, self.processor.sweep),
             self._loop("subscriptions", s.subscription_check_interval, self.lifecycle.tick),
+            self._loop("reconciliation", s.reconcile_interval, self.reconciler.run),
             self._loop("retention", s.retention_check_interval, self.retention.tick),
             self._loop(
                 "buyers' notices", s.order_sweep_interval * 5, self.retention.deliver_notices

@@ -10,20 +10,30 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 import asyncpg
 
 from core.crypto import TokenCipher
-from pool.manager import BotPoolManager, ConfigError, SlotBusy, SlotNotFound
+from pool.manager import BotPoolManager, ConfigError, PoolError, SlotBusy, SlotNotFound
 from sales import repository as repo
-from sales.payments import GatewayRejected, GatewayUnavailable, IpAllowlist, PaymentInfo
+from sales.payments import (
+    GatewayRejected,
+    GatewayUnavailable,
+    IpAllowlist,
+    PaymentInfo,
+    RefundInfo,
+)
 from sales.ports import Notifier
 
 SUCCEEDED = "succeeded"
 CANCELED = "canceled"
-OPEN_STATES = ("new", "pending")
+# A payment still moves these: an order expired unpaid whose buyer pays late is honoured.
+OPEN_STATES = ("new", "pending", "expired")
+# Orders a full refund closes before they ever ran.
+NOT_RUN_STATES = ("paid", "queued", "needs_token", "held", "activating")
 
 
 class UnknownPayment(Exception):
@@ -53,7 +63,9 @@ class OrderProcessor:
         log,
         activation_timeout: float = 30.0,
         attempts: int = 3,
+        archive_days: float = 90,
     ) -> None:
+        self.archive = timedelta(days=archive_days)
         self.db = db
         self.cipher = cipher
         self.gateway = gateway
@@ -82,6 +94,8 @@ class OrderProcessor:
             isinstance(payment_id, str) and 0 < len(payment_id) <= 64
         ):
             return 400, "not a notification"
+        if event == "refund.succeeded":
+            return await self._refund_notification(payment_id)
         if not event.startswith("payment."):
             return 200, "ignored"
         try:
@@ -100,6 +114,103 @@ class OrderProcessor:
         except PaymentMismatch as exc:
             return 422, str(exc)
         return 200, result.outcome
+
+    async def _refund_notification(self, refund_id: str) -> tuple[int, str]:
+        """A refund, re-fetched by id like a payment (notifications are not signed)."""
+        try:
+            info = await self.gateway.get_refund(refund_id)
+        except GatewayUnavailable as exc:
+            self.log.warning("webhook: cannot re-fetch refund {}: {}", refund_id, exc)
+            return 503, "refund cannot be checked now"
+        except GatewayRejected as exc:
+            self.log.warning("webhook: refund {} does not exist at YooKassa: {}", refund_id, exc)
+            return 404, "unknown refund"
+        try:
+            return 200, await self.apply_refund(info)
+        except UnknownPayment:
+            self.log.warning("webhook: refund {} of an unknown payment", refund_id)
+            return 404, "unknown payment"
+        except PaymentMismatch as exc:
+            return 422, str(exc)
+
+    async def apply_refund(self, info: RefundInfo) -> str:
+        """Take the refunded share of the payment's days off the subscription; when no paid time
+        is left, the bot is released (data kept until the archive date). An order that never
+        ran is closed by a full refund. Recorded once per refund id: a replay changes nothing.
+        Returns refunded | released | duplicate | pending."""
+        if info.status != SUCCEEDED:
+            return "pending"
+        now = _now()
+        release_slot = None
+        ends_at = archive_until = None
+        async with self.db.acquire() as conn, conn.transaction():
+            found = await repo.payment_order(conn, info.payment_id)
+            if found is None:
+                raise UnknownPayment(info.payment_id)
+            paid, order_id = found
+            order = await repo.get_order(conn, order_id, lock=True)
+            if info.currency != order.currency:
+                raise PaymentMismatch(f"refund {info.id}: {info.currency}, paid {order.currency}")
+            share = min(info.amount / paid, Decimal(1)) if paid else Decimal(1)
+            days_removed = (Decimal(order.days) * share).quantize(Decimal("0.0001"))
+            if not await repo.record_refund(
+                conn,
+                refund_id=info.id,
+                payment_id=info.payment_id,
+                order_id=order.id,
+                amount=info.amount,
+                currency=info.currency,
+                days_removed=days_removed,
+            ):
+                return "duplicate"
+            full = await repo.refunded_total(conn, info.payment_id) >= paid
+            sub = await repo.get_subscription(conn, order.client_id, lock=True)
+            if order.status in NOT_RUN_STATES and full:
+                await repo.update_order(
+                    conn, order.id, status="refunded", lease_until=None, last_error="refunded"
+                )
+            elif sub is not None and sub.ends_at is None:
+                # not started yet: the order will start fewer days
+                left = max(0, round(order.days - days_removed))
+                await repo.update_order(conn, order.id, days=left)
+            if sub is not None and sub.ends_at is not None:
+                # its days were added to the end (renewal) or counted from the start (new)
+                sub = await repo.shorten_subscription(conn, order.client_id, days_removed)
+            ended = sub is not None and (
+                (sub.ends_at is not None and sub.ends_at <= now)
+                or (sub.status == "pending" and full and order.kind == "new")
+            )
+            if ended and sub.status != "released":
+                archive_until = now + self.archive
+                await repo.set_subscription(
+                    conn,
+                    order.client_id,
+                    status="released",
+                    released_at=now,
+                    archive_until=archive_until,
+                )
+                release_slot = await repo.open_slot(conn, order.client_id)
+            elif sub is not None:
+                ends_at = sub.ends_at
+            stored = await repo.stored_bot(conn, order.client_id) if order.client_id else None
+        username = (stored and stored.bot_username) or order.bot_username or "—"
+        amount = f"{info.amount} {info.currency}"
+        detail = (
+            f"refund {info.id}: {amount} of payment {info.payment_id} (order {order.id},"
+            f" {order.client_id}): {days_removed:g} days taken off"
+            + ("; subscription ended, bot released" if archive_until else "")
+        )
+        self.log.warning("💸 {}", detail)
+        if release_slot is not None:
+            try:
+                await self.manager.release_bot(release_slot, reason="refunded")
+            except PoolError as exc:  # the reconciliation pass releases it (it may not run)
+                self.log.error("cannot release {} after a refund: {}", release_slot, exc)
+        await self.alert("refund", detail, order.id)
+        await self.notifier.refunded(
+            order.buyer_telegram_id, order.id, amount, username, ends_at, archive_until
+        )
+        return "released" if archive_until else "refunded"
 
     async def apply(self, info: PaymentInfo, *, via: str) -> Confirmation:
         """Act on a payment as YooKassa reports it (never on what a notification claims)."""
@@ -168,8 +279,12 @@ class OrderProcessor:
                     outcome = "paid"
                 else:  # renewal
                     sub = await repo.get_subscription(conn, order.client_id, lock=True)
-                    running = sub.status in ("active", "grace") and bool(
-                        await repo.open_slot(conn, order.client_id)
+                    # a suspended tenant is not "running" for a renewal, even before its slot
+                    # is released: the order goes through activation, which holds it
+                    running = (
+                        sub.status in ("active", "grace")
+                        and bool(await repo.open_slot(conn, order.client_id))
+                        and await repo.run_refusal(conn, order.client_id) is None
                     )
                     renewed_sub = await repo.extend_subscription(
                         conn, order.client_id, order.days, reactivate=running
@@ -314,10 +429,14 @@ class OrderProcessor:
             token = self.cipher.decrypt(token_source)
             company, admin = stored.company_name, stored.admin_telegram_id
         async with self.db.acquire() as conn:
+            refusal = await repo.run_refusal(conn, order.client_id)
             current = await repo.open_slot(conn, order.client_id)
             taken = bool(order.token_fingerprint) and await repo.token_taken_first(
                 conn, order.token_fingerprint, order.client_id, order.paid_at
             )
+        if refusal is not None:
+            # (PostgreSQL would refuse the assignment anyway; this says why to the buyer)
+            return await self._refuse(order, refusal, stored)
         if taken:
             return await self._needs_token(order, "token used by another bot", code="in_use")
         preferred = None
@@ -362,7 +481,40 @@ class OrderProcessor:
                 return await self._complete(order, current, stored and stored.bot_username)
         if result.code == "token_rejected":
             return await self._needs_token(order, error, code="revoked")
+        if result.code == "not_allowed":
+            async with self.db.acquire() as conn:
+                refusal = await repo.run_refusal(conn, order.client_id)
+            if refusal is not None:
+                return await self._refuse(order, refusal, stored)
         return await self._retry_later(order, error[:500])
+
+    async def _refuse(self, order: repo.Order, refusal: str, stored) -> str:
+        """The tenant may not run. Suspended: the order is held until the operator resumes it
+        (the suspension wins over a payment; the operator is told). Ended: it expires."""
+        held = refusal == "suspended"
+        async with self.db.acquire() as conn:
+            await repo.update_order(
+                conn,
+                order.id,
+                status="held" if held else "expired",
+                lease_until=None,
+                last_error=f"may not run: {refusal}",
+            )
+        username = (stored and stored.bot_username) or order.bot_username or order.client_id
+        if held:
+            detail = (
+                f"order {order.id} ({order.kind}) of suspended {order.client_id} is held:"
+                " it starts when the tenant is resumed"
+            )
+            self.log.warning("🚨 {}", detail)
+            await self.alert("order_held", detail, order.id)
+            await self.notifier.held(order.buyer_telegram_id, order.id, username)
+            return "held"
+        self.log.warning(
+            "order {} expired: {} may not run ({})", order.id, order.client_id, refusal
+        )
+        await self.notifier.order_expired(order.buyer_telegram_id, order.id, "ended")
+        return "expired"
 
     async def _retry_later(self, order: repo.Order, reason: str) -> str:
         """Back to `paid` for the sweeper, or, after `attempts` tries, ask for a new token."""

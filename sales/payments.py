@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import requests
-from yookassa import Configuration, Payment
+from yookassa import Configuration, Payment, Refund
 from yookassa.client import ApiClient
 from yookassa.domain.common import SecurityHelper
 from yookassa.domain.exceptions import ApiError
@@ -45,6 +45,25 @@ class PaymentInfo:
     confirmation_url: str | None
 
 
+@dataclass(frozen=True)
+class RefundInfo:
+    id: str
+    payment_id: str
+    status: str  # pending | succeeded | canceled
+    amount: Decimal
+    currency: str
+
+
+def _refund_info(response) -> RefundInfo:
+    return RefundInfo(
+        id=response.id,
+        payment_id=response.payment_id,
+        status=response.status,
+        amount=Decimal(str(response.amount.value)),
+        currency=str(response.amount.currency),
+    )
+
+
 def _info(response) -> PaymentInfo:
     confirmation = getattr(response, "confirmation", None)
     amount = response.amount
@@ -69,8 +88,9 @@ class _TimeoutSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
-def _bounded_payment(timeout: float) -> type[Payment]:
-    """`Payment` whose API client's HTTP session has a socket timeout (the SDK's has none)."""
+def _bounded_payment(timeout: float, base: type = Payment) -> type:
+    """`Payment` (or `Refund`) whose API client's HTTP session has a socket timeout (the SDK's
+    has none)."""
 
     class _Client(ApiClient):
         def get_session(self):
@@ -79,7 +99,7 @@ def _bounded_payment(timeout: float) -> type[Payment]:
             session.adapters = base.adapters
             return session
 
-    class _Payment(Payment):
+    class _Payment(base):
         def __init__(self) -> None:
             self.client = _Client()
 
@@ -95,6 +115,7 @@ class YooKassaGateway:
         Configuration.configure(shop_id, secret_key, api_url=api_url.rstrip("/"), max_attempts=1)
         self.timeout = timeout
         self._payment = _bounded_payment(timeout)
+        self._refund = _bounded_payment(timeout, Refund)
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="yookassa")
 
     def close(self) -> None:
@@ -148,6 +169,9 @@ class YooKassaGateway:
 
     async def get_payment(self, payment_id: str) -> PaymentInfo:
         return _info(await self._call("get payment", self._payment.find_one, payment_id))
+
+    async def get_refund(self, refund_id: str) -> RefundInfo:
+        return _refund_info(await self._call("get refund", self._refund.find_one, refund_id))
 
 
 class IpAllowlist:

@@ -14,6 +14,7 @@ import asyncpg
 from core.crypto import TokenCipher
 from sales import repository as repo
 from sales import retention_repo, texts
+from sales.limits import FixedWindow
 from sales.orders import OrderProcessor, PaymentMismatch, UnknownPayment
 from sales.payments import GatewayRejected, GatewayUnavailable
 from sales.ports import TokenChecker, TokenCheckUnavailable, TokenRejected
@@ -49,8 +50,14 @@ class PurchaseService:
         return_url: str,
         log,
         grace_days: float = 3,
+        order_window: FixedWindow | None = None,
+        max_unpaid: int = 3,
+        unpaid_hours: float = 24,
     ) -> None:
         self.grace = timedelta(days=grace_days)
+        self.order_window = order_window  # orders per minute per buyer (None: no limit)
+        self.max_unpaid = max_unpaid
+        self.unpaid_hours = unpaid_hours
         self.db = db
         self.cipher = cipher
         self.checker = checker
@@ -97,7 +104,9 @@ class PurchaseService:
         self, *, buyer: int, tariff_id: int, bot: VerifiedBot, company: str, owner: int
     ) -> PaymentStart:
         """The summary was confirmed: keep the order, then ask YooKassa for a payment."""
-        async with self.db.acquire() as conn:
+        await self._admit(buyer)
+        async with self.db.acquire() as conn, conn.transaction():
+            await self._unpaid_cap(conn, buyer)
             tariff = await repo.get_tariff(conn, tariff_id)
             if tariff is None:
                 raise InputError(texts.TARIFF_GONE)
@@ -123,10 +132,14 @@ class PurchaseService:
         return await self._create_payment(order, tariff)
 
     async def place_renewal(self, *, buyer: int, client_id: str, tariff_id: int) -> PaymentStart:
-        async with self.db.acquire() as conn:
+        await self._admit(buyer)
+        async with self.db.acquire() as conn, conn.transaction():
             sub = await repo.get_subscription(conn, client_id)
             if sub is None or sub.buyer_telegram_id != buyer:
                 raise InputError(texts.NOT_YOUR_BOT)
+            if await repo.run_refusal(conn, client_id) == "suspended":
+                raise InputError(texts.BOT_SUSPENDED)
+            await self._unpaid_cap(conn, buyer)
             if sub.status not in ("active", "grace", "released"):
                 raise InputError(texts.RENEW_NOT_YET)
             if await retention_repo.is_purged(conn, client_id):
@@ -147,6 +160,24 @@ class PurchaseService:
             )
         self.log.info("renewal order {} for {} placed by {}", order.id, client_id, buyer)
         return await self._create_payment(order, tariff)
+
+    async def _admit(self, buyer: int) -> None:
+        """At most `order_window.max_events` orders per window per buyer (each makes a
+        YooKassa payment): the next one is refused politely."""
+        if self.order_window is not None and not await self.order_window.allowed(buyer):
+            self.log.warning("buyer {}: too many orders in a minute, refused", buyer)
+            raise InputError(texts.TOO_MANY_ORDERS)
+
+    async def _unpaid_cap(self, conn, buyer: int) -> None:
+        """At most `max_unpaid` orders waiting for payment per buyer (in the caller's
+        transaction, serialised per buyer so two summaries at once cannot both pass)."""
+        await repo.lock_buyer(conn, buyer)
+        unpaid = await repo.unpaid_orders(conn, buyer, self.unpaid_hours)
+        if unpaid >= self.max_unpaid:
+            self.log.warning("buyer {}: {} unpaid orders, a new one refused", buyer, unpaid)
+            raise InputError(
+                texts.TOO_MANY_UNPAID.format(count=unpaid, hours=f"{self.unpaid_hours:g}")
+            )
 
     async def retry_payment(self, *, buyer: int, order_hex: str) -> PaymentStart:
         order = await self._own_order(buyer, order_hex)
@@ -257,6 +288,9 @@ class PurchaseService:
         bot = await self.own_bot(buyer, client_id)
         if bot.status not in ("active", "grace"):
             raise InputError(texts.REPLACE_NOT_RUNNING)
+        async with self.db.acquire() as conn:
+            if await repo.run_refusal(conn, client_id) == "suspended":
+                raise InputError(texts.BOT_SUSPENDED)
         verified = await self.verify_token(text, except_client=client_id)
         async with self.db.acquire() as conn:
             order = await repo.insert_order(

@@ -155,6 +155,7 @@ async def order_by_payment(
 
 _UPDATABLE = {
     "status",
+    "days",
     "payment_id",
     "confirmation_url",
     "client_id",
@@ -434,14 +435,15 @@ async def extend_subscription(
 ) -> Subscription:
     """Renewal: add days to the end (or to now, if it has passed); clear reminders.
 
-    A bot still running (active or grace) becomes active at once; a released one stays
-    released until its slot is activated again."""
+    A bot still running (active or grace) becomes active at once; so does a released one (paid
+    time: the "may run" rule lets its activation open a slot; `start_subscription` keeps the
+    dates then). Otherwise the status stays."""
     row = await conn.fetchrow(
         f"""
         UPDATE platform.subscriptions
            SET ends_at = greatest(coalesce(ends_at, now()), now()) + make_interval(days => $2),
                starts_at = coalesce(starts_at, now()),
-               status = CASE WHEN $3 THEN 'active' ELSE status END,
+               status = CASE WHEN $3 OR status = 'released' THEN 'active' ELSE status END,
                reminded_3d_at = NULL, reminded_1d_at = NULL, grace_at = NULL,
                updated_at = now()
          WHERE client_id = $1
@@ -522,6 +524,178 @@ async def open_slot(conn: asyncpg.Connection, client_id: str) -> str | None:
         "SELECT slot FROM platform.slot_assignments WHERE client_id = $1 AND released_at IS NULL",
         client_id,
     )
+
+
+async def run_refusal(conn: asyncpg.Connection, client_id: str) -> str | None:
+    """Why the tenant may not run (suspended | subscription_ended | no_subscription), or None:
+    the rule PostgreSQL enforces when a slot assignment opens (005_may_run.sql)."""
+    return await conn.fetchval("SELECT platform.run_refusal($1)", client_id)
+
+
+async def unpaid_orders(conn: asyncpg.Connection, buyer: int, max_age_hours: float) -> int:
+    """The buyer's orders still waiting for payment (younger than `max_age_hours`)."""
+    return await conn.fetchval(
+        """
+        SELECT count(*) FROM platform.orders
+         WHERE buyer_telegram_id = $1 AND status IN ('new', 'pending')
+           AND created_at > now() - make_interval(hours => $2)
+        """,
+        buyer,
+        max_age_hours,
+    )
+
+
+async def lock_buyer(conn: asyncpg.Connection, buyer: int) -> None:
+    """Serialise one buyer's new orders until the transaction ends (the unpaid-orders cap)."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('orders'), hashtext($1::text))", str(buyer)
+    )
+
+
+# -- reconciliation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A running tenant that fails the "may run" rule."""
+
+    slot: str
+    client_id: str
+    reason: str
+
+
+async def running_violations(conn: asyncpg.Connection) -> list[Violation]:
+    rows = await conn.fetch(
+        """
+        SELECT slot, client_id, reason FROM platform.running_refusals
+         WHERE reason IS NOT NULL ORDER BY slot
+        """
+    )
+    return [Violation(r["slot"], r["client_id"], r["reason"]) for r in rows]
+
+
+async def expire_dead_end_orders(conn: asyncpg.Connection) -> list[Order]:
+    """Renewal and replace-token orders that wait (paid, queued, needs_token) for a tenant whose
+    subscription has ended: they can never run; they become `expired`."""
+    rows = await conn.fetch(
+        f"""
+        UPDATE platform.orders SET status = 'expired', lease_until = NULL,
+               last_error = 'subscription ended before it could run', updated_at = now()
+         WHERE status IN ('paid', 'queued', 'needs_token')
+           AND kind IN ('renewal', 'replace_token')
+           AND platform.run_refusal(client_id) IN ('subscription_ended', 'no_subscription')
+        RETURNING {_ORDER_COLUMNS}
+        """
+    )
+    return [_build(Order, r) for r in rows]
+
+
+async def release_held_orders(conn: asyncpg.Connection) -> list[Order]:
+    """Orders held while their tenant was suspended go back to `paid` once it is resumed."""
+    rows = await conn.fetch(
+        f"""
+        UPDATE platform.orders SET status = 'paid', attempts = 0, last_error = NULL,
+               updated_at = now()
+         WHERE status = 'held' AND platform.run_refusal(client_id) IS DISTINCT FROM 'suspended'
+        RETURNING {_ORDER_COLUMNS}
+        """
+    )
+    return [_build(Order, r) for r in rows]
+
+
+async def stale_unpaid_orders(
+    conn: asyncpg.Connection, max_age_hours: float, limit: int = 100
+) -> list[Order]:
+    rows = await conn.fetch(
+        f"""
+        SELECT {_ORDER_COLUMNS} FROM platform.orders
+         WHERE status IN ('new', 'pending')
+           AND created_at <= now() - make_interval(hours => $1)
+         ORDER BY created_at
+         LIMIT $2
+        """,
+        max_age_hours,
+        limit,
+    )
+    return [_build(Order, r) for r in rows]
+
+
+async def expire_unpaid(conn: asyncpg.Connection, order_id: UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            """
+            UPDATE platform.orders SET status = 'expired', last_error = 'not paid in time',
+                   updated_at = now()
+             WHERE id = $1 AND status IN ('new', 'pending')
+            RETURNING true
+            """,
+            order_id,
+        )
+    )
+
+
+# -- refunds -------------------------------------------------------------------------------------
+
+
+async def payment_order(conn: asyncpg.Connection, payment_id: str) -> tuple[Decimal, UUID] | None:
+    """(amount paid, order id) of a recorded payment."""
+    row = await conn.fetchrow(
+        "SELECT amount, order_id FROM platform.payments WHERE payment_id = $1", payment_id
+    )
+    return None if row is None else (row["amount"], row["order_id"])
+
+
+async def record_refund(
+    conn: asyncpg.Connection,
+    *,
+    refund_id: str,
+    payment_id: str,
+    order_id: UUID,
+    amount: Decimal,
+    currency: str,
+    days_removed: Decimal,
+) -> bool:
+    """True if recorded now, False for a replay."""
+    return bool(
+        await conn.fetchval(
+            """
+            INSERT INTO platform.refunds
+                   (refund_id, payment_id, order_id, amount, currency, days_removed)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (refund_id) DO NOTHING
+            RETURNING true
+            """,
+            refund_id,
+            payment_id,
+            order_id,
+            amount,
+            currency,
+            days_removed,
+        )
+    )
+
+
+async def refunded_total(conn: asyncpg.Connection, payment_id: str) -> Decimal:
+    return await conn.fetchval(
+        "SELECT coalesce(sum(amount), 0) FROM platform.refunds WHERE payment_id = $1", payment_id
+    )
+
+
+async def shorten_subscription(
+    conn: asyncpg.Connection, client_id: str, days: Decimal
+) -> Subscription | None:
+    """Take `days` (fractional) off a started subscription's end."""
+    row = await conn.fetchrow(
+        f"""
+        UPDATE platform.subscriptions
+           SET ends_at = ends_at - make_interval(secs => $2 * 86400), updated_at = now()
+         WHERE client_id = $1 AND ends_at IS NOT NULL
+        RETURNING {_SUB_COLUMNS}
+        """,
+        client_id,
+        float(days),
+    )
+    return _build(Subscription, row)
 
 
 # -- alerts --------------------------------------------------------------------------------------

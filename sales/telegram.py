@@ -119,3 +119,38 @@ class BotNotifier:
         await self._send(
             buyer, texts.RELEASED.format(username=username, archive=format_date(archive_until))
         )
+
+    async def held(self, buyer: int, order_id: UUID, username: str) -> None:
+        short = short_order(order_id)
+        await self._send(buyer, texts.HELD_SUSPENDED.format(short=short, username=username))
+
+    async def order_expired(self, buyer: int, order_id: UUID, why: str) -> None:
+        """`why`: ended (the subscription ended first) | unpaid:<hours>."""
+        short = short_order(order_id)
+        if why.startswith("unpaid:"):
+            text = texts.ORDER_EXPIRED_UNPAID.format(short=short, hours=why.split(":", 1)[1])
+        else:
+            text = texts.ORDER_EXPIRED_ENDED.format(short=short)
+        await self._send(buyer, text)
+
+    async def refunded(
+        self,
+        buyer: int,
+        order_id: UUID,
+        amount: str,
+        username: str,
+        ends_at: datetime | None,
+        archive_until: datetime | None,
+    ) -> None:
+        short = short_order(order_id)
+        if archive_until is not None:
+            text = texts.REFUNDED_ENDED.format(
+                amount=amount, short=short, username=username, archive=format_date(archive_until)
+            )
+        elif ends_at is not None:
+            text = texts.REFUNDED_PARTIAL.format(
+                amount=amount, short=short, username=username, date=format_date(ends_at)
+            )
+        else:
+            text = texts.REFUNDED_ORDER.format(amount=amount, short=short)
+        await self._send(buyer, text)

@@ -26,6 +26,7 @@ from pathlib import Path
 from core.crypto import TokenCipher
 from core.db import create_pool
 from core.migrations import migrate_all
+from core.platform_repo import grant_operator_period
 from pool.manager import BotPoolManager
 from sandbox.buyer import SalesBuyer
 from sandbox.harness import (
@@ -92,6 +93,8 @@ async def demo(keep: bool, run_dir: Path) -> None:
         async with db.acquire() as conn:
             for schema, names in (await migrate_all(conn)).items():
                 print(f"  {schema}: {', '.join(names) or 'up to date'}")
+            # the first salon is activated by hand, as the operator's CLI does: a grant
+            await grant_operator_period(conn, "client_001", 30, "demo")
 
         step(f"Starting {POOL_SIZE} pool workers under supervisord ({run_dir}/supervisord.conf)")
         supervisor = Supervisor(run_dir, env).start(POOL_SIZE)

@@ -28,12 +28,19 @@ GRANT INSERT ON platform.activation_history TO booking_pool;
 GRANT USAGE ON SEQUENCE platform.slot_assignments_id_seq, platform.activation_history_id_seq
     TO booking_pool;
 GRANT EXECUTE ON FUNCTION platform.ensure_tenant_role(text, text) TO booking_pool;
+-- the "may run" rule (005_may_run.sql): the pool may ask why a tenant may not run (a reason, not
+-- the subscription); the trigger on slot_assignments needs no grant
+GRANT EXECUTE ON FUNCTION platform.run_refusal(text) TO booking_pool, booking_sales, booking_master;
+GRANT EXECUTE ON FUNCTION platform.refusal_of(timestamptz, text, timestamptz, timestamptz)
+    TO booking_sales, booking_master;
+GRANT SELECT ON platform.running_refusals TO booking_sales, booking_master;
 
 -- Sales: tariffs, orders, payments, subscriptions, alerts; reads tenants and their bots; ends the
 -- assignment of a dead slot (pool.store).
 GRANT SELECT ON platform.tariffs, platform.tenants, platform.tenant_bots TO booking_sales;
 GRANT SELECT, INSERT, UPDATE ON platform.orders, platform.subscriptions TO booking_sales;
-GRANT SELECT, INSERT ON platform.payments, platform.alerts TO booking_sales;
+GRANT SELECT, INSERT ON platform.payments, platform.alerts, platform.refunds TO booking_sales;
+GRANT SELECT ON platform.operator_grants TO booking_sales;
 GRANT SELECT, UPDATE ON platform.slot_assignments TO booking_sales;
 GRANT INSERT ON platform.activation_history TO booking_sales;
 GRANT USAGE ON SEQUENCE platform.client_number_seq, platform.alerts_id_seq,
@@ -43,7 +50,8 @@ GRANT USAGE ON SEQUENCE platform.client_number_seq, platform.alerts_id_seq,
 -- extends subscriptions, re-sends stuck orders, marks alerts delivered, samples the pool.
 GRANT SELECT ON platform.tariffs, platform.tenants, platform.tenant_bots, platform.slot_assignments,
     platform.activation_history, platform.orders, platform.payments, platform.subscriptions,
-    platform.alerts, platform.pool_samples TO booking_master;
+    platform.alerts, platform.pool_samples, platform.refunds, platform.operator_grants
+    TO booking_master;
 GRANT UPDATE ON platform.tenants, platform.subscriptions, platform.orders, platform.alerts,
     platform.slot_assignments TO booking_master;
 GRANT INSERT, DELETE ON platform.pool_samples TO booking_master;

@@ -78,6 +78,7 @@ class YooKassaState:
     fault: Fault = field(default_factory=Fault)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     api_calls: int = 0
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def check_auth(self, header: str | None) -> None:
         expected = base64.b64encode(f"{self.shop_id}:{self.secret_key}".encode()).decode()
@@ -229,6 +230,34 @@ class YooKassaState:
         self.events[payment_id] = "payment.canceled"
         return "payment.canceled"
 
+    def refund(self, payment_id: str, amount: str | None) -> dict[str, Any]:
+        """A succeeded refund of (part of) a succeeded payment, as the shop's dashboard makes."""
+        payment = self.get(payment_id)
+        if payment["status"] != "succeeded":
+            raise ApiFault(400, "invalid_request", f"payment is {payment['status']}", "status")
+        paid = Decimal(payment["amount"]["value"])
+        done = Decimal(payment.get("refunded_amount", {}).get("value", "0"))
+        value = Decimal(amount) if amount is not None else paid - done
+        if value <= 0 or done + value > paid:
+            raise _bad("Refund amount exceeds what can be refunded.", "amount")
+        currency = payment["amount"]["currency"]
+        refund = {
+            "id": f"{uuid.uuid4()}",
+            "payment_id": payment_id,
+            "status": "succeeded",
+            "created_at": _now(),
+            "amount": {"value": f"{value:.2f}", "currency": currency},
+        }
+        self.refunds[refund["id"]] = refund
+        payment["refunded_amount"] = {"value": f"{done + value:.2f}", "currency": currency}
+        return refund
+
+    def get_refund(self, refund_id: str) -> dict[str, Any]:
+        refund = self.refunds.get(refund_id)
+        if refund is None:
+            raise ApiFault(404, "not_found", "Refund doesn't exist or access denied.", "refund_id")
+        return refund
+
 
 def public(payment: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payment.items() if not k.startswith("_")}
@@ -301,6 +330,57 @@ async def _deliver(request: web.Request, payment_id: str, times: int = 1) -> lis
             results.append(type(exc).__name__)
         state.deliveries.append({"payment_id": payment_id, "event": event, "result": results[-1]})
     return results
+
+
+async def get_refund(request: web.Request) -> web.Response:
+    try:
+        await _api_guard(request)
+        refund = _state(request).get_refund(request.match_info["refund_id"])
+    except ApiFault as fault:
+        return fault.response
+    return web.json_response(refund)
+
+
+async def _post_refund(request: web.Request, refund: dict[str, Any], times: int) -> list:
+    state = _state(request)
+    if not state.webhook_url:
+        return []
+    body = {"type": "notification", "event": "refund.succeeded", "object": refund}
+    results: list[int | str] = []
+    for _ in range(times):
+        try:
+            async with request.app[SESSION].post(
+                state.webhook_url, json=body, timeout=aiohttp.ClientTimeout(total=30)
+            ) as r:
+                results.append(r.status)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            results.append(type(exc).__name__)
+        state.deliveries.append(
+            {"refund_id": refund["id"], "event": body["event"], "result": results[-1]}
+        )
+    return results
+
+
+async def control_refund(request: web.Request) -> web.Response:
+    """Refund a payment (all of what is left, or `amount`) and notify `times` times."""
+    try:
+        body = await _control_body(request)
+        state = _state(request)
+        refund = state.refund(request.match_info["payment_id"], body.get("amount"))
+        delivered = await _post_refund(request, refund, int(body.get("times", 1)))
+    except ApiFault as fault:
+        return fault.response
+    return web.json_response({"refund": refund, "delivered": delivered})
+
+
+async def control_refund_notify(request: web.Request) -> web.Response:
+    try:
+        body = await _control_body(request)
+        refund = _state(request).get_refund(request.match_info["refund_id"])
+        delivered = await _post_refund(request, refund, int(body.get("times", 1)))
+    except ApiFault as fault:
+        return fault.response
+    return web.json_response({"refund": refund, "delivered": delivered})
 
 
 async def _control_body(request: web.Request) -> dict[str, Any]:
@@ -379,6 +459,9 @@ def build_app(state: YooKassaState) -> web.Application:
     app.router.add_post(
         "/_sandbox/payments/{payment_id}/{action:succeed|cancel|notify}", control_pay
     )
+    app.router.add_get("/v3/refunds/{refund_id}", get_refund)
+    app.router.add_post("/_sandbox/payments/{payment_id}/refund", control_refund)
+    app.router.add_post("/_sandbox/refunds/{refund_id}/notify", control_refund_notify)
     app.router.add_post("/_sandbox/webhook", control_webhook)
     app.router.add_post("/_sandbox/faults", control_faults)
     app.router.add_get("/_sandbox/payments", control_list)

@@ -57,6 +57,17 @@ class SandboxYooKassa:
             "delivered"
         ]
 
+    async def refund(self, payment_id: str, amount: str | None = None, *, times: int = 1):
+        """The shop refunds (part of) a payment; `refund.succeeded` is delivered `times` times.
+        Returns the refund object."""
+        body = {"times": times} if amount is None else {"amount": amount, "times": times}
+        return (await self._request("POST", f"payments/{payment_id}/refund", body))["refund"]
+
+    async def notify_refund(self, refund_id: str, times: int = 1) -> list:
+        return (await self._request("POST", f"refunds/{refund_id}/notify", {"times": times}))[
+            "delivered"
+        ]
+
     async def fault(self, *, delay: float = 0.0, count: int = 1, status: int | None = None) -> None:
         """The next `count` API calls wait `delay` seconds, then answer `status` if given."""
         await self._request("POST", "faults", {"delay": delay, "count": count, "status": status})

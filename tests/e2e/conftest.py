@@ -14,6 +14,7 @@ import pytest_asyncio
 
 from core.crypto import TokenCipher
 from core.migrations import migrate_platform
+from core.platform_repo import grant_operator_period
 from pool.manager import BotPoolManager
 from sandbox.harness import SandboxTelegramProcess, WorkerProcess, wait_until
 from sandbox.telegram.client import SandboxTelegram
@@ -70,6 +71,15 @@ class Stand:
         return await wait_until(
             check, timeout=timeout, interval=0.1, what=f"slot {pool_id} {status} {fields}"
         )
+
+    async def grant(self, client_id: str, days: int = 30) -> None:
+        """What `booking-pool activate` records for a client without a subscription, so that the
+        "may run" rule lets it run (tests that activate through the manager directly)."""
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            await grant_operator_period(conn, client_id, days, "test")
+        finally:
+            await conn.close()
 
     async def fetch(self, sql: str, *args):
         conn = await asyncpg.connect(self.dsn)

@@ -34,6 +34,8 @@ def sales_env(stand_env: dict[str, str], yookassa_url: str, **overrides: str) ->
         "ORDER_SWEEP_INTERVAL": "0.5",
         "SUBSCRIPTION_CHECK_INTERVAL": "600",
         "ACTIVATION_TIMEOUT": "20",
+        # simulated buyers type at machine speed: a higher per-user update limit than a human's
+        "SALES_RATELIMIT_MAX_EVENTS": "300",
         **overrides,
     }
 

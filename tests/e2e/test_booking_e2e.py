@@ -41,6 +41,7 @@ async def test_owner_sets_up_customers_book_race_and_reminders_survive_a_restart
     await tg.send_message(bot, OWNER, "/start")  # before activation: waits in Telegram
     worker = stand.start_worker(1)
     await stand.wait_status(1, "waiting")
+    await stand.grant("client_001")
     activation = await stand.manager.activate_bot(
         "booking-bot-pool-1", token, OWNER, "client_001", "Студия Веры"
     )

@@ -18,6 +18,7 @@ WEBHOOK_URL = "https://other-hosting.example/hook"
 
 async def activate(stand, pool_id: int, token: str, client: str, company: str, admin: int = OWNER):
     slot = f"booking-bot-pool-{pool_id}"
+    await stand.grant(client)  # no Sales here: the operator's grant lets it run
     activation = await stand.manager.activate_bot(slot, token, admin, client, company)
     return await stand.manager.wait_for_activation(slot, activation, 30)
 

@@ -25,6 +25,7 @@ MONITORING = REPO / "deploy" / "monitoring"
 
 
 async def activate(stand, pool_id, token, client, company):
+    await stand.grant(client)
     activation = await stand.manager.activate_bot(
         f"booking-bot-pool-{pool_id}", token, 777, client, company
     )

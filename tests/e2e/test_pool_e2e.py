@@ -17,6 +17,7 @@ CUSTOMER = 4242001
 
 
 async def activate(stand, pool_id: int, token: str, client: str, company: str, admin: int = 777):
+    await stand.grant(client)
     activation = await stand.manager.activate_bot(
         f"booking-bot-pool-{pool_id}", token, admin, client, company
     )
@@ -181,6 +182,7 @@ async def test_config_without_wakeup_is_found_by_the_periodic_check(stand, redis
         client_id="client_006",
         company_name="Без будильника",
     )
+    await stand.grant("client_006")  # no Sales here: the operator's grant lets it run
     await redis_client.set(
         keys.bot_config("booking-bot-pool-1"), config.dumps(stand.cipher, "now"), ex=300
     )

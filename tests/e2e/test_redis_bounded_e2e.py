@@ -24,6 +24,7 @@ async def test_every_key_the_bots_write_has_a_ttl(stand, sales, redis_client):
     await tg.send_message(bot, OWNER, "/start")
     stand.start_worker(1)
     await stand.wait_status(1, "waiting")
+    await stand.grant("client_021")  # activated by hand: the operator's grant lets it run
     activation = await stand.manager.activate_bot(
         "booking-bot-pool-1", token, OWNER, "client_021", "Студия Срока"
     )

@@ -29,6 +29,8 @@ async def test_migrate_gives_an_old_tenant_its_role_and_redis_user(
         await conn.execute(
             "INSERT INTO platform.tenants (client_id, company_name, admin_telegram_id)"
             " VALUES ('client_042', 'Старый салон', 1);"
+            "INSERT INTO platform.operator_grants (client_id, granted_until)"
+            " VALUES ('client_042', now() + interval '30 days');"
             "INSERT INTO platform.slot_assignments (slot, client_id)"
             " VALUES ('booking-bot-pool-1', 'client_042')"
         )
