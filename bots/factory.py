@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -19,7 +20,6 @@ from bots.background import Background
 from bots.clock import Clock, FileClock, SystemClock
 from bots.context import TenantContext
 from bots.handlers import admin, booking, fallback, my, start
-from bots.middlewares import RateLimitMiddleware
 from bots.services import (
     AdminService,
     BookingService,
@@ -27,7 +27,8 @@ from bots.services import (
     ReminderService,
     SettingsCache,
 )
-from core.keys import fsm_prefix
+from core.keys import fsm_prefix, ratelimit
+from core.ratelimit import FixedWindow, RateLimitMiddleware
 from core.telegram import build_bot
 
 __all__ = ["BotOptions", "build_bot", "build_dispatcher"]
@@ -112,11 +113,14 @@ def build_dispatcher(
         admin=admin_service,
         reminders=reminders,
     )
-    dp.update.outer_middleware(
-        RateLimitMiddleware(
-            redis, tenant.client_id, options.ratelimit_max_events, options.ratelimit_window
-        )
+    window = FixedWindow(
+        redis,
+        partial(ratelimit, tenant.client_id),  # client_NNN:ratelimit:<user>
+        options.ratelimit_max_events,
+        options.ratelimit_window,
+        log=logger.bind(client=tenant.client_id),
     )
+    dp.update.outer_middleware(RateLimitMiddleware(window, texts.RATE_LIMITED))
     dp.include_router(start.build_router())
     dp.include_router(admin.build_router())
     dp.include_router(booking.build_router())

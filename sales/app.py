@@ -20,6 +20,7 @@ from core.crypto import cipher_from_settings
 from core.db import pool_from_settings
 from core.migrations import ensure_platform
 from core.platform_repo import open_client_ids
+from core.ratelimit import FixedWindow, RateLimitMiddleware
 from core.redis_client import make_redis
 from core.settings import Settings
 from core.telegram import build_bot
@@ -29,8 +30,7 @@ from pool.store import SlotStore
 from sales import texts
 from sales.handlers import fallback, mybots, purchase, start
 from sales.lifecycle import SubscriptionService
-from sales.limits import FixedWindow
-from sales.middlewares import TokenMessageGuard, UpdateRateLimit
+from sales.middlewares import TokenMessageGuard
 from sales.orders import OrderProcessor
 from sales.payments import IpAllowlist, YooKassaGateway
 from sales.purchase import PurchaseService
@@ -65,7 +65,7 @@ def build_dispatcher(
     dp.message.outer_middleware(guard)
     dp.edited_message.outer_middleware(guard)
     if rate_limit is not None:
-        dp.update.outer_middleware(UpdateRateLimit(rate_limit))
+        dp.update.outer_middleware(RateLimitMiddleware(rate_limit, texts.SLOW_DOWN))
     dp.include_router(start.build_router())
     dp.include_router(mybots.build_router())
     dp.include_router(purchase.build_router())
@@ -145,7 +145,14 @@ class SalesService:
             return_url=return_url,
             log=self.log,
             grace_days=s.subscription_grace_days,
-            order_window=FixedWindow(redis, "orders", s.sales_orders_per_minute, 60, self.log),
+            order_window=FixedWindow(
+                redis,
+                partial(keys.sales_ratelimit, "orders"),
+                s.sales_orders_per_minute,
+                60,
+                what="orders",
+                log=self.log,
+            ),
             max_unpaid=s.sales_max_unpaid_orders,
             unpaid_hours=s.order_unpaid_hours,
         )
@@ -200,7 +207,12 @@ class SalesService:
             retention=self.retention,
             fsm_ttl=self.settings.fsm_ttl,
             rate_limit=FixedWindow(
-                redis, "updates", s.sales_ratelimit_max_events, s.sales_ratelimit_window, self.log
+                redis,
+                partial(keys.sales_ratelimit, "updates"),
+                s.sales_ratelimit_max_events,
+                s.sales_ratelimit_window,
+                what="updates",
+                log=self.log,
             ),
         )
         self._polling_started = asyncio.Event()

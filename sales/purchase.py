@@ -12,9 +12,9 @@ from uuid import UUID
 import asyncpg
 
 from core.crypto import TokenCipher
+from core.ratelimit import FixedWindow
 from sales import repository as repo
 from sales import retention_repo, texts
-from sales.limits import FixedWindow
 from sales.orders import OrderProcessor, PaymentMismatch, UnknownPayment
 from sales.payments import GatewayRejected, GatewayUnavailable
 from sales.ports import TokenChecker, TokenCheckUnavailable, TokenRejected
