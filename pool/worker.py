@@ -183,6 +183,7 @@ class SlotWorker:
         self.resume_error: str | None = None
         self.last_error: str | None = None
         self.fenced: int | None = None  # an assignment found closed, to stop in the loop
+        self._may_acl = True  # False once Redis refused this slot's ACL SETUSER
         self._status_changed = False
         self._notices: set[asyncio.Task] = set()  # the owner's notices in flight
         self._replace_if = self.beat.register_script(scripts.REPLACE_IF)
@@ -482,9 +483,14 @@ class SlotWorker:
         return TenantConnections(db, make_tenant_redis(self.settings, client_id, password))
 
     async def _ensure_tenant_redis_user(self, client_id: str) -> str:
+        """The tenant's Redis password; its user too where the slot's Redis user may run ACL
+        (asked once: a deployment's pool may not, and is not asked again)."""
         password = tenant_redis_password(self.store.cipher, client_id)
-        if not await redis_acl.try_ensure_tenant_user(self.beat, client_id, password):
-            self.log.debug("the tenant's Redis user is made by the activating service")
+        if self._may_acl and not await redis_acl.try_ensure_tenant_user(
+            self.beat, client_id, password
+        ):
+            self._may_acl = False
+            self.log.info("tenants' Redis users are made by the activating service (no ACL here)")
         return password
 
     async def _check_token(self, bot: Bot):

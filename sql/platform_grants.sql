@@ -22,8 +22,10 @@ GRANT SELECT ON platform.schema_migrations TO booking_pool, booking_sales, booki
 
 -- The pool (the code that runs tenant bots): slot bookkeeping and what activating and resuming
 -- a tenant needs. Never orders, payments, subscriptions, tariffs, alerts or pool samples.
-GRANT SELECT, INSERT, UPDATE ON platform.tenants, platform.tenant_bots, platform.slot_assignments,
-    platform.tenant_credentials TO booking_pool;
+GRANT SELECT, INSERT, UPDATE ON platform.tenant_bots, platform.slot_assignments TO booking_pool;
+GRANT SELECT, INSERT ON platform.tenants, platform.tenant_credentials TO booking_pool;
+-- an activation refreshes a tenant's name and owner; never its suspension (the may-run rule)
+GRANT UPDATE (company_name, admin_telegram_id, updated_at) ON platform.tenants TO booking_pool;
 GRANT INSERT ON platform.activation_history TO booking_pool;
 GRANT USAGE ON SEQUENCE platform.slot_assignments_id_seq, platform.activation_history_id_seq
     TO booking_pool;

@@ -11,6 +11,7 @@ import pytest
 
 from core.crypto import TokenCipher
 from core.migrations import migrate_platform, migrate_tenant
+from core.platform_repo import Tenant, upsert_tenant
 from core.tenant_access import ensure_tenant_role, scram_verifier, tenant_db_password, tenant_dsn
 
 DENIED = asyncpg.InsufficientPrivilegeError
@@ -221,6 +222,20 @@ async def test_service_roles_read_only_what_they_need(
             await conn.fetch("SELECT * FROM client_001.bot_users")
         with pytest.raises(DENIED):
             await conn.execute("DROP SCHEMA client_002 CASCADE")
+
+
+async def test_the_pool_role_cannot_lift_a_suspension_or_rewrite_a_password(
+    pg_server, pg_dsn, two_tenants
+):
+    async with as_role(pg_server, pg_dsn, "booking_pool") as conn:
+        # what an activation does: refresh the tenant's name and owner
+        await upsert_tenant(conn, Tenant("client_001", "Новое имя", 2))
+        for sql in (
+            "UPDATE platform.tenants SET suspended_at = NULL",
+            "UPDATE platform.tenant_credentials SET db_password_encrypted = 'x'",
+        ):
+            with pytest.raises(DENIED):
+                await conn.execute(sql)
 
 
 async def test_the_pool_role_may_create_a_tenant_role_only_through_the_function(
