@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -12,6 +13,14 @@ from core.keys import check_client_id
 def schema_ident(client_id: str) -> str:
     """A validated, quoted schema identifier for `client_NNN`."""
     return '"' + check_client_id(client_id) + '"'
+
+
+def dsn_as(dsn: str, user: str, password: str) -> str:
+    """`dsn` (host, port, database, options) with another role and its password."""
+    parts = urlsplit(dsn)
+    hostinfo = parts.netloc.rsplit("@", 1)[-1]
+    userinfo = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{hostinfo}"))
 
 
 async def create_pool(

@@ -12,12 +12,12 @@ import base64
 import hashlib
 import hmac
 import secrets
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
 from core import redis_acl
 from core.crypto import TokenCipher
+from core.db import dsn_as
 from core.keys import check_client_id
 
 SCRAM_ITERATIONS = 4096  # PostgreSQL's own default (scram_iterations)
@@ -44,11 +44,7 @@ def scram_verifier(password: str, *, salt: bytes | None = None) -> str:
 
 def tenant_dsn(platform_dsn: str, client_id: str, password: str) -> str:
     """The platform's DSN (host, port, database, options) with the tenant's role and password."""
-    check_client_id(client_id)
-    parts = urlsplit(platform_dsn)
-    hostinfo = parts.netloc.rsplit("@", 1)[-1]
-    userinfo = f"{client_id}:{quote(password, safe='')}"
-    return urlunsplit(parts._replace(netloc=f"{userinfo}@{hostinfo}"))
+    return dsn_as(platform_dsn, check_client_id(client_id), password)
 
 
 def tenant_redis_password(cipher: TokenCipher, client_id: str) -> str:

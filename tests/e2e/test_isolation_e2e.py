@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import asyncpg
@@ -16,6 +15,7 @@ import pytest
 from bots import texts
 from bots.clock import write_clock_file
 from core import redis_acl
+from core.db import dsn_as
 from sandbox.harness import ModuleProcess
 from sandbox.localservers import find_free_port
 from tests.e2e.conftest import new_token
@@ -36,11 +36,6 @@ INSERT INTO client_001.working_hours (staff_id, weekday, starts, ends)
 """
 
 
-def with_user(dsn: str, user: str, password: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{parts.netloc.rsplit('@')[-1]}"))
-
-
 async def test_a_tenant_bot_runs_as_its_own_identities(stand, pg_server, redis_client, tmp_path):
     # the deployment's service identities, made here by the admins (superuser, Redis default)
     roles = ("booking_pool", "booking_sales", "booking_master")
@@ -53,13 +48,13 @@ async def test_a_tenant_bot_runs_as_its_own_identities(stand, pg_server, redis_c
     stand.env["BOOKING_CLOCK_FILE"] = str(clock)
     pool_env = {
         **stand.env,
-        "DATABASE_URL": with_user(stand.dsn, "booking_pool", password["booking_pool"]),
+        "DATABASE_URL": dsn_as(stand.dsn, "booking_pool", password["booking_pool"]),
         "REDIS_USERNAME": "booking_pool",
         "REDIS_PASSWORD": password["booking_pool"],
     }
     sales, yk_server = await start_sales(
         stand,
-        DATABASE_URL=with_user(stand.dsn, "booking_sales", password["booking_sales"]),
+        DATABASE_URL=dsn_as(stand.dsn, "booking_sales", password["booking_sales"]),
         REDIS_USERNAME="booking_sales",
         REDIS_PASSWORD=password["booking_sales"],
     )
@@ -72,7 +67,7 @@ async def test_a_tenant_bot_runs_as_its_own_identities(stand, pg_server, redis_c
         "master",
         {
             **stand.env,
-            "DATABASE_URL": with_user(stand.dsn, "booking_master", password["booking_master"]),
+            "DATABASE_URL": dsn_as(stand.dsn, "booking_master", password["booking_master"]),
             "REDIS_USERNAME": "booking_master",
             "REDIS_PASSWORD": password["booking_master"],
             "BOT_TOKEN_MASTER": MASTER_TOKEN,
