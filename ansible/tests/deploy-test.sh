@@ -25,8 +25,10 @@
 #      growing by 2 slots keeps the active slots' PIDs (new slots forked), shrinking removes only
 #      free slots, a code upgrade restarts the spawner first (its working directory is the new
 #      release) and then the slots one by one, all forked by the new spawner, and the tenants come
-#      back, the backup runs, the tenant's Redis user survives a Redis restart, systemd-analyze
-#      verify of the installed units, no secret in any Ansible output
+#      back; booking_pool_spawner=false removes the spawner (program, folder, setting) and every
+#      slot runs pool.worker itself, true brings it back, the tenants resume each time; the backup
+#      runs, the tenant's Redis user survives a Redis restart, systemd-analyze verify of the
+#      installed units, no secret in any Ansible output
 #   6. cleanup, also on failure or interruption (the playbook logs of a failed run are kept in
 #      $BOT_POOL_CACHE/last-failure/)
 # BOT_POOL_UPGRADE_FROM= (empty) deploys this checkout on a fresh host instead of upgrading.
@@ -660,6 +662,34 @@ wait_for 60 "slot $BOUGHT_SLOT active again after the upgrade" slot_is_active "$
 check_forked
 inside journalctl -t booking-bot-pool-2 --no-pager | grep 'resumed after restart' | tail -1 | sed 's/^/    /'
 say "  spawner PID $OLD_SPAWNER -> $NEW_SPAWNER (in $NEW_RELEASE); slot 2: launcher PID $ACTIVE_PID -> $NEW_PID, still client_001"
+
+say "turning the spawner off (booking_pool_spawner: false): every slot runs on its own, the tenants come back"
+play spawner-off -e booking_pool_size=1 -e booking_source_dir="$RUN/src" -e booking_pool_spawner=false
+STATUS="$(inside /usr/local/bin/supervisorctl status || true)"
+sed 's/^/    /' <<<"$STATUS"
+if grep -q '^booking-pool-spawner ' <<<"$STATUS"; then fail "booking-pool-spawner is still a program"; fi
+inside test ! -e /etc/booking/pool.d/spawner.conf || fail "spawner.conf is still there"
+inside test ! -e "$(dirname "$SPAWNER_SOCKET")" || fail "$(dirname "$SPAWNER_SOCKET") is still there"
+inside test ! -e /etc/tmpfiles.d/booking-pool.conf || fail "the spawner's tmpfiles.d entry is still there"
+if inside grep -q POOL_SPAWNER_SOCKET /etc/booking/pool.env; then fail "pool.env still sets POOL_SPAWNER_SOCKET"; fi
+wait_for 90 "slots $KEPT RUNNING" slots_are "$KEPT"
+wait_for 60 "slot 2 active again without the spawner" slot_is_active 2
+wait_for 60 "slot $BOUGHT_SLOT active again without the spawner" slot_is_active "$BOUGHT_SLOT"
+while read -r _ n launcher _ children; do
+    [ "$children" = - ] || fail "slot $n still has a forked process ($children)"
+    cmdline="$(inside cat "/proc/$launcher/cmdline" | tr '\0' ' ')"
+    [[ "$cmdline" == *"-m pool.worker"* ]] || fail "slot $n's program (PID $launcher) runs '$cmdline', not pool.worker"
+done < <(slot_procs | grep '^slot ')
+user_says deploytest_salon_bot "$CUSTOMER" /my "Ваши предстоящие записи" "Стрижка deploy-test"
+say "  no spawner: slots $KEPT each run pool.worker in their own program; client_001 answers"
+
+say "turning the spawner on again"
+play spawner-on -e booking_pool_size=1 -e booking_source_dir="$RUN/src"
+wait_for 90 "slots $KEPT RUNNING" slots_are "$KEPT"
+wait_for 60 "slot 2 active again with the spawner" slot_is_active 2
+wait_for 60 "slot $BOUGHT_SLOT active again with the spawner" slot_is_active "$BOUGHT_SLOT"
+check_forked
+user_says deploytest_salon_bot "$CUSTOMER" /my "Ваши предстоящие записи" "Стрижка deploy-test"
 
 if [ -n "$REDIS_ACL" ]; then
     say "check: tenants' Redis users survive a Redis restart (saved in the aclfile)"
