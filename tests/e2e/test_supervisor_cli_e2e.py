@@ -35,7 +35,7 @@ def supervised_pids(sup: Supervisor) -> dict[str, int]:
     pids = {}
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) >= 4 and parts[1] == "RUNNING":
+        if len(parts) >= 4 and parts[1] == "RUNNING" and parts[0].startswith("bot-pool-"):
             pids[parts[0]] = int(parts[3].rstrip(","))
     return pids
 
