@@ -156,7 +156,8 @@ def _exit_like(status: int | None) -> None:
         _say("ERROR", "slot ended without an exit status")
         sys.exit(1)
     if status < 0:  # killed: end the same way, so supervisor reports the signal
-        signal.signal(-status, signal.SIG_DFL)
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL/SIGSTOP have no handler
+            signal.signal(-status, signal.SIG_DFL)
         os.kill(os.getpid(), -status)
         sys.exit(128 - status)
     sys.exit(status)

@@ -894,9 +894,11 @@ def serve(settings: Settings, lifeline: socket.socket | None = None) -> None:
                 slotlock.lock_path(settings.pool_spawner_socket, settings.bot_pool_id),
                 say=log.warning,
             )
-        except (OSError, slotlock.SlotBusy) as exc:
+        except slotlock.SlotBusy as exc:
             log.error("cannot start: {}", exc)
             sys.exit(1)
+        except OSError as exc:  # no spawner directory (the spawner never ran): run unguarded
+            log.warning("slot lock unavailable ({}): running without it", exc.strerror)
     try:
         asyncio.run(run_slot(settings, lifeline=lifeline))
     except (TokenCipherError, ConnectionError) as exc:

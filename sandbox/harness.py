@@ -226,6 +226,15 @@ class Supervisor:
             timeout=60,
         )
 
+    def running(self) -> dict[str, int]:
+        """Program name → pid of every RUNNING program (`supervisorctl status`)."""
+        pids = {}
+        for line in self.ctl("status").stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 4 and parts[1] == "RUNNING" and parts[2] == "pid":
+                pids[parts[0]] = int(parts[3].rstrip(","))
+        return pids
+
     def stop(self, timeout: float = 60.0) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()  # supervisord stops its programs (SIGTERM each) and exits
@@ -236,6 +245,30 @@ class Supervisor:
                 self.proc.wait()
         if self.spawner_dir is not None:
             shutil.rmtree(self.spawner_dir, ignore_errors=True)
+
+
+def process_ended(pid: int) -> bool:
+    """The process is gone or a zombie (ended, not yet reaped by whoever is its parent now)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def process_name(pid: int) -> str:
+    """/proc/PID/comm: what `ps -o comm` shows (a forked slot is named `bot-pool-N`)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def parent_pid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def rss_kib(pid: int) -> int:
