@@ -31,6 +31,7 @@ async def create_pool(
     attempts: int = 1,
     delay: float = 1.0,
     server_settings: dict[str, str] | None = None,
+    max_inactive: float = 300.0,
 ) -> asyncpg.Pool:
     """Open a pool; retry `attempts` times when the server is not up yet.
 
@@ -45,6 +46,7 @@ async def create_pool(
                 max_size=max_size,
                 command_timeout=60,
                 server_settings=server_settings,
+                max_inactive_connection_lifetime=max_inactive,
             )
         except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError) as exc:
             last = exc
@@ -53,10 +55,15 @@ async def create_pool(
     raise ConnectionError(f"cannot connect to PostgreSQL: {type(last).__name__}: {last}") from None
 
 
-async def pool_from_settings(settings, *, attempts: int = 1) -> asyncpg.Pool:
+async def pool_from_settings(
+    settings, *, attempts: int = 1, max_size: int | None = None, max_inactive: float = 300.0
+) -> asyncpg.Pool:
+    """The service's pool; `max_inactive`: seconds after which an idle connection is closed."""
+    max_size = max_size or settings.db_pool_max_size
     return await create_pool(
         settings.dsn,
-        min_size=settings.db_pool_min_size,
-        max_size=settings.db_pool_max_size,
+        min_size=min(settings.db_pool_min_size, max_size),
+        max_size=max_size,
         attempts=attempts,
+        max_inactive=max_inactive,
     )

@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     polling_error_threshold: int = Field(3, ge=1)
     # A resume that fails (e.g. the tenant's schema) is retried with a growing pause up to this.
     resume_backoff_max: float = Field(300.0, gt=0)
+    # A slot closes a PostgreSQL connection left idle this long: a waiting slot holds none.
+    slot_db_idle: float = Field(30.0, gt=0)
+    # The spawner (`booking-pool-spawner`) forks slots from one preloaded process. Its unix socket
+    # (a private directory of the pool's account; the slots' lock files live beside it). Empty:
+    # no spawner, each slot program runs its slot itself. Read by the spawner and the launcher.
+    pool_spawner_socket: str = ""
+    # How long a launcher waits for the spawner (e.g. still importing) before running in-process.
+    pool_spawner_wait: float = Field(30.0, ge=0)
 
     # Master Bot, alerts and metrics
     master_metrics_host: str = "127.0.0.1"

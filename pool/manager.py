@@ -135,6 +135,7 @@ class BotPoolManager:
                     "activated_at": doc.get("activated_at"),
                     "since": doc.get("since"),
                     "pid": doc.get("pid"),
+                    "fork_pid": doc.get("fork_pid"),
                     "host": doc.get("host"),
                     "last_error": doc.get("last_error"),
                     "assignment_id": doc.get("assignment_id"),

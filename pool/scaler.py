@@ -20,6 +20,7 @@ from supervisor.xmlrpc import SupervisorTransport
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "deploy" / "supervisor" / "bot-pool.conf.tmpl"
+SPAWNER_TEMPLATE = REPO / "deploy" / "supervisor" / "spawner.conf.tmpl"
 _PROGRAM_RE = re.compile(r"^bot-pool-(\d+)$")
 
 
@@ -34,14 +35,23 @@ def render_program(
 
     `user` is the account the slot runs as (supervisord as root drops to it); by default this
     process's own user, which supervisord running as that same user accepts as a no-op."""
+    return _render(TEMPLATE, python, app_dir, log_dir, user, pool_id=str(pool_id))
+
+
+def render_spawner(*, python: str, app_dir: Path, log_dir: Path, user: str = "") -> str:
+    """The deployment's program definition of the spawner (see `pool.spawner`)."""
+    return _render(SPAWNER_TEMPLATE, python, app_dir, log_dir, user)
+
+
+def _render(template: Path, python: str, app_dir: Path, log_dir: Path, user: str, **more) -> str:
     values = {
-        "pool_id": str(pool_id),
         "python": python,
         "app_dir": str(app_dir),
         "log_dir": str(log_dir),
         "user": user or pwd.getpwuid(os.geteuid()).pw_name,
+        **more,
     }
-    text = TEMPLATE.read_text(encoding="utf-8")
+    text = template.read_text(encoding="utf-8")
     return re.sub(r"{{\s*(\w+)\s*}}", lambda m: values[m.group(1)], text)
 
 

@@ -23,12 +23,25 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+# Set by the spawner in a forked slot: the pid of its launcher, the process supervisor runs.
+LAUNCHER_PID_ENV = "BOT_POOL_LAUNCHER_PID"
+
+
+def _pids() -> dict[str, int]:
+    """`pid`: the slot's program as `supervisorctl status` shows it; `fork_pid`: the process
+    that runs the slot when the spawner forked it."""
+    launcher = os.environ.get(LAUNCHER_PID_ENV, "")
+    if launcher.isdigit():
+        return {"pid": int(launcher), "fork_pid": os.getpid()}
+    return {"pid": os.getpid()}
+
+
 def status_doc(slot: str, pool_id: int, status: str, **fields) -> str:
     doc = {
         "status": status,
         "slot": slot,
         "pool_id": pool_id,
-        "pid": os.getpid(),
+        **_pids(),
         "host": socket.gethostname(),
         "since": now_iso(),
     }

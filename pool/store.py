@@ -46,9 +46,12 @@ class SlotStore:
             )
             return await repo.open_assignment(conn, slot, tenant.client_id, activation_id)
 
-    async def open_tenant_db(self, client_id: str, platform_dsn: str) -> asyncpg.Pool:
+    async def open_tenant_db(
+        self, client_id: str, platform_dsn: str, *, idle: float = 300.0
+    ) -> asyncpg.Pool:
         """The tenant bot's own pool, as role `client_NNN` (made or repaired first, its password
-        generated on first use), with the tenant's schema migrated as that role."""
+        generated on first use), with the tenant's schema migrated as that role; a connection
+        idle for `idle` seconds is closed (a quiet bot holds none)."""
         async with self.db.acquire() as conn, conn.transaction():
             password = await tenant_db_password(conn, self.cipher, client_id)
             await ensure_tenant_role(conn, client_id, password)
@@ -57,6 +60,7 @@ class SlotStore:
             min_size=1,
             max_size=TENANT_DB_POOL_SIZE,
             server_settings={"application_name": client_id},
+            max_inactive=idle,
         )
         try:
             async with pool.acquire() as conn:

@@ -1,8 +1,9 @@
 """The pool worker: one process per slot (`BOT_POOL_ID`), waiting until Sales hands it a tenant.
 
-`run_slot(settings)` is the slot's whole life and has no import-time side effects, so a later
-step can start slots from an already-loaded parent process. `main()` is the console entry point
-(`python -m pool.worker`, `booking-pool-worker`).
+`run_slot(settings)` is the slot's whole life and has no import-time side effects: the spawner
+(`pool.spawner`) forks slots from a process that imported this module once, and calls `serve()`
+in the child; `main()` is the standalone entry point (`python -m pool.worker`, which the launcher
+`booking-pool-worker` becomes when there is no spawner).
 
 Waiting: the worker blocks on `BLPOP bot_wake:<slot>` (woken at once by `activate_bot`), and
 every `CONFIG_CHECK_INTERVAL` seconds (the seed's 5 s) it also checks `bot_config:<slot>` itself.
@@ -21,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -48,7 +51,7 @@ from core.settings import Settings
 from core.telegram import build_bot
 from core.tenant_access import tenant_redis_password
 from core.tokens import redact
-from pool import scripts
+from pool import scripts, slotlock
 from pool.config import ActivationConfig, ConfigError
 from pool.status import (
     ACTIVE,
@@ -479,7 +482,9 @@ class SlotWorker:
         is made by whoever activates (`BotPoolManager.activate_bot`) or restored by Sales; the
         worker makes it itself only where its own Redis user may (a developer machine)."""
         password = await self._ensure_tenant_redis_user(client_id)
-        db = await self.store.open_tenant_db(client_id, self.settings.dsn)
+        db = await self.store.open_tenant_db(
+            client_id, self.settings.dsn, idle=self.settings.slot_db_idle
+        )
         return TenantConnections(db, make_tenant_redis(self.settings, client_id, password))
 
     async def _ensure_tenant_redis_user(self, client_id: str) -> str:
@@ -795,21 +800,53 @@ class SlotWorker:
             pass
 
 
-async def run_slot(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Run one slot until `stop` is set (or SIGTERM/SIGINT when `stop` is None)."""
+async def run_slot(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    lifeline: socket.socket | None = None,
+) -> None:
+    """Run one slot until `stop` is set (or SIGTERM/SIGINT when `stop` is None), or until the
+    `lifeline` socket (the launcher of a forked slot) reaches EOF."""
     with logger.contextualize(slot=settings.slot_id):  # every line of this slot names it
-        await _run_slot(settings, stop, logger.bind(slot=settings.slot_id))
+        await _run_slot(settings, stop, lifeline, logger.bind(slot=settings.slot_id))
 
 
-async def _run_slot(settings: Settings, stop: asyncio.Event | None, log) -> None:
+def _watch_lifeline(lifeline: socket.socket, stop: asyncio.Event, log) -> None:
+    """Stop when the launcher dies: its end of the socket closes (EOF here)."""
+    loop = asyncio.get_running_loop()
+
+    def readable() -> None:
+        try:
+            data = lifeline.recv(4096, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            loop.remove_reader(lifeline.fileno())
+            if not stop.is_set():
+                log.warning("the slot's launcher is gone: stopping")
+                stop.set()
+
+    loop.add_reader(lifeline.fileno(), readable)
+
+
+async def _run_slot(
+    settings: Settings, stop: asyncio.Event | None, lifeline: socket.socket | None, log
+) -> None:
     log.info("🕐 BOT CONTAINER STARTED IN WAITING MODE")
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+    if lifeline is not None:
+        _watch_lifeline(lifeline, stop, log)
     cipher = cipher_from_settings(settings)
-    db = await pool_from_settings(settings, attempts=30)
+    # a waiting slot needs PostgreSQL only to activate: idle connections are closed
+    db = await pool_from_settings(
+        settings, attempts=30, max_size=2, max_inactive=settings.slot_db_idle
+    )
     redis = make_redis(settings)
     beat = make_redis(settings, socket_timeout=settings.heartbeat_timeout)
     worker = SlotWorker(settings, redis, SlotStore(db, cipher), log, beat)
@@ -830,23 +867,50 @@ async def _run_slot(settings: Settings, stop: asyncio.Event | None, log) -> None
         log.info("slot stopped")
 
 
-def main() -> None:
+def load_settings() -> Settings:
+    """The slot's settings from the environment; exit 2 with the reason when they are bad."""
     try:
         settings = Settings()
-        ident = settings.slot_id
+        settings.slot_id  # noqa: B018  (BOT_POOL_ID is required here)
     except ValueError as exc:  # pydantic's ValidationError too: it names the variable
         print(f"pool worker: bad settings: {exc}", file=sys.stderr)
         sys.exit(2)
+    return settings
+
+
+def serve(settings: Settings, lifeline: socket.socket | None = None) -> None:
+    """Log as the slot and run it to the end; `lifeline`: see `run_slot`. With a spawner
+    configured, the slot's lock is taken first (one process per slot on this host)."""
+    ident = settings.slot_id
     log = setup_logging(
         settings.log_level,
         ident=ident,
         syslog_address=settings.log_syslog_address if settings.log_syslog else None,
-    )
+    ).bind(slot=ident)
+    lock = None
+    if settings.pool_spawner_socket:
+        try:
+            lock = slotlock.acquire(
+                slotlock.lock_path(settings.pool_spawner_socket, settings.bot_pool_id),
+                say=log.warning,
+            )
+        except slotlock.SlotBusy as exc:
+            log.error("cannot start: {}", exc)
+            sys.exit(1)
+        except OSError as exc:  # no spawner directory (the spawner never ran): run unguarded
+            log.warning("slot lock unavailable ({}): running without it", exc.strerror)
     try:
-        asyncio.run(run_slot(settings))
+        asyncio.run(run_slot(settings, lifeline=lifeline))
     except (TokenCipherError, ConnectionError) as exc:
-        log.bind(slot=ident).error("cannot start: {}", exc)
+        log.error("cannot start: {}", exc)
         sys.exit(1)
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def main() -> None:
+    serve(load_settings())
 
 
 if __name__ == "__main__":

@@ -9,14 +9,16 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from pool.scaler import render_program
+from pool.scaler import render_program, render_spawner
 
 REPO = Path(__file__).resolve().parent.parent
 _LISTEN_RE = re.compile(r"listening on (http://\S+)")
@@ -152,15 +154,26 @@ class WorkerProcess(ModuleProcess):
 
 
 class Supervisor:
-    """A private supervisord in `run_dir` running `size` slots from the deployment's template."""
+    """A private supervisord in `run_dir` running `size` slots from the deployment's template,
+    forked by the spawner (its program too) unless `spawner` is False."""
 
-    def __init__(self, run_dir: Path, env: dict[str, str]) -> None:
+    def __init__(self, run_dir: Path, env: dict[str, str], *, spawner: bool = True) -> None:
         self.run_dir = run_dir
-        self.env = env
+        self.env = dict(env)
         self.conf = run_dir / "supervisord.conf"
         self.programs = run_dir / "programs"
         self.logs = run_dir / "logs"
         self.proc: subprocess.Popen | None = None
+        self.spawner_dir: Path | None = None
+        if spawner:  # short: a unix socket's path has at most 107 bytes
+            self.spawner_dir = Path(tempfile.mkdtemp(prefix="bot-pool-spawner-"))
+            self.env["POOL_SPAWNER_SOCKET"] = str(self.spawner_dir / "spawner.sock")
+        else:
+            self.env["POOL_SPAWNER_SOCKET"] = ""
+
+    @property
+    def spawner_socket(self) -> Path | None:
+        return None if self.spawner_dir is None else self.spawner_dir / "spawner.sock"
 
     def write_config(self, size: int) -> None:
         self.programs.mkdir(parents=True, exist_ok=True)
@@ -181,6 +194,11 @@ class Supervisor:
             f"files = {self.programs}/*.conf\n",
             encoding="utf-8",
         )
+        if self.spawner_dir is not None:
+            (self.programs / "spawner.conf").write_text(
+                render_spawner(python=sys.executable, app_dir=REPO, log_dir=self.logs),
+                encoding="utf-8",
+            )
         for n in range(1, size + 1):
             (self.programs / f"bot-pool-{n}.conf").write_text(
                 render_program(n, python=sys.executable, app_dir=REPO, log_dir=self.logs),
@@ -208,15 +226,49 @@ class Supervisor:
             timeout=60,
         )
 
+    def running(self) -> dict[str, int]:
+        """Program name → pid of every RUNNING program (`supervisorctl status`)."""
+        pids = {}
+        for line in self.ctl("status").stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 4 and parts[1] == "RUNNING" and parts[2] == "pid":
+                pids[parts[0]] = int(parts[3].rstrip(","))
+        return pids
+
     def stop(self, timeout: float = 60.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()  # supervisord stops its programs (SIGTERM each) and exits
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()  # supervisord stops its programs (SIGTERM each) and exits
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.spawner_dir is not None:
+            shutil.rmtree(self.spawner_dir, ignore_errors=True)
+
+
+def process_ended(pid: int) -> bool:
+    """The process is gone or a zombie (ended, not yet reaped by whoever is its parent now)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def process_name(pid: int) -> str:
+    """/proc/PID/comm: what `ps -o comm` shows (a forked slot is named `bot-pool-N`)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def parent_pid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def rss_kib(pid: int) -> int:

@@ -15,7 +15,7 @@ import pytest_asyncio
 from core.crypto import TokenCipher
 from core.migrations import migrate_platform
 from core.platform_repo import grant_operator_period
-from pool.manager import BotPoolManager
+from pool.manager import ActivationResult, BotPoolManager
 from sandbox.harness import SandboxTelegramProcess, WorkerProcess, wait_until
 from sandbox.telegram.client import SandboxTelegram
 
@@ -80,6 +80,15 @@ class Stand:
             await grant_operator_period(conn, client_id, days, "test")
         finally:
             await conn.close()
+
+    async def activate(
+        self, pool_id: int, token: str, client: str, company: str, admin: int = 777
+    ) -> ActivationResult:
+        """Grant the client a period and activate it on slot `pool_id`, as the CLI does."""
+        await self.grant(client)
+        slot = f"booking-bot-pool-{pool_id}"
+        activation = await self.manager.activate_bot(slot, token, admin, client, company)
+        return await self.manager.wait_for_activation(slot, activation, 30)
 
     async def fetch(self, sql: str, *args):
         conn = await asyncpg.connect(self.dsn)

@@ -89,7 +89,12 @@ async def test_master_pool_actions_alerts_growth_and_metrics(stand, tmp_path):
         await wait_alert(stand, "⚠️ Пул заполнен на 100 %")
         await wait_alert(stand, "пул увеличен автоматически: +1 (всего 3)")
         await wait_alert(stand, "✅ Снято: ⚠️ Пул заполнен")
-        pids_after = await asyncio.to_thread(supervised_pids, sup)
+        # a forked slot is waiting long before supervisor calls it RUNNING (startsecs)
+        pids_after = await wait_until(
+            lambda: asyncio.to_thread(lambda: (p := supervised_pids(sup)) and len(p) == 3 and p),
+            timeout=30,
+            what="bot-pool-3 RUNNING",
+        )
         assert set(pids_after) == {"bot-pool-1", "bot-pool-2", "bot-pool-3"}
         assert pids_after["bot-pool-1"] == pids_before["bot-pool-1"]
         assert pids_after["bot-pool-2"] == pids_before["bot-pool-2"]
@@ -111,7 +116,8 @@ async def test_master_pool_actions_alerts_growth_and_metrics(stand, tmp_path):
         assert [r["client_id"] for r in rows] == ["client_101"]
 
         # A slot without heartbeat: flagged in /pool, alerted once, cleared when it beats again.
-        frozen = (await stand.slot(3))["pid"]
+        slot3 = await stand.slot(3)  # the process that beats: the forked slot, not its launcher
+        frozen = slot3["fork_pid"] or slot3["pid"]
         os.kill(frozen, signal.SIGSTOP)
         try:
             await wait_alert(stand, "🔴 Слот booking-bot-pool-3 не отвечает")

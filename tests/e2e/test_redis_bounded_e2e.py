@@ -30,10 +30,17 @@ async def test_every_key_the_bots_write_has_a_ttl(stand, sales, redis_client):
     )
     assert (await stand.manager.wait_for_activation("booking-bot-pool-1", activation, 30)).ok
 
-    async def guided():
-        return any("три шага" in (m["text"] or "") for m in await tg.transcript(bot, OWNER))
+    async def guided():  # the setup guide, and the answer to the /start sent before activation
+        messages = await tg.transcript(bot, OWNER)
+        buttons = [
+            b["text"]
+            for m in messages
+            for row in (m["reply_markup"] or {}).get("inline_keyboard", [])
+            for b in row
+        ]
+        return any("три шага" in (m["text"] or "") for m in messages) and texts.MENU_BOOK in buttons
 
-    await wait_until(guided, timeout=15, what="the owner's setup guide")
+    await wait_until(guided, timeout=15, what="the owner's setup guide and menu")
 
     # the owner starts setting up a specialist and walks away in the middle (state and data)
     await tg.ask(bot, OWNER, "/admin")

@@ -31,13 +31,8 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess
 
 
 def supervised_pids(sup: Supervisor) -> dict[str, int]:
-    out = sup.ctl("status").stdout
-    pids = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 4 and parts[1] == "RUNNING":
-            pids[parts[0]] = int(parts[3].rstrip(","))
-    return pids
+    """The slots' programs (not the spawner's) → pid."""
+    return {name: pid for name, pid in sup.running().items() if name.startswith("bot-pool-")}
 
 
 async def test_cli_and_supervisor_restart(stand, tmp_path):
