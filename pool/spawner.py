@@ -111,7 +111,7 @@ class Spawner:
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o600)
-        listener.listen(64)
+        listener.listen(256)  # a whole host of launchers at boot
         self.listener = listener
 
     def close(self) -> None:
