@@ -275,6 +275,7 @@ class Spawner:
                     os.close(fd)
             os.environ.clear()
             os.environ.update(env)
+            time.tzset()  # TZ as the launcher has it
             with contextlib.suppress(OSError):
                 os.chdir(cwd)
             random.seed()  # not the spawner's sequence
