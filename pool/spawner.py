@@ -175,7 +175,7 @@ class Spawner:
             conn.settimeout(None)
             env, cwd = self._parse(data, fds)
             env[LAUNCHER_PID_ENV] = str(pid)
-        except (OSError, SpawnerError) as exc:
+        except Exception as exc:  # OSError, SpawnerError, a malformed message: never fatal
             self.log.warning("refused a request: {}", exc)
             with contextlib.suppress(OSError):
                 conn.send(json.dumps({"error": str(exc)}).encode())
@@ -208,11 +208,20 @@ class Spawner:
         slot = f"{launcher.SLOT_PREFIX}{env['BOT_POOL_ID']}"
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:  # out of memory or processes: the launcher runs it in-process
+            self.log.error("cannot fork {}: {}", slot, exc)
+            with contextlib.suppress(OSError):
+                conn.send(json.dumps({"error": f"fork failed: {exc.strerror}"}).encode())
+            conn.close()
+            pid = -1
         if pid == 0:
             self._become_slot(conn, fds, env, cwd)  # never returns
         for fd in fds:
             os.close(fd)
+        if pid < 0:
+            return
         self.children[pid] = (conn, slot)
         try:
             pidfd = os.pidfd_open(pid)
