@@ -111,7 +111,7 @@ class Spawner:
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o600)
-        listener.listen(64)
+        listener.listen(256)  # a whole host of launchers at boot
         self.listener = listener
 
     def close(self) -> None:
@@ -175,7 +175,7 @@ class Spawner:
             conn.settimeout(None)
             env, cwd = self._parse(data, fds)
             env[LAUNCHER_PID_ENV] = str(pid)
-        except (OSError, SpawnerError) as exc:
+        except Exception as exc:  # OSError, SpawnerError, a malformed message: never fatal
             self.log.warning("refused a request: {}", exc)
             with contextlib.suppress(OSError):
                 conn.send(json.dumps({"error": str(exc)}).encode())
@@ -208,11 +208,20 @@ class Spawner:
         slot = f"{launcher.SLOT_PREFIX}{env['BOT_POOL_ID']}"
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:  # out of memory or processes: the launcher runs it in-process
+            self.log.error("cannot fork {}: {}", slot, exc)
+            with contextlib.suppress(OSError):
+                conn.send(json.dumps({"error": f"fork failed: {exc.strerror}"}).encode())
+            conn.close()
+            pid = -1
         if pid == 0:
             self._become_slot(conn, fds, env, cwd)  # never returns
         for fd in fds:
             os.close(fd)
+        if pid < 0:
+            return
         self.children[pid] = (conn, slot)
         try:
             pidfd = os.pidfd_open(pid)
@@ -275,6 +284,7 @@ class Spawner:
                     os.close(fd)
             os.environ.clear()
             os.environ.update(env)
+            time.tzset()  # TZ as the launcher has it
             with contextlib.suppress(OSError):
                 os.chdir(cwd)
             random.seed()  # not the spawner's sequence

@@ -279,15 +279,22 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def pss_kib(pid: int) -> int:
-    """Proportional set size (shared pages split between sharers), KiB."""
+def _rollup_kib(pid: int, *fields: str) -> int:
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
     except OSError:
         return 0
-    return 0
+    return sum(int(line.split()[1]) for line in lines if line.split(":")[0] in fields)
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size (shared pages split between sharers), KiB."""
+    return _rollup_kib(pid, "Pss")
+
+
+def uss_kib(pid: int) -> int:
+    """Unique set size: the pages only this process has (what ending it would free), KiB."""
+    return _rollup_kib(pid, "Private_Clean", "Private_Dirty")
 
 
 class SandboxYooKassaProcess(_StandInProcess):

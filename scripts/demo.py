@@ -1,7 +1,8 @@
 """`make demo`: the whole system on this machine, on the sandbox, end to end.
 
 Starts PostgreSQL, Redis and the Telegram stand-in, applies migrations, runs 3 pool workers under
-supervisord (the deployment's program definition), activates one slot for a demo salon through
+supervisord (the deployment's program definitions: the spawner forks each slot from one process
+that imported aiogram once), activates one slot for a demo salon through
 the pool manager, lets a simulated customer press /start, and prints the pool status, the
 conversation and the measured activation time. Then a whole purchase: the YooKassa stand-in and
 the Sales service start, a business owner buys a bot in the Sales Bot's chat, pays, gets
@@ -35,6 +36,8 @@ from sandbox.harness import (
     SandboxTelegramProcess,
     SandboxYooKassaProcess,
     Supervisor,
+    pss_kib,
+    uss_kib,
     wait_until,
 )
 from sandbox.localservers import LocalPostgres, LocalRedis, server_env
@@ -96,7 +99,10 @@ async def demo(keep: bool, run_dir: Path) -> None:
             # the first salon is activated by hand, as the operator's CLI does: a grant
             await grant_operator_period(conn, "client_001", 30, "demo")
 
-        step(f"Starting {POOL_SIZE} pool workers under supervisord ({run_dir}/supervisord.conf)")
+        step(
+            f"Starting {POOL_SIZE} pool workers under supervisord ({run_dir}/supervisord.conf),"
+            " forked by the spawner"
+        )
         supervisor = Supervisor(run_dir, env).start(POOL_SIZE)
         from core.redis_client import make_redis
 
@@ -112,9 +118,18 @@ async def demo(keep: bool, run_dir: Path) -> None:
         await wait_until(all_waiting, timeout=90, what="3 waiting workers")
         print(
             f"  {POOL_SIZE} workers waiting after {time.monotonic() - t0:.1f} s "
-            "(aiogram is imported once per worker, before any customer pays)"
+            "(the spawner imports aiogram once; each slot is a fork of it)"
         )
         print(supervisor.ctl("status").stdout.rstrip())
+        slots = (await manager.get_pool_status())["slots"]
+        spawner = supervisor.running()["booking-pool-spawner"]
+        pids = [spawner] + [pid for s in slots for pid in (s["pid"], s["fork_pid"]) if pid]
+        own = [uss_kib(s["pid"]) + (uss_kib(s["fork_pid"]) if s["fork_pid"] else 0) for s in slots]
+        print(
+            f"  memory: {sum(map(pss_kib, pids)) / 1024:.0f} MiB for the spawner and "
+            f"{len(slots)} slots (PSS); each slot adds {sum(own) / len(own) / 1024:.0f} MiB of "
+            "its own (launcher + fork), the rest is shared with the spawner"
+        )
         first_log = (supervisor.logs / "bot-pool-1.log").read_text(encoding="utf-8")
         for line in first_log.splitlines()[:3]:
             print(f"  bot-pool-1 | {line}")
