@@ -87,10 +87,14 @@ async def test_failures_in_a_row_double_the_pause_up_to_the_cap_and_success_rese
     assert script.calls == 8
 
 
-async def test_a_failure_is_logged_with_its_type_traceback_once_per_streak(records):
+async def test_a_failure_is_logged_with_its_type_by_the_callers_logger_traceback_once_per_streak(
+    records,
+):
     clock = FakeClock(rounds=5)
     script = Script(clock, [False, False, False, True, False])
-    await run_until_parked(clock, script, interval=1, max_backoff=60)
+    slot_log = logger.bind(slot="booking-bot-pool-7")  # the caller's logger, not a new one
+    await run_until_parked(clock, script, interval=1, max_backoff=60, log=slot_log)
+    assert all(r["extra"].get("slot") == "booking-bot-pool-7" for r in records)
     lines = [(r["level"].name, r["message"], r["exception"] is not None) for r in records]
     assert lines == [
         ("ERROR", "test loop: round failed (ConnectionError); next in 2 s", True),
