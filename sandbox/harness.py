@@ -257,6 +257,40 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
+def smaps_rollup_kib(pid: int) -> dict[str, int]:
+    """`/proc/PID/smaps_rollup` as {field: KiB} (Rss, Pss, Private_Clean, Private_Dirty…);
+    raises OSError when the process is gone."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        fields[name.rstrip(":")] = int(value)
+    return fields
+
+
+def uss_kib(pid: int) -> int:
+    """Unique set size: the memory only this process maps (what one more such process adds),
+    KiB; raises OSError when the process is gone."""
+    fields = smaps_rollup_kib(pid)
+    return fields["Private_Clean"] + fields["Private_Dirty"]
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """`/proc/PID/stat` from field 3 (state) on: the command name may hold spaces."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc."""
+    fields = _stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def started_at(pid: int) -> float:
+    """When the process started, on the clock of `time.clock_gettime(time.CLOCK_BOOTTIME)`
+    (to the kernel's tick, 10 ms); raises OSError when it is gone."""
+    return int(_stat_fields(pid)[19]) / os.sysconf("SC_CLK_TCK")
+
+
 class SandboxYooKassaProcess(_StandInProcess):
     """`python -m sandbox.yookassa` on a free port; `url` once started (API at `url + '/v3'`)."""
 
