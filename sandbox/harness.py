@@ -267,22 +267,23 @@ def smaps_rollup_kib(pid: int) -> dict[str, int]:
     return fields
 
 
-def uss_kib(pid: int) -> int:
-    """Unique set size: the memory only this process maps (what one more such process adds),
-    KiB; raises OSError when the process is gone."""
-    fields = smaps_rollup_kib(pid)
-    return fields["Private_Clean"] + fields["Private_Dirty"]
-
-
 def _stat_fields(pid: int) -> list[str]:
     """`/proc/PID/stat` from field 3 (state) on: the command name may hold spaces."""
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
+def cpu_times(pid: int) -> tuple[float, float, int]:
+    """User and system CPU seconds of a process, and its minor page faults (copy-on-write
+    included), from /proc."""
+    fields = _stat_fields(pid)
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick, int(fields[7])
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, from /proc."""
-    fields = _stat_fields(pid)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    user, system, _ = cpu_times(pid)
+    return user + system
 
 
 def started_at(pid: int) -> float:
