@@ -32,6 +32,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,7 @@ LATENCY_TOLERANCE = 0.10  # "no worse": p50 and p95 within 10 % of standalone's 
 POLL = 0.02
 SAMPLE = 0.05
 _CLIENT_ROLE = re.compile(r"client_\d{3,}\Z")
+STOP_REQUESTED = threading.Event()  # set by SIGINT/SIGTERM
 
 
 def boottime() -> float:
@@ -301,6 +303,8 @@ async def wait_for_slots(stand: PoolStand, n: int, timeout: float) -> dict[str, 
     seen: dict[str, tuple[float, dict]] = {}
     deadline = time.monotonic() + timeout
     while len(seen) < n:
+        if STOP_REQUESTED.is_set():
+            raise asyncio.CancelledError("stop requested")
         status = await stand.manager.get_pool_status()
         now = boottime()
         for entry in status["slots"]:
@@ -345,6 +349,8 @@ class ModeRun:
         self.pids: set[int] = set()  # every process of this run, checked after supervisord
 
     def phase(self, what: str) -> None:
+        if STOP_REQUESTED.is_set():  # a cancellation a library swallowed: stop at the next step
+            raise asyncio.CancelledError("stop requested")
         self.sampler.phase = f"{self.name}: {what}"
 
     def _pids_of(self, slot: str, entry: dict) -> list[int]:
@@ -763,8 +769,13 @@ def print_summary(results: dict[str, ModeResult]) -> None:
 
 async def bench(args, workdir: Path) -> None:
     loop, me = asyncio.get_running_loop(), asyncio.current_task()
-    for signum in (signal.SIGINT, signal.SIGTERM):  # the finally blocks below stop everything
-        loop.add_signal_handler(signum, me.cancel)
+
+    def stop() -> None:  # Ctrl-C, kill: the finally blocks below stop everything
+        STOP_REQUESTED.set()
+        me.cancel()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
     modes = [m for m in ("standalone", "forked") if m in args.modes]
     print(
         f"Bot Pool memory benchmark: {args.slots} slots under supervisord, "
