@@ -852,9 +852,15 @@ async def _run_slot(
     if lifeline is not None:
         _watch_lifeline(lifeline, stop, log)
     cipher = cipher_from_settings(settings)
-    # a waiting slot needs PostgreSQL only to activate: idle connections are closed
+    # a waiting slot needs PostgreSQL only to activate: idle connections are closed, the last
+    # one too (min_size 0; one is opened at start, so an unreachable server is retried here)
     db = await pool_from_settings(
-        settings, attempts=30, max_size=2, max_inactive=settings.slot_db_idle
+        settings,
+        attempts=30,
+        min_size=0,
+        init_size=1,
+        max_size=2,
+        max_inactive=settings.slot_db_idle,
     )
     redis = make_redis(settings)
     beat = make_redis(settings, socket_timeout=settings.heartbeat_timeout)

@@ -291,6 +291,41 @@ def uss_kib(pid: int) -> int:
     return _rollup_kib(pid, "Private_Clean", "Private_Dirty")
 
 
+def smaps_rollup_kib(pid: int) -> dict[str, int]:
+    """`/proc/PID/smaps_rollup` as {field: KiB} (Rss, Pss, Private_Clean, Private_Dirty…);
+    raises OSError when the process is gone."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        fields[name.rstrip(":")] = int(value)
+    return fields
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """`/proc/PID/stat` from field 3 (state) on: the command name may hold spaces."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_times(pid: int) -> tuple[float, float, int]:
+    """User and system CPU seconds of a process, and its minor page faults (copy-on-write
+    included), from /proc."""
+    fields = _stat_fields(pid)
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick, int(fields[7])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc."""
+    user, system, _ = cpu_times(pid)
+    return user + system
+
+
+def started_at(pid: int) -> float:
+    """When the process started, on the clock of `time.clock_gettime(time.CLOCK_BOOTTIME)`
+    (to the kernel's tick, 10 ms); raises OSError when it is gone."""
+    return int(_stat_fields(pid)[19]) / os.sysconf("SC_CLK_TCK")
+
+
 class SandboxYooKassaProcess(_StandInProcess):
     """`python -m sandbox.yookassa` on a free port; `url` once started (API at `url + '/v3'`)."""
 
