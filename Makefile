@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 
 .PHONY: help install system-deps lint fmt test test-unit demo demo-keep bench bench-booking \
-	bench-sales bench-redis bench-reconcile clean ansible-tools deploy-deps deploy-test lint-deploy
+	bench-sales bench-redis bench-reconcile bench-memory clean ansible-tools deploy-deps deploy-test lint-deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -95,6 +95,9 @@ bench-redis: install ## Redis memory after 10,000 abandoned conversations, and o
 
 bench-reconcile: install ## time of one reconciliation pass over 1,000 running tenants
 	$(BIN)/python -m bench.reconcile
+
+bench-memory: install ## 20 slots standalone vs forked: PSS, start time, activation, PG connections
+	$(BIN)/python -m bench.memory
 
 clean: ## remove the virtualenv and run directories
 	rm -rf $(VENV) $(AVENV) .run .pytest_cache .ruff_cache *.egg-info

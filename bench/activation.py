@@ -12,142 +12,109 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import tempfile
-import time
 from pathlib import Path
 
+from bench.stand import activate_and_greet, pool_stand
 from bench.stats import percentile, summary
-from core.crypto import TokenCipher
-from core.db import create_pool
-from core.migrations import migrate_all
-from core.platform_repo import grant_operator_period
-from core.redis_client import make_redis
-from pool.manager import BotPoolManager
-from sandbox.harness import SandboxTelegramProcess, WorkerProcess, pss_kib, rss_kib, wait_until
-from sandbox.localservers import LocalPostgres, LocalRedis, server_env
+from sandbox.harness import WorkerProcess, pss_kib, rss_kib, wait_until
 from sandbox.telegram.client import SandboxTelegram
 
 CUSTOMER = 600000001
 
 
 async def bench(runs: int, pool_size: int, workdir: Path) -> None:
-    pg = LocalPostgres().start()
-    redis_server = LocalRedis().start()
-    telegram = SandboxTelegramProcess(workdir / "telegram.log").start()
     workers: list[WorkerProcess] = []
-    try:
-        key = TokenCipher.generate_key()
-        env = {
-            **server_env(pg.dsn, redis_server),
-            "TELEGRAM_API_BASE": telegram.url,
-            "TOKEN_ENCRYPTION_KEY": key,
-            "HEARTBEAT_INTERVAL": "1",
-            "LOG_LEVEL": "WARNING",
-        }
-        os.environ.update(env)
-        from core.settings import Settings
+    async with pool_stand(workdir, HEARTBEAT_INTERVAL="1") as stand:
+        try:
+            await stand.grant([f"client_{i + 1:03d}" for i in range(runs)])
+            manager, db = stand.manager, stand.db
+            workers = [
+                WorkerProcess(n, stand.env, workdir / f"bot-pool-{n}.log").start()
+                for n in range(1, pool_size + 1)
+            ]
 
-        settings = Settings(_env_file=None)
-        db = await create_pool(settings.dsn)
-        async with db.acquire() as conn:
-            await migrate_all(conn)
-            for i in range(runs):  # no Sales here: the operator's grant lets them run
-                await grant_operator_period(conn, f"client_{i + 1:03d}", 1, "bench")
-        redis = make_redis(settings)
-        manager = BotPoolManager(redis, TokenCipher(key), stale_after=10)
-        workers = [
-            WorkerProcess(n, env, workdir / f"bot-pool-{n}.log").start()
-            for n in range(1, pool_size + 1)
-        ]
+            async def ready():
+                return (await manager.get_pool_status())["free"] == pool_size
 
-        async def ready():
-            return (await manager.get_pool_status())["free"] == pool_size
+            await wait_until(ready, timeout=120, what=f"{pool_size} waiting workers")
+            waiting_rss = [rss_kib(w.pid) for w in workers]
+            waiting_pss = [pss_kib(w.pid) for w in workers]
 
-        await wait_until(ready, timeout=120, what=f"{pool_size} waiting workers")
-        waiting_rss = [rss_kib(w.pid) for w in workers]
-        waiting_pss = [pss_kib(w.pid) for w in workers]
-
-        to_answer: list[float] = []
-        in_worker: list[float] = []
-        active_rss: list[int] = []
-        active_pss: list[int] = []
-        backend_rss: list[int] = []
-        backend_pss: list[int] = []
-        backends_per_tenant: list[int] = []
-        async with SandboxTelegram(telegram.url) as tg:
-            for i in range(runs):
-                token = f"{7200000000 + i}:AAbenchToken_{i:04d}_abcdefghijklmnopqrstu"
-                username = f"bench_salon_{i}_bot"
-                await tg.register_bot(token, username)
-                free = await manager.find_free_bot()
-                if free is None:
-                    raise SystemExit("no free slot: a release did not complete")
-                slot = free["container_id"]
-                started = time.perf_counter()
-                activation = await manager.activate_bot(
-                    slot, token, 1000 + i, f"client_{i + 1:03d}", f"Салон №{i + 1}"
-                )
-                sent = await tg.send_message(username, CUSTOMER, "/start")
-                result, reply = await asyncio.gather(
-                    manager.wait_for_activation(slot, activation, 30),
-                    tg.wait_for_reply(username, CUSTOMER, after=sent["message_id"], timeout=30),
-                )
-                answered = time.perf_counter()
-                if not result.ok or f"Салон №{i + 1}" not in reply.get("text", ""):
-                    raise SystemExit(f"run {i}: activation failed: {result.error or reply}")
-                to_answer.append((answered - started) * 1000)
-                in_worker.append(float(result.duration_ms))
-                worker = workers[int(free["pool_id"]) - 1]
-                active_rss.append(rss_kib(worker.pid))
-                active_pss.append(pss_kib(worker.pid))
-                async with db.acquire() as conn:
-                    pids = await conn.fetch(
-                        "SELECT pid FROM pg_stat_activity"
-                        " WHERE application_name = $1 AND usename = $1",
-                        f"client_{i + 1:03d}",
+            to_answer: list[float] = []
+            in_worker: list[float] = []
+            active_rss: list[int] = []
+            active_pss: list[int] = []
+            backend_rss: list[int] = []
+            backend_pss: list[int] = []
+            backends_per_tenant: list[int] = []
+            async with SandboxTelegram(stand.telegram.url) as tg:
+                for i in range(runs):
+                    token = f"{7200000000 + i}:AAbenchToken_{i:04d}_abcdefghijklmnopqrstu"
+                    username = f"bench_salon_{i}_bot"
+                    await tg.register_bot(token, username)
+                    free = await manager.find_free_bot()
+                    if free is None:
+                        raise SystemExit("no free slot: a release did not complete")
+                    slot = free["container_id"]
+                    elapsed, result = await activate_and_greet(
+                        manager,
+                        tg,
+                        slot,
+                        token=token,
+                        username=username,
+                        admin_id=1000 + i,
+                        client_id=f"client_{i + 1:03d}",
+                        company=f"Салон №{i + 1}",
+                        customer=CUSTOMER,
                     )
-                backends_per_tenant.append(len(pids))
-                backend_rss.extend(rss_kib(r["pid"]) for r in pids)
-                backend_pss.extend(pss_kib(r["pid"]) for r in pids)
-                await manager.release_bot(slot, reason="bench", timeout=30)
-        await redis.aclose()
-        await db.close()
+                    to_answer.append(elapsed)
+                    in_worker.append(float(result.duration_ms))
+                    worker = workers[int(free["pool_id"]) - 1]
+                    active_rss.append(rss_kib(worker.pid))
+                    active_pss.append(pss_kib(worker.pid))
+                    async with db.acquire() as conn:
+                        pids = await conn.fetch(
+                            "SELECT pid FROM pg_stat_activity"
+                            " WHERE application_name = $1 AND usename = $1",
+                            f"client_{i + 1:03d}",
+                        )
+                    backends_per_tenant.append(len(pids))
+                    backend_rss.extend(rss_kib(r["pid"]) for r in pids)
+                    backend_pss.extend(pss_kib(r["pid"]) for r in pids)
+                    await manager.release_bot(slot, reason="bench", timeout=30)
+        finally:
+            for w in workers:
+                if w.running():
+                    w.terminate()
 
-        print()
-        print(f"Activation latency over {runs} activations, pool of {pool_size} workers, loopback:")
-        print(summary("activate_bot → first /start answered", to_answer))
-        print(summary("worker: config taken → bot polling (ack)", in_worker))
-        print()
-        print("Resident memory per worker process:")
+    print()
+    print(f"Activation latency over {runs} activations, pool of {pool_size} workers, loopback:")
+    print(summary("activate_bot → first /start answered", to_answer))
+    print(summary("worker: config taken → bot polling (ack)", in_worker))
+    print()
+    print("Resident memory per worker process:")
+    print(
+        f"  waiting: RSS {sum(waiting_rss) / len(waiting_rss) / 1024:6.1f} MiB   "
+        f"PSS {sum(waiting_pss) / len(waiting_pss) / 1024:6.1f} MiB"
+    )
+    print(
+        f"  active:  RSS {sum(active_rss) / len(active_rss) / 1024:6.1f} MiB   "
+        f"PSS {sum(active_pss) / len(active_pss) / 1024:6.1f} MiB  "
+        f"(max RSS {max(active_rss) / 1024:.1f} MiB)"
+    )
+    if backend_rss:
         print(
-            f"  waiting: RSS {sum(waiting_rss) / len(waiting_rss) / 1024:6.1f} MiB   "
-            f"PSS {sum(waiting_pss) / len(waiting_pss) / 1024:6.1f} MiB"
+            f"  a tenant's PostgreSQL connection (its own role; server backend): "
+            f"RSS {sum(backend_rss) / len(backend_rss) / 1024:.1f} MiB   "
+            f"PSS {sum(backend_pss) / len(backend_pss) / 1024:.1f} MiB; "
+            f"{max(backends_per_tenant)} per active tenant"
         )
-        print(
-            f"  active:  RSS {sum(active_rss) / len(active_rss) / 1024:6.1f} MiB   "
-            f"PSS {sum(active_pss) / len(active_pss) / 1024:6.1f} MiB  "
-            f"(max RSS {max(active_rss) / 1024:.1f} MiB)"
-        )
-        if backend_rss:
-            print(
-                f"  a tenant's PostgreSQL connection (its own role; server backend): "
-                f"RSS {sum(backend_rss) / len(backend_rss) / 1024:.1f} MiB   "
-                f"PSS {sum(backend_pss) / len(backend_pss) / 1024:.1f} MiB; "
-                f"{max(backends_per_tenant)} per active tenant"
-            )
-        target = percentile(to_answer, 95)
-        print(
-            f"\np95 {'<' if target < 1000 else '≥'} 1 s target: {target:.0f} ms "
-            f"(the seed promised 5–10 s)"
-        )
-    finally:
-        for w in workers:
-            if w.running():
-                w.terminate()
-        telegram.stop()
-        redis_server.stop()
-        pg.stop()
+    target = percentile(to_answer, 95)
+    print(
+        f"\np95 {'<' if target < 1000 else '≥'} 1 s target: {target:.0f} ms "
+        f"(the seed promised 5–10 s)"
+    )
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bots import texts
-from bots.clock import FixedClock, write_clock_file
+from bench.customers import NOW, STAFF, clock_env, customer_flow, setup_salon
+from bots.clock import FixedClock
 from bots.context import TenantContext
 from bots.parsing import parse_week
 from bots.services import AdminService, BookingService
@@ -32,22 +32,13 @@ from core.migrations import migrate_platform, migrate_tenant
 from core.platform_repo import grant_operator_period
 from core.redis_client import make_redis
 from pool.manager import BotPoolManager
-from sandbox.harness import SandboxTelegramProcess, WorkerProcess, wait_until
+from sandbox.harness import SandboxTelegramProcess, WorkerProcess, cpu_seconds, wait_until
 from sandbox.localservers import LocalPostgres, LocalRedis, server_env
 from sandbox.telegram.client import SandboxTelegram
 
-NOW = datetime(2030, 3, 4, 4, 0, tzinfo=UTC)  # Monday 07:00 in Moscow
 DAY = date(2030, 3, 4)
 OWNER = 990000001
-STAFF = 10
 BOOKINGS = 200
-HOURS = [f"{h:02d}:00" for h in (9, 10, 11, 12, 14, 15, 16, 17, 18, 19)]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def busy_day(tz) -> tuple[list[StaffDay], Rules]:
@@ -136,50 +127,17 @@ async def bench_service(db, repeat: int) -> None:
     )
 
 
-async def customer_flow(tg: SandboxTelegram, bot: str, user: int, index: int) -> int:
-    """One booking; returns the number of updates the customer sent."""
-    updates = 0
-
-    async def click(text: str):
-        nonlocal updates
-        updates += 1
-        return await tg.click(bot, user, text, timeout=60)
-
-    async def ask(text: str):
-        nonlocal updates
-        updates += 1
-        return await tg.ask(bot, user, text, timeout=60)
-
-    await ask("/start")
-    await click(texts.MENU_BOOK)
-    await click("Стрижка")
-    await click(f"Мастер {index % STAFF + 1}")
-    await click("Вт 05.03")
-    await click(HOURS[index // STAFF])  # each customer a different specialist or hour
-    await ask(f"Клиент {index}")
-    updates += 1
-    sent = await tg.send_message(bot, user, f"+7999{index:07d}")
-    await tg.wait_for_reply(bot, user, after=sent["message_id"], timeout=60)
-    await tg.wait_for_reply(bot, user, after=sent["message_id"] + 1, timeout=60)
-    reply = await click(texts.CONFIRM)
-    if "Вы записаны" not in reply["text"]:
-        raise SystemExit(f"customer {index}: {reply['text']}")
-    return updates
-
-
 async def bench_flow(pg, redis_server, workdir: Path, customers: int) -> None:
     telegram = SandboxTelegramProcess(workdir / "telegram.log").start()
     worker = None
     try:
         key = TokenCipher.generate_key()
-        clock = workdir / "clock"
-        write_clock_file(clock, NOW)
         env = {
             **server_env(pg.dsn, redis_server),
             "TELEGRAM_API_BASE": telegram.url,
             "TOKEN_ENCRYPTION_KEY": key,
             "LOG_LEVEL": "WARNING",
-            "BOOKING_CLOCK_FILE": str(clock),
+            **clock_env(workdir / "clock"),
             "POLLING_TIMEOUT": "5",
         }
         os.environ.update(env)
@@ -207,12 +165,7 @@ async def bench_flow(pg, redis_server, workdir: Path, customers: int) -> None:
             result = await manager.wait_for_activation("booking-bot-pool-1", activation, 30)
             if not result.ok:
                 raise SystemExit(f"activation failed: {result.error}")
-            admin = AdminService(db, TenantContext("client_001", "Бенчмарк", OWNER))
-            service = await admin.add_service("Стрижка", 60, 1500)
-            for s in range(STAFF):
-                staff_id = await admin.add_staff(f"Мастер {s + 1}")
-                await admin.toggle_staff_service(staff_id, service)
-                await admin.set_week(staff_id, parse_week("пн-вс 09:00-13:00, 14:00-21:00"))
+            await setup_salon(db, "client_001", "Бенчмарк", OWNER)
             await customer_flow(tg, bot, 1_000_000, 0)  # warm-up, not counted
             cpu_before = cpu_seconds(worker.pid)
             started = time.perf_counter()

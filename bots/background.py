@@ -15,6 +15,7 @@ back to `pending`.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
@@ -22,6 +23,9 @@ from loguru import logger
 
 from bots import keyboards, notify, texts, views
 from bots.services import REMINDER_ATTEMPTS, AdminService, ReminderService
+from core import periodic
+
+REMINDER_JITTER = 0.1  # each pause between rounds is the interval ± 10 %
 
 
 class Background:
@@ -37,15 +41,20 @@ class Background:
         client = self.reminders.tenant.client_id
         self.greeting = asyncio.create_task(self._greet_owner(bot), name=f"greeting-{client}")
         self.tasks = [
-            asyncio.create_task(self._reminder_loop(bot), name=f"reminders-{client}"),
+            # tenants' bots share one PostgreSQL: jitter keeps their rounds out of step
+            periodic.start(
+                f"reminders-{client}",
+                self.interval,
+                partial(self.send_due, bot),
+                log=self.log,
+                jitter=REMINDER_JITTER,
+            ),
             self.greeting,
         ]
 
     async def on_shutdown(self) -> None:
         tasks, self.tasks = self.tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await periodic.stop(*tasks)
 
     async def _greet_owner(self, bot: Bot) -> None:
         """The setup guide, once, if the owner already pressed Start and nothing is set up.
@@ -61,16 +70,6 @@ class Background:
                 await self.admin.unclaim_owner_greeting()
         except Exception:
             self.log.exception("first-run greeting failed")
-
-    async def _reminder_loop(self, bot: Bot) -> None:
-        while True:
-            try:
-                await self.send_due(bot)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self.log.exception("reminder round failed; retrying")
-            await asyncio.sleep(self.interval)
 
     async def send_due(self, bot: Bot) -> int:
         sent = 0

@@ -38,6 +38,7 @@ async def create_pool(
     *,
     min_size: int = 1,
     max_size: int = 5,
+    init_size: int | None = None,
     attempts: int = 1,
     delay: float = 1.0,
     server_settings: dict[str, str] | None = None,
@@ -45,6 +46,9 @@ async def create_pool(
 ) -> asyncpg.Pool:
     """Open a pool; retry `attempts` times when the server is not up yet.
 
+    `min_size` connections stay open whatever their idle time (asyncpg ≥ 0.32); `max_inactive`
+    closes the others. `init_size` (default `min_size`) are opened at once: with `min_size=0`
+    and `init_size=1` the server is reached at start and a quiet pool still drains to none.
     The error never contains the DSN (it holds the password).
     """
     last: Exception | None = None
@@ -52,6 +56,7 @@ async def create_pool(
         try:
             return await asyncpg.create_pool(
                 dsn,
+                init_size=init_size,
                 min_size=min_size,
                 max_size=max_size,
                 command_timeout=60,
@@ -66,13 +71,23 @@ async def create_pool(
 
 
 async def pool_from_settings(
-    settings, *, attempts: int = 1, max_size: int | None = None, max_inactive: float = 300.0
+    settings,
+    *,
+    attempts: int = 1,
+    min_size: int | None = None,
+    init_size: int | None = None,
+    max_size: int | None = None,
+    max_inactive: float = 300.0,
 ) -> asyncpg.Pool:
-    """The service's pool; `max_inactive`: seconds after which an idle connection is closed."""
+    """The service's pool; `max_inactive`: seconds after which an idle connection above
+    `min_size` (default the setting) is closed; see `create_pool`."""
     max_size = max_size or settings.db_pool_max_size
+    if min_size is None:
+        min_size = min(settings.db_pool_min_size, max_size)
     return await create_pool(
         settings.dsn,
-        min_size=min(settings.db_pool_min_size, max_size),
+        min_size=min_size,
+        init_size=init_size,
         max_size=max_size,
         attempts=attempts,
         max_inactive=max_inactive,

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     activation_timeout: float = Field(30.0, gt=0)
     polling_timeout: int = Field(25, ge=0, le=50)
     # Fencing: an active worker re-checks its open assignment in PostgreSQL every this many
-    # heartbeats, and stops a tenant whose assignment was closed elsewhere.
+    # heartbeat intervals, and stops a tenant whose assignment was closed elsewhere.
     fencing_every: int = Field(3, ge=1)
     # Socket timeout of the worker's heartbeat connection (separate from its blocking one).
     heartbeat_timeout: float = Field(5.0, gt=0)

@@ -1,11 +1,13 @@
 """The Master Bot service: the operators' bot, the alert loop (which also grows the pool when
-free slots run short) and the Prometheus endpoint, in one process."""
+free slots run short), the pool's utilization samples and the Prometheus endpoint, in one
+process."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 import asyncpg
 import redis.asyncio as aioredis
@@ -14,12 +16,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 from loguru import logger
 
+from core import periodic
 from core.crypto import cipher_from_settings
 from core.db import pool_from_settings
 from core.redis_client import make_redis
 from core.settings import Settings
 from core.telegram import build_bot
-from master import metrics, texts
+from master import autoscale, metrics, texts
 from master.alerts import AlertMonitor
 from master.handlers import clients as client_handlers
 from master.handlers import pool as pool_handlers
@@ -70,44 +73,64 @@ async def notify_admins(bot: Bot, admin_ids: set[int], text: str) -> str | None:
     return None
 
 
-async def watch(monitor: AlertMonitor, pool: PoolService, settings: Settings, notify) -> None:
-    """Evaluate alerts and grow the pool when free slots run short, every ALERT_INTERVAL."""
-    grow_failure_reported = False
-    expected_size, settle_deadline = 0, 0.0  # new slots take a few seconds to register
-    next_sample = 0.0
-    while True:
+class Watch:
+    """A round every ALERT_INTERVAL: evaluate the alerts, then grow the pool when the autoscaling
+    policy (`master.autoscale`) says free slots run short."""
+
+    def __init__(
+        self,
+        monitor: AlertMonitor,
+        pool: PoolService,
+        policy: autoscale.Policy,
+        notify: Callable[[str], Awaitable[object]],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.monitor = monitor
+        self.pool = pool
+        self.policy = policy
+        self.notify = notify
+        self.clock = clock
+        self.growing: autoscale.Growth | None = None  # new slots take a while to register
+        self.grow_failure_reported = False  # once, until a growth works again
+
+    async def round(self) -> None:
+        status = await self.pool.status()
+        await self.monitor.check(status)
+        await self.grow_if_short(status)
+
+    async def grow_if_short(self, status: dict) -> None:
+        decision = autoscale.decide(
+            status["total"],
+            status["free"],
+            self.policy,
+            can_grow=self.pool.scaler is not None,
+            growing=self.growing,
+            now=self.clock(),
+        )
+        if decision.why is autoscale.Why.AT_MAX:
+            await self._grow_failed(f"the pool is at its maximum of {self.policy.max_size} slots")
+        if not decision.add:
+            return
         try:
-            status = await pool.status()
-            if time.monotonic() >= next_sample:
-                await pool.sample(status)
-                next_sample = time.monotonic() + SAMPLE_SECONDS
-            await monitor.check(status)
-            if (
-                pool.scaler is not None
-                and settings.pool_autogrow
-                and status["total"] > 0
-                and status["free"] < settings.pool_min_free
-                and (status["total"] >= expected_size or time.monotonic() > settle_deadline)
-            ):
-                try:
-                    result = await pool.grow(settings.pool_grow_step)
-                except ScalerError as exc:
-                    if not grow_failure_reported:  # once, until a grow works again
-                        await notify(texts.ALERT_GROW_FAILED.format(error=exc))
-                        grow_failure_reported = True
-                else:
-                    grow_failure_reported = False
-                    expected_size = result.size_after
-                    settle_deadline = time.monotonic() + GROW_SETTLE_SECONDS
-                    logger.info(
-                        "pool grown by {} to {} slots", len(result.added), result.size_after
-                    )
-                    await notify(
-                        texts.ALERT_GROWN.format(n=len(result.added), size=result.size_after)
-                    )
-        except Exception as exc:  # keep watching; the next round may work
-            logger.opt(exception=exc).error("alert check failed")
-        await asyncio.sleep(settings.alert_interval)
+            result = await self.pool.grow(decision.add)
+        except ScalerError as exc:
+            await self._grow_failed(str(exc))
+            return
+        self.grow_failure_reported = False
+        self.growing = autoscale.Growth(result.size_after, self.clock() + GROW_SETTLE_SECONDS)
+        logger.info("pool grown by {} to {} slots", len(result.added), result.size_after)
+        await self.notify(texts.ALERT_GROWN.format(n=len(result.added), size=result.size_after))
+
+    async def _grow_failed(self, error: str) -> None:
+        if not self.grow_failure_reported:
+            await self.notify(texts.ALERT_GROW_FAILED.format(error=error))
+            self.grow_failure_reported = True
+
+
+async def sample_pool(pool: PoolService) -> None:
+    """The pool's utilization for /stats, every SAMPLE_SECONDS."""
+    await pool.sample(await pool.status())
 
 
 def build_web_app(pool: PoolService, redis: aioredis.Redis, db: asyncpg.Pool) -> web.Application:
@@ -180,7 +203,11 @@ async def run_master(settings: Settings) -> None:
         settings.master_metrics_host,
         settings.master_metrics_port,
     )
-    watcher = asyncio.create_task(watch(monitor, pool, settings, monitor.enqueue), name="alerts")
+    watch = Watch(monitor, pool, autoscale.Policy.from_settings(settings), monitor.enqueue)
+    loops = [
+        periodic.start("alerts", settings.alert_interval, watch.round),
+        periodic.start("pool samples", SAMPLE_SECONDS, partial(sample_pool, pool)),
+    ]
     clients = ClientService(db, manager, cipher, timeout=settings.activation_timeout)
     dp = build_dispatcher(
         pool, clients, admin_ids=admin_ids, alert_threshold=settings.pool_alert_threshold
@@ -188,8 +215,7 @@ async def run_master(settings: Settings) -> None:
     try:
         await dp.start_polling(bot, handle_signals=True, polling_timeout=settings.polling_timeout)
     finally:
-        watcher.cancel()
-        await asyncio.gather(watcher, return_exceptions=True)
+        await periodic.stop(*loops)
         await runner.cleanup()
         await redis.aclose()
         await db.close()

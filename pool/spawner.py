@@ -170,7 +170,7 @@ class Spawner:
             )
             if uid not in (os.geteuid(), 0):
                 raise SpawnerError(f"uid {uid} (pid {pid}) may not start slots")
-            conn.settimeout(5)
+            conn.settimeout(1)  # a launcher sends at once; one that stalls holds up the rest
             data, fds, _, _ = socket.recv_fds(conn, launcher.MAX_MESSAGE, 3)
             conn.settimeout(None)
             env, cwd = self._parse(data, fds)

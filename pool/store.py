@@ -58,7 +58,8 @@ class SlotStore:
             await ensure_tenant_role(conn, client_id, password)
         pool = await create_pool(
             tenant_dsn(platform_dsn, client_id, password),
-            min_size=1,
+            min_size=0,  # a quiet bot holds none (asyncpg keeps min_size open forever)
+            init_size=1,
             max_size=TENANT_DB_POOL_SIZE,
             server_settings={"application_name": client_id},
             max_inactive=idle,

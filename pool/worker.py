@@ -11,10 +11,11 @@ Active: the tenant's bot long-polls Telegram; the same wake list brings release 
 PostgreSQL is the truth: a restarted worker comes back as the tenant of its open assignment.
 
 Fencing: the slot's status carries the id of its assignment, and every `FENCING_EVERY`
-heartbeats an active worker checks in PostgreSQL that the assignment is still open; one closed
-elsewhere (e.g. released while this worker's heartbeat stalled) stops the tenant bot at once.
-Heartbeats go over their own connection, with a bounded timeout, so a half-open blocking
-connection cannot stall them.
+heartbeat intervals an active worker checks in PostgreSQL that the assignment is still open; one
+closed elsewhere (e.g. released while this worker's heartbeat stalled) stops the tenant bot at
+once. Heartbeats go over their own connection, with a bounded timeout, so a half-open blocking
+connection cannot stall them; the heartbeat and the fencing check are two `core.periodic` loops,
+so a slow PostgreSQL cannot delay a beat either.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bots import texts as bot_texts
 from bots.context import TenantContext
 from bots.factory import BotOptions, build_dispatcher
-from core import keys, redis_acl
+from core import keys, periodic, redis_acl
 from core.crypto import TokenCipherError, cipher_from_settings
 from core.db import pool_from_settings
 from core.logs import setup_logging
@@ -230,31 +231,28 @@ class SlotWorker:
         await self._publish()
         self.log.info(WAITING_LINE)
 
-    async def _heartbeat(self) -> None:
-        """Beat, and re-register if Redis lost our status (a restart with empty data); every
-        `fencing_every` beats, check that an active tenant's assignment is still open."""
-        beats = 0
-        while True:
-            beats += 1
-            try:
-                changed, self._status_changed = self._status_changed, False
-                async with self.beat.pipeline(transaction=True) as pipe:
-                    pipe.zadd(keys.pool_heartbeats(), {self.slot: unix_now()})
-                    pipe.set(keys.bot_status(self.slot), self._status(), nx=not changed)
-                    _, created = await pipe.execute()
-                if created and not changed:
-                    self.log.warning("status was missing in Redis: registered again")
-                    if self.running is not None:  # Redis lost its data, maybe its users too
-                        await self._ensure_tenant_redis_user(self.running.tenant.client_id)
-                await self._expire_reservation()
-                if self.running is not None:
-                    await self.running.updates.flush(self.beat)
-            except REDIS_ERRORS as exc:
-                self._status_changed = self._status_changed or changed
-                self.log.warning("heartbeat: Redis unavailable ({}), retrying", type(exc).__name__)
-            if beats % self.settings.fencing_every == 0:
-                await self._check_fence()
-            await asyncio.sleep(self.settings.heartbeat_interval)
+    async def _beat(self) -> None:
+        """One heartbeat, and registering again if Redis lost our status (a restart with empty
+        data). Redis being away is expected here (a warning, and the next beat tries again);
+        anything else is raised to the heartbeat loop, which logs it and goes on beating."""
+        changed, self._status_changed = self._status_changed, False
+        try:
+            async with self.beat.pipeline(transaction=True) as pipe:
+                pipe.zadd(keys.pool_heartbeats(), {self.slot: unix_now()})
+                pipe.set(keys.bot_status(self.slot), self._status(), nx=not changed)
+                _, created = await pipe.execute()
+            if created and not changed:
+                self.log.warning("status was missing in Redis: registered again")
+                if self.running is not None:  # Redis lost its data, maybe its users too
+                    await self._ensure_tenant_redis_user(self.running.tenant.client_id)
+            await self._expire_reservation()
+            if self.running is not None:
+                await self.running.updates.flush(self.beat)
+        except Exception as exc:
+            self._status_changed = self._status_changed or changed  # written at the next beat
+            if not isinstance(exc, REDIS_ERRORS):
+                raise
+            self.log.warning("heartbeat: Redis unavailable ({}), retrying", type(exc).__name__)
 
     async def _check_fence(self) -> None:
         """Is the running tenant's assignment still open in PostgreSQL? If not, have the loop
@@ -305,7 +303,19 @@ class SlotWorker:
         if found is not None:
             self.resuming = found[0].client_id
         await self._publish()  # before the heartbeat, so a resuming slot never looks free
-        heartbeat = asyncio.create_task(self._heartbeat(), name="heartbeat")
+        every = self.settings.heartbeat_interval
+        # a heartbeat keeps its beat (no backoff); fencing, on its own task, never delays it
+        loops = [
+            periodic.start("heartbeat", every, self._beat, log=self.log, max_backoff=0),
+            periodic.start(
+                "fencing",
+                every * self.settings.fencing_every,
+                self._check_fence,
+                log=self.log,
+                max_backoff=0,
+                immediately=False,
+            ),
+        ]
         try:
             if found is None:
                 self.log.info(WAITING_LINE)
@@ -313,8 +323,7 @@ class SlotWorker:
                 await self._resume(*found)
             await self._loop()
         finally:
-            heartbeat.cancel()
-            await asyncio.gather(heartbeat, return_exceptions=True)
+            await periodic.stop(*loops)
 
     async def _loop(self) -> None:
         wake_key = keys.bot_wake(self.slot)
@@ -853,9 +862,15 @@ async def _run_slot(
     if lifeline is not None:
         _watch_lifeline(lifeline, stop, log)
     cipher = cipher_from_settings(settings)
-    # a waiting slot needs PostgreSQL only to activate: idle connections are closed
+    # a waiting slot needs PostgreSQL only to activate: idle connections are closed, the last
+    # one too (min_size 0; one is opened at start, so an unreachable server is retried here)
     db = await pool_from_settings(
-        settings, attempts=30, max_size=2, max_inactive=settings.slot_db_idle
+        settings,
+        attempts=30,
+        min_size=0,
+        init_size=1,
+        max_size=2,
+        max_inactive=settings.slot_db_idle,
     )
     redis = make_redis(settings)
     beat = make_redis(settings, socket_timeout=settings.heartbeat_timeout)

@@ -15,7 +15,7 @@ from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import BotCommand
 from aiohttp import web
 
-from core import keys
+from core import keys, periodic
 from core.crypto import cipher_from_settings
 from core.db import pool_from_settings
 from core.migrations import ensure_platform
@@ -254,27 +254,15 @@ class SalesService:
             self.log.warning("Redis users restored for {}", ", ".join(restored))
 
     def _loop(self, what: str, interval: float, func) -> asyncio.Task:
-        async def run() -> None:
-            while True:
-                try:
-                    await func()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    self.log.exception("{}: pass failed; next in {:g} s", what, interval)
-                await asyncio.sleep(interval)
-
-        return asyncio.create_task(run(), name=what)
+        return periodic.start(what, interval, func, log=self.log)
 
     async def stop(self) -> None:
         polling = self._tasks[0] if self._tasks else None
         if polling is not None and self._polling_started.is_set() and not polling.done():
             await self._dispatcher.stop_polling()  # ends the long poll in flight cleanly
             await asyncio.gather(polling, return_exceptions=True)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+        tasks, self._tasks = self._tasks, []
+        await periodic.stop(*tasks)
         if self.processor is not None:
             await self.processor.drain()
         if self._runner is not None:

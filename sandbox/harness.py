@@ -18,10 +18,12 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from mirakuru import ExecutorError, OutputExecutor
+
 from pool.scaler import render_program, render_spawner
+from sandbox.localservers import HOST, start_executor, stop_executor
 
 REPO = Path(__file__).resolve().parent.parent
-_LISTEN_RE = re.compile(r"listening on (http://\S+)")
 
 
 async def wait_until(
@@ -43,7 +45,8 @@ async def wait_until(
 
 
 class _StandInProcess:
-    """`python -m <module> --port 0`; `url` from the line it prints once listening."""
+    """`python -m <module> --port N` on a free port, run by mirakuru: started, ready once it
+    prints that it listens on that port, stopped (SIGTERM, then SIGKILL) by `stop()`."""
 
     module = ""
     name = ""
@@ -51,45 +54,36 @@ class _StandInProcess:
     def __init__(self, log_path: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.log_path = log_path
         self.env = env or {}
-        self.proc: subprocess.Popen | None = None
+        self.executor: OutputExecutor | None = None
         self.url: str | None = None
 
     def start(self, timeout: float = 30.0):
-        log = open(self.log_path, "ab") if self.log_path else None
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", self.module, "--port", "0"],
-                stdout=subprocess.PIPE,
-                stderr=log or subprocess.DEVNULL,
-                cwd=REPO,
-                env={**os.environ, **self.env},
-                text=True,
+        def stand_in(port: int) -> OutputExecutor:
+            self.url = f"http://{HOST}:{port}"
+            return OutputExecutor(
+                [sys.executable, "-m", self.module, "--port", str(port)],
+                banner=re.escape(f"listening on {self.url}"),
+                cwd=str(REPO),
+                envvars=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,  # where the banner is looked for
+                popen_kwargs={"stderr": log},  # not `stderr=`: that would be searched too
+                timeout=timeout,
+                sleep=0.02,
             )
-        finally:
-            if log is not None:
-                log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            match = _LISTEN_RE.search(line)
-            if match:
-                self.url = match.group(1)
-                return self
-        self.stop()
-        raise RuntimeError(f"the {self.name} sandbox did not start (see its log)")
+
+        with open(self.log_path or os.devnull, "ab") as log:
+            try:
+                self.executor = start_executor(stand_in)
+            except ExecutorError as error:
+                raise RuntimeError(
+                    f"the {self.name} sandbox did not start (see its log)"
+                ) from error
+        return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None and self.proc.stdout:
-            self.proc.stdout.close()
+        if self.executor is not None:
+            stop_executor(self.executor)
 
 
 class SandboxTelegramProcess(_StandInProcess):
@@ -295,6 +289,41 @@ def pss_kib(pid: int) -> int:
 def uss_kib(pid: int) -> int:
     """Unique set size: the pages only this process has (what ending it would free), KiB."""
     return _rollup_kib(pid, "Private_Clean", "Private_Dirty")
+
+
+def smaps_rollup_kib(pid: int) -> dict[str, int]:
+    """`/proc/PID/smaps_rollup` as {field: KiB} (Rss, Pss, Private_Clean, Private_Dirty…);
+    raises OSError when the process is gone."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        fields[name.rstrip(":")] = int(value)
+    return fields
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """`/proc/PID/stat` from field 3 (state) on: the command name may hold spaces."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_times(pid: int) -> tuple[float, float, int]:
+    """User and system CPU seconds of a process, and its minor page faults (copy-on-write
+    included), from /proc."""
+    fields = _stat_fields(pid)
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick, int(fields[7])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc."""
+    user, system, _ = cpu_times(pid)
+    return user + system
+
+
+def started_at(pid: int) -> float:
+    """When the process started, on the clock of `time.clock_gettime(time.CLOCK_BOOTTIME)`
+    (to the kernel's tick, 10 ms); raises OSError when it is gone."""
+    return int(_stat_fields(pid)[19]) / os.sysconf("SC_CLK_TCK")
 
 
 class SandboxYooKassaProcess(_StandInProcess):

@@ -1,17 +1,27 @@
 """Throw-away PostgreSQL and Redis servers on 127.0.0.1, started from the machine's binaries.
 
-Used by the test suite (`tests/conftest.py`) and the local demo; no Docker, no system services.
-Each server lives in its own temporary directory and is removed again by `stop()`:
+Used by the test suite (`tests/conftest.py`), `make demo` and `make bench`; no Docker, no system
+services. Each server lives in its own temporary directory and is removed again by `stop()`:
 
     with LocalPostgres() as pg, LocalRedis() as rd:
         print(pg.dsn, rd.url)
 
-PostgreSQL: `initdb` refuses to run as root, so when this process is root every PostgreSQL
-binary runs as the `postgres` system user (the apt package `postgresql` creates it) and the
-temporary directory is handed to that user.
+`mirakuru` runs each server process: it starts it, waits until it is ready (PostgreSQL: its pid
+file says "ready", as `pg_ctl start -w` waits for; Redis: it accepts connections), stops it
+(SIGINT, PostgreSQL's fast shutdown; SIGTERM for Redis) and kills it and whatever it left when
+it does not stop. `start_executor` (also used for the sandbox stand-ins) picks a free port and
+tries another when that one was taken in the meantime. What is ours: finding the binaries, the
+temporary directory, `initdb` and the role and database the application expects, the settings
+files, and running PostgreSQL as its own user:
+
+PostgreSQL: `initdb` and `postgres` refuse to run as root, so when this process is root every
+PostgreSQL binary runs as the `postgres` system user (the apt package `postgresql` creates it)
+and the temporary directory is handed to that user. (pytest-postgresql runs `pg_ctl` as the
+current user, in pytest's root-only temporary directory; pytest-redis passes the password on
+the command line. Neither serves `make demo`, which runs outside pytest.)
 
 Passwords are random unless given. They appear in `dsn` / `url` (that is their point) but never
-in `repr()`, exception texts or log output from this module.
+in `repr()`, a command line, exception texts or log output from this module.
 
 `python -m sandbox.localservers` starts both servers, prints the DSN and URL, and stops them on
 Ctrl-C.
@@ -19,6 +29,7 @@ Ctrl-C.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pwd
@@ -30,11 +41,23 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from urllib.parse import quote
+
+import mirakuru.base
+import psutil
+from mirakuru import (
+    AlreadyRunning,
+    Executor,
+    ExecutorError,
+    ProcessExitedWithError,
+    TCPExecutor,
+    TimeoutExpired,
+)
+from mirakuru.exceptions import ProcessFinishedWithError
 
 __all__ = [
     "LocalPostgres",
@@ -44,14 +67,19 @@ __all__ = [
     "find_pg_bindir",
     "find_redis_server",
     "server_env",
+    "start_executor",
+    "stop_executor",
 ]
 
 HOST = "127.0.0.1"
 PG_OS_USER = "postgres"  # the OS user PostgreSQL runs as when we are root
 PG_SUPERUSER = "postgres"  # the database superuser created by initdb
 _PORT_ATTEMPTS = 3  # retries when a port we picked ourselves was taken in the meantime
+_POLL = 0.02  # seconds between readiness checks
 _TAIL_LINES = 30
 _REDACTED = "********"
+
+ExecutorT = TypeVar("ExecutorT", bound=Executor)
 
 
 class LocalServerError(RuntimeError):
@@ -68,13 +96,66 @@ def find_free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_executor(make: Callable[[int], ExecutorT], port: int | None = None) -> ExecutorT:
+    """`make(port).start()`: on `port`, or on a port that was free a moment ago and, when that
+    one was taken in the meantime (something listens there, or the process exited: it could not
+    bind), on another one, `_PORT_ATTEMPTS` times in all. Raises mirakuru's error of the last
+    attempt; whatever the attempt started is stopped first, also on Ctrl-C."""
+    _use_exact_exit_hook()
+    attempts = 1 if port else _PORT_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        executor = make(port or find_free_port())
+        try:
+            return executor.start()
+        except (AlreadyRunning, ProcessExitedWithError):
+            if attempt == attempts:
+                raise
+        except BaseException:
+            executor.kill()
+            raise
+    raise AssertionError("unreachable")
+
+
+def stop_executor(executor: mirakuru.base.SimpleExecutor) -> None:
+    """Stop it (its stop signal, then SIGKILL after its timeout), also when it had ended already."""
+    with contextlib.suppress(ProcessFinishedWithError):
+        executor.stop()
+
+
+def _use_exact_exit_hook() -> None:
+    """mirakuru kills, at exit, every process whose `mirakuru_uuid` merely contains this
+    process's pid: with pids 1234 and 21234 one test run would kill another's servers. Ours
+    takes only the processes that our own executors started and nobody stopped."""
+    atexit.unregister(mirakuru.base.cleanup_subprocesses)
+    atexit.unregister(_kill_leftovers)
+    atexit.register(_kill_leftovers)
+
+
+def _kill_leftovers() -> None:
+    prefix = f"{os.getpid()}:"
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if process.environ().get(mirakuru.base.ENV_UUID, "").startswith(prefix):
+                process.kill()
+
+
+def _why(error: ExecutorError) -> str:
+    if isinstance(error, AlreadyRunning):
+        return "the port is already in use"
+    if isinstance(error, ProcessExitedWithError):
+        return f"it exited with code {error.exit_code}"
+    if isinstance(error, TimeoutExpired):
+        return f"not ready within {error.timeout:g} s"
+    return type(error).__name__
+
+
 def _version_key(path: Path) -> tuple[int, ...]:
     # /usr/lib/postgresql/15/bin -> (15,); non-numeric names sort first
     return tuple(int(part) for part in re.findall(r"\d+", path.parent.name)) or (-1,)
 
 
 def find_pg_bindir() -> Path:
-    """The directory with `initdb`, `pg_ctl`, `postgres` and `psql`.
+    """The directory with `initdb`, `postgres` and `psql`.
 
     `PG_BINDIR` if set; else the newest `/usr/lib/postgresql/*/bin` that has `initdb`; else
     `pg_config --bindir`.
@@ -102,7 +183,7 @@ def find_pg_bindir() -> Path:
             return bindir
 
     raise LocalServerError(
-        "PostgreSQL server binaries (initdb, pg_ctl) not found: install the apt package "
+        "PostgreSQL server binaries (initdb, postgres) not found: install the apt package "
         "`postgresql` (sudo apt-get install -y postgresql), or set PG_BINDIR to the "
         "directory that holds initdb"
     )
@@ -155,7 +236,7 @@ def _quote_literal(value: str) -> str:
 
 
 def _clean_env() -> dict[str, str]:
-    """Our environment without libpq's PG* variables (they would redirect psql and pg_ctl)."""
+    """Our environment without libpq's PG* variables (they would redirect psql and initdb)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
     env["LC_ALL"] = "C"
     env["LANG"] = "C"
@@ -273,7 +354,7 @@ class LocalPostgres(_ServerBase):
         self.database = database
         self._bindir = Path(bindir) if bindir is not None else None
         self._start_timeout = start_timeout
-        self._running = False
+        self._executor: _PostgresExecutor | None = None
         self._run_as: pwd.struct_passwd | None = None
 
     # ---- addresses
@@ -323,12 +404,12 @@ class LocalPostgres(_ServerBase):
 
     @property
     def running(self) -> bool:
-        return self._running
+        return self._executor is not None and self._executor.running()
 
     # ---- lifecycle
 
     def start(self) -> Self:
-        if self._running:
+        if self.running:
             return self
         bindir = self.bindir  # fail early, before making directories
         self._run_as = self._os_user()
@@ -337,8 +418,8 @@ class LocalPostgres(_ServerBase):
             if self._run_as is not None:
                 os.chown(root, self._run_as.pw_uid, self._run_as.pw_gid)
             self._initdb(bindir)
+            self._write_settings()
             self._start_server(bindir)
-            self._running = True
             self._bootstrap()
         except BaseException:
             self._teardown()
@@ -346,18 +427,16 @@ class LocalPostgres(_ServerBase):
         return self
 
     def stop(self) -> None:
-        """Stop the server (`pg_ctl stop -m fast`) and remove the temporary directory.
+        """Stop the server (fast shutdown) and remove the temporary directory.
 
         Safe to call more than once, and after a failed start().
         """
         self._teardown()
 
     def _teardown(self) -> None:
-        if self._root is None:
-            return
-        if self._running or (self.data_dir / "postmaster.pid").exists():
-            self._pg_ctl_stop()
-        self._running = False
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            stop_executor(executor)
         self._remove_root()
         if not self._fixed_port:
             self._port = 0
@@ -370,7 +449,7 @@ class LocalPostgres(_ServerBase):
         Each statement runs in its own transaction (psql autocommit); stops at the first
         error and raises LocalServerError. Returns psql's unaligned, tuples-only output.
         """
-        if not self._running:
+        if not self.running:
             raise LocalServerError("LocalPostgres is not running: call start() first")
         result = self._run(
             [
@@ -503,7 +582,6 @@ class LocalPostgres(_ServerBase):
         conf.write_text(
             "# written by sandbox.localservers: a throw-away server for tests\n"
             f"listen_addresses = '{HOST}'\n"
-            f"port = {self._port}\n"
             f"unix_socket_directories = {_quote_literal(str(self.socket_dir))}\n"
             "fsync = off\n"
             "synchronous_commit = off\n"
@@ -531,39 +609,35 @@ class LocalPostgres(_ServerBase):
                 handle.write("\ninclude = 'localservers.conf'\n")
 
     def _start_server(self, bindir: Path) -> None:
-        attempts = 1 if self._fixed_port else _PORT_ATTEMPTS
-        for attempt in range(1, attempts + 1):
-            if not self._fixed_port:
-                self._port = find_free_port()
-            self._write_settings()
-            result = self._run(
-                [
-                    str(bindir / "pg_ctl"),
-                    "start",
-                    "-w",
-                    "-t",
-                    str(int(self._start_timeout)),
-                    "-D",
-                    str(self.data_dir),
-                    "-l",
-                    str(self.log_path),
-                ],
-                timeout=self._start_timeout + 10,
+        popen: dict[str, Any] = {}
+        if self._run_as is not None:
+            popen = {"user": self._run_as.pw_uid, "group": self._run_as.pw_gid, "extra_groups": []}
+
+        def server(port: int) -> _PostgresExecutor:
+            self._port = port
+            return _PostgresExecutor(
+                [str(bindir / "postgres"), "-D", str(self.data_dir), "-p", str(port)],
+                port,
+                self.data_dir,
+                cwd=str(self.root_dir),
+                envvars={"LC_ALL": "C", "LANG": "C"},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                popen_kwargs=popen,
+                timeout=self._start_timeout,
+                sleep=_POLL,
+                stop_signal=signal.SIGINT,  # fast shutdown: do not wait for clients to leave
             )
-            if result.returncode == 0:
-                return
-            log = _tail(self.log_path)
-            if (self.data_dir / "postmaster.pid").exists():
-                self._pg_ctl_stop()
-            port_taken = "Address already in use" in log or "could not bind" in log
-            if port_taken and attempt < attempts:
-                continue
-            raise LocalServerError(
-                f"PostgreSQL did not start on {HOST}:{self._port} "
-                f"(pg_ctl exit {result.returncode}).\n"
-                f"pg_ctl: {self._redact((result.stderr or result.stdout).strip())}\n"
-                f"--- {self.log_path} (last lines) ---\n{self._redact(log)}"
-            )
+
+        with open(self.log_path, "ab") as log:  # the server keeps its own descriptor
+            try:
+                self._executor = start_executor(server, self._port if self._fixed_port else None)
+            except ExecutorError as error:
+                raise LocalServerError(
+                    f"PostgreSQL did not start on {HOST}:{self._port}: {_why(error)}\n"
+                    f"--- {self.log_path} (last lines) ---\n{self._redact(_tail(self.log_path))}"
+                ) from None
 
     def _bootstrap(self) -> None:
         self.run_sql(
@@ -575,20 +649,21 @@ class LocalPostgres(_ServerBase):
             "CREATE EXTENSION IF NOT EXISTS btree_gist;\n"
         )
 
-    def _pg_ctl_stop(self) -> None:
-        pg_ctl = str(self.bindir / "pg_ctl")
-        data = str(self.data_dir)
-        for mode in ("fast", "immediate"):
-            result = self._run([pg_ctl, "stop", "-w", "-t", "30", "-m", mode, "-D", data])
-            if result.returncode == 0 or not (self.data_dir / "postmaster.pid").exists():
-                return
-        self._kill_postmaster()
 
-    def _kill_postmaster(self) -> None:
-        # last resort: pg_ctl could not stop it (e.g. the pid file points at a live process)
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            pid = int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
-            os.kill(pid, signal.SIGKILL)
+class _PostgresExecutor(TCPExecutor):
+    """`postgres -D DATA -p PORT`, ready once its pid file says so (what `pg_ctl start -w`
+    waits for: the server has opened its sockets and finished starting up)."""
+
+    def __init__(self, command: list[str], port: int, data_dir: Path, **kwargs: Any) -> None:
+        super().__init__(command, HOST, port, **kwargs)
+        self._pid_file = data_dir / "postmaster.pid"
+
+    def after_start_check(self) -> bool:
+        try:
+            lines = self._pid_file.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return False
+        return len(lines) > 7 and lines[7].strip() == "ready"  # LOCK_FILE_LINE_PM_STATUS
 
 
 # --------------------------------------------------------------------------- Redis
@@ -615,7 +690,7 @@ class LocalRedis(_ServerBase):
         self.password = password if password is not None else secrets.token_urlsafe(18)
         self._binary = Path(binary) if binary is not None else None
         self._start_timeout = start_timeout
-        self._process: subprocess.Popen[bytes] | None = None
+        self._executor: TCPExecutor | None = None
 
     @property
     def url(self) -> str:
@@ -628,11 +703,12 @@ class LocalRedis(_ServerBase):
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        process = self._executor.process if self._executor is not None else None
+        return process.pid if process is not None else None
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._executor is not None and self._executor.running()
 
     @property
     def binary(self) -> Path:
@@ -646,10 +722,28 @@ class LocalRedis(_ServerBase):
         binary = self.binary
         self._make_root()
         try:
-            self._launch(binary)
+            conf = self._write_config()
+
+            def server(port: int) -> TCPExecutor:
+                self._port = port
+                self.log_path.unlink(missing_ok=True)
+                return TCPExecutor(
+                    [str(binary), str(conf), "--port", str(port)],
+                    HOST,
+                    port,
+                    cwd=str(self.root_dir),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=self._start_timeout,
+                    sleep=_POLL,
+                )
+
+            self._executor = self._started(
+                lambda: start_executor(server, self._port if self._fixed_port else None)
+            )
         except BaseException:
-            self._halt()
-            self._remove_root()
+            self.stop()
             raise
         return self
 
@@ -658,16 +752,19 @@ class LocalRedis(_ServerBase):
 
         Safe to call more than once, and after a failed start().
         """
-        self._halt()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            stop_executor(executor)
         self._remove_root()
         if not self._fixed_port:
             self._port = 0
 
     def restart_empty(self) -> None:
         """Stop the server and start it again on the same port and password, with no data."""
-        if self._root is None or not self._port:
+        executor = self._executor
+        if executor is None:
             raise LocalServerError("LocalRedis is not started")
-        self._halt()
+        stop_executor(executor)
         for leftover in ("dump.rdb", "appendonly.aof", "appendonlydir"):
             path = self.root_dir / leftover
             if path.is_dir():
@@ -676,23 +773,28 @@ class LocalRedis(_ServerBase):
                 path.unlink(missing_ok=True)
         # the old listening socket is gone once the process has exited; redis sets
         # SO_REUSEADDR, so connections in TIME_WAIT do not block the port
-        port, fixed = self._port, self._fixed_port
-        self._fixed_port = True
-        try:
-            self._launch(self.binary)
-        finally:
-            self._fixed_port = fixed
-            self._port = port
+        self._started(executor.start)
 
     # ---- internals
 
+    def _started(self, start: Callable[[], TCPExecutor]) -> TCPExecutor:
+        try:
+            return start()
+        except ExecutorError as error:
+            raise LocalServerError(
+                f"redis-server did not start on {HOST}:{self._port}: {_why(error)}\n"
+                f"--- {self.log_path} (last lines) ---\n"
+                + _redact(_tail(self.log_path), [self.password])
+            ) from None
+
     def _write_config(self) -> Path:
+        """The settings, the password among them, in a file only we can read (not on the command
+        line, where every local user sees it)."""
         conf = self.root_dir / "redis.conf"
         escaped = self.password.replace("\\", "\\\\").replace('"', '\\"')
         conf.write_text(
             "# written by sandbox.localservers: a throw-away server for tests\n"
             f"bind {HOST}\n"
-            f"port {self._port}\n"
             f'requirepass "{escaped}"\n'
             'save ""\n'
             "appendonly no\n"
@@ -707,85 +809,6 @@ class LocalRedis(_ServerBase):
         )
         conf.chmod(0o600)
         return conf
-
-    def _launch(self, binary: Path) -> None:
-        attempts = 1 if self._fixed_port else _PORT_ATTEMPTS
-        for attempt in range(1, attempts + 1):
-            if not self._fixed_port:
-                self._port = find_free_port()
-            conf = self._write_config()
-            self.log_path.unlink(missing_ok=True)
-            self._process = subprocess.Popen(
-                [str(binary), str(conf)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                cwd=self.root_dir,
-                start_new_session=True,  # Ctrl-C in a terminal goes to us, not to the server
-            )
-            error = self._wait_ready()
-            if error is None:
-                return
-            self._halt()
-            log = _tail(self.log_path)
-            port_taken = "Address already in use" in log
-            if port_taken and attempt < attempts:
-                continue
-            raise LocalServerError(
-                f"redis-server did not start on {HOST}:{self._port}: {error}\n"
-                f"--- {self.log_path} (last lines) ---\n{_redact(log, [self.password])}"
-            )
-
-    def _wait_ready(self) -> str | None:
-        """None once PING (after AUTH) answers PONG; else why not."""
-        assert self._process is not None
-        deadline = time.monotonic() + self._start_timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            code = self._process.poll()
-            if code is not None:
-                return f"it exited with code {code}"
-            try:
-                if self._ping():
-                    return None
-                last = "PING got an unexpected answer"
-            except OSError as exc:
-                last = type(exc).__name__
-            time.sleep(0.02)
-        return f"no PONG within {self._start_timeout:.0f} s ({last})"
-
-    def _ping(self) -> bool:
-        # RESP by hand: no client library objects to close, works with any password
-        def command(*parts: str) -> bytes:
-            out = [f"*{len(parts)}\r\n".encode()]
-            for part in parts:
-                data = part.encode()
-                out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-            return b"".join(out)
-
-        with socket.create_connection((HOST, self._port), timeout=0.5) as sock:
-            sock.sendall(command("AUTH", self.password) + command("PING"))
-            answer = b""
-            while answer.count(b"\r\n") < 2:
-                chunk = sock.recv(256)
-                if not chunk:
-                    break
-                answer += chunk
-        return answer == b"+OK\r\n+PONG\r\n"
-
-    def _halt(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        else:
-            process.wait()
 
 
 # --------------------------------------------------------------------------- CLI

@@ -167,7 +167,7 @@ def test_postgres_failed_start_shows_the_log_and_hides_the_password(
             server.start()
     text = str(caught.value)
     assert f"127.0.0.1:{port}" in text
-    assert "could not bind" in text or "Address already in use" in text
+    assert "already in use" in text
     assert "hunter2-secret" not in text
     assert list(shared_base_dir.iterdir()) == []  # nothing left behind
     assert not server.running
@@ -254,6 +254,7 @@ def test_redis_failed_start_shows_the_log_and_hides_the_password(
         with pytest.raises(LocalServerError) as caught:
             server.start()
     text = str(caught.value)
-    assert "Address already in use" in text
+    assert f"127.0.0.1:{port}" in text
+    assert "already in use" in text
     assert "hunter2-secret" not in text
     assert list(shared_base_dir.iterdir()) == []
