@@ -53,7 +53,7 @@ from core import keys
 from core.db import create_pool, dsn_as
 from core.settings import Settings
 from pool.scaler import SupervisorPool
-from pool.status import WAITING, parse
+from pool.status import SlotStatus, parse
 from sandbox.harness import (
     Supervisor,
     cpu_seconds,
@@ -315,7 +315,7 @@ async def wait_for_slots(stand: PoolStand, n: int, timeout: float) -> dict[str, 
         status = await stand.manager.get_pool_status()
         now = boottime()
         for entry in status["slots"]:
-            if entry["status"] == "waiting" and entry["container_id"] not in seen:
+            if entry["status"] == SlotStatus.WAITING and entry["container_id"] not in seen:
                 seen[entry["container_id"]] = (now, entry)
         if time.monotonic() > deadline:
             raise TimeoutError(f"only {len(seen)} of {n} slots waiting after {timeout:g} s")
@@ -434,7 +434,11 @@ class ModeRun:
 
             async def registered_again(slot=slot, old=old):
                 doc = parse(await self.stand.redis.get(keys.bot_status(slot)))
-                if doc and doc.get("status") == WAITING and doc.get("pid") not in (None, old):
+                if (
+                    doc
+                    and doc.get("status") == SlotStatus.WAITING
+                    and doc.get("pid") not in (None, old)
+                ):
                     return boottime(), doc
 
             at, doc = await wait_until(registered_again, timeout=120, interval=POLL, what=slot)

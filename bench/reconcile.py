@@ -22,7 +22,7 @@ from core.db import create_pool
 from core.migrations import migrate_platform
 from core.redis_client import make_redis
 from pool.manager import BotPoolManager
-from pool.status import ACTIVE, status_doc
+from pool.status import SlotStatus, status_doc
 from pool.store import SlotStore
 from sales.orders import OrderProcessor
 from sales.payments import IpAllowlist
@@ -78,7 +78,7 @@ async def seed(db, redis, tenants: int) -> None:
             slot = f"booking-bot-pool-{n}"
             pipe.set(
                 keys.bot_status(slot),
-                status_doc(slot, n, ACTIVE, client_id=f"client_{n:04d}"),
+                status_doc(slot, n, SlotStatus.ACTIVE, client_id=f"client_{n:04d}"),
             )
         await pipe.execute()  # no heartbeats: the workers are "down" (no one to ack a release)
 

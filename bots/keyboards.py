@@ -28,6 +28,7 @@ from bots.callbacks import (
     MyCallback,
 )
 from bots.repository import BookingRow, ServiceRow, StaffRow
+from bots.status import ACTIVE_STATUSES
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -277,7 +278,7 @@ def admin_bookings(today: date) -> InlineKeyboardMarkup:
 def admin_day(items: Iterable[BookingRow], tz: ZoneInfo, now: datetime) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for b in items:
-        if b.status not in ("booked", "confirmed"):
+        if b.status not in ACTIVE_STATUSES:
             continue
         time = views.hhmm(b.starts_at, tz)
         if b.starts_at > now:

@@ -13,9 +13,9 @@ from typing import Any
 
 import asyncpg
 
-from core.db import schema_ident
-
-ACTIVE_STATUSES = ("booked", "confirmed")
+from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy, ReminderState
+from core.db import affected_rows, schema_ident
+from core.status import parse_stored
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,12 @@ class BookingRow:
     starts_at: datetime
     ends_at: datetime
     blocked_until: datetime
-    status: str
-    cancelled_by: str | None
+    status: BookingStatus
+    cancelled_by: CancelledBy | None
     customer_unreachable: bool = False
+
+    def __post_init__(self) -> None:
+        parse_stored(self, status=BookingStatus, cancelled_by=CancelledBy)
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ class Repo:
             key,
             json.dumps(value, ensure_ascii=False),
         )
-        return status.endswith(" 1")
+        return affected_rows(status) == 1
 
     # --- services and staff ----------------------------------------------------------------
 
@@ -232,13 +235,13 @@ class Repo:
             duration_min,
             price,
         )
-        return status == "UPDATE 1"
+        return affected_rows(status) == 1
 
     async def deactivate_service(self, conn, service_id: int) -> bool:
         status = await conn.execute(
             f"UPDATE {self.s}.services SET active = false WHERE id = $1 AND active", service_id
         )
-        return status == "UPDATE 1"
+        return affected_rows(status) == 1
 
     async def staff(self, conn, *, service_id: int | None = None) -> list[StaffRow]:
         if service_id is None:
@@ -269,7 +272,7 @@ class Repo:
         status = await conn.execute(
             f"UPDATE {self.s}.staff SET active = false WHERE id = $1 AND active", staff_id
         )
-        return status == "UPDATE 1"
+        return affected_rows(status) == 1
 
     async def staff_service_ids(self, conn, staff_id: int) -> set[int]:
         rows = await conn.fetch(
@@ -284,7 +287,7 @@ class Repo:
             staff_id,
             service_id,
         )
-        if deleted == "DELETE 1":
+        if affected_rows(deleted):
             return False
         await conn.execute(
             f"INSERT INTO {self.s}.staff_services (staff_id, service_id) VALUES ($1, $2)",
@@ -345,7 +348,7 @@ class Repo:
             staff_id,
             day,
         )
-        return status != "DELETE 0"
+        return affected_rows(status) > 0
 
     # --- bookings --------------------------------------------------------------------------
 
@@ -355,12 +358,13 @@ class Repo:
         """Booked ranges; `ignore` = a booking being moved, which does not block itself."""
         rows = await conn.fetch(
             f"SELECT staff_id, starts_at, blocked_until FROM {self.s}.bookings"
-            f" WHERE staff_id = ANY($1::int[]) AND status <> 'cancelled'"
+            f" WHERE staff_id = ANY($1::int[]) AND status <> $5"
             f" AND starts_at < $3 AND blocked_until > $2 AND id <> $4",
             staff_ids,
             start,
             end,
             ignore,
+            BookingStatus.CANCELLED,
         )
         return [(r["staff_id"], r["starts_at"], r["blocked_until"]) for r in rows]
 
@@ -413,30 +417,37 @@ class Repo:
             f"SELECT {self.cols} FROM {self.s}.bookings b"
             f" JOIN {self.s}.services s ON s.id = b.service_id"
             f" JOIN {self.s}.staff st ON st.id = b.staff_id"
-            f" WHERE b.customer_id = $1 AND b.status IN ('booked', 'confirmed')"
+            f" WHERE b.customer_id = $1 AND b.status = ANY($3::text[])"
             f" AND b.ends_at > $2 ORDER BY b.starts_at LIMIT 20",
             customer_id,
             now,
+            ACTIVE_STATUSES,
         )
         return [_booking(r) for r in rows]
 
     async def bookings_between(
         self, conn, start: datetime, end: datetime, *, include_cancelled: bool = False
     ) -> list[BookingRow]:
-        extra = "" if include_cancelled else " AND b.status <> 'cancelled'"
         rows = await conn.fetch(
             f"SELECT {self.cols} FROM {self.s}.bookings b"
             f" JOIN {self.s}.services s ON s.id = b.service_id"
             f" JOIN {self.s}.staff st ON st.id = b.staff_id"
-            f" WHERE b.starts_at >= $1 AND b.starts_at < $2{extra}"
+            f" WHERE b.starts_at >= $1 AND b.starts_at < $2 AND ($3 OR b.status <> $4)"
             f" ORDER BY b.starts_at, st.name",
             start,
             end,
+            include_cancelled,
+            BookingStatus.CANCELLED,
         )
         return [_booking(r) for r in rows]
 
     async def set_status(
-        self, conn, booking_id: int, status: str, *, cancelled_by: str | None = None
+        self,
+        conn,
+        booking_id: int,
+        status: BookingStatus,
+        *,
+        cancelled_by: CancelledBy | None = None,
     ) -> None:
         await conn.execute(
             f"UPDATE {self.s}.bookings SET status = $2, cancelled_by = $3, updated_at = now()"
@@ -452,11 +463,12 @@ class Repo:
     ) -> None:  # fmt: skip
         await conn.execute(
             f"UPDATE {self.s}.bookings SET starts_at = $2, ends_at = $3, blocked_until = $4,"
-            f" status = 'booked', updated_at = now() WHERE id = $1",
+            f" status = $5, updated_at = now() WHERE id = $1",
             booking_id,
             starts_at,
             ends_at,
             blocked_until,
+            BookingStatus.BOOKED,
         )
 
     # --- reminders -------------------------------------------------------------------------
@@ -466,42 +478,48 @@ class Repo:
     ) -> None:
         """Pending reminders of a booking become `due`; sent ones stay as they are."""
         await conn.execute(
-            f"DELETE FROM {self.s}.reminders WHERE booking_id = $1 AND state = 'pending'",
+            f"DELETE FROM {self.s}.reminders WHERE booking_id = $1 AND state = $2",
             booking_id,
+            ReminderState.PENDING,
         )
         await conn.executemany(
-            f"INSERT INTO {self.s}.reminders (booking_id, offset_min, due_at)"
-            f" VALUES ($1, $2, $3) ON CONFLICT (booking_id, offset_min)"
-            f" DO UPDATE SET due_at = EXCLUDED.due_at, state = 'pending',"
+            f"INSERT INTO {self.s}.reminders (booking_id, offset_min, due_at, state)"
+            f" VALUES ($1, $2, $3, $4) ON CONFLICT (booking_id, offset_min)"
+            f" DO UPDATE SET due_at = EXCLUDED.due_at, state = EXCLUDED.state,"
             f" claimed_at = NULL, sent_at = NULL",
-            [(booking_id, offset, at) for offset, at in due],
+            [(booking_id, offset, at, ReminderState.PENDING) for offset, at in due],
         )
 
     async def skip_reminders(self, conn, booking_id: int) -> None:
         await conn.execute(
-            f"UPDATE {self.s}.reminders SET state = 'skipped'"
-            f" WHERE booking_id = $1 AND state = 'pending'",
+            f"UPDATE {self.s}.reminders SET state = $2 WHERE booking_id = $1 AND state = $3",
             booking_id,
+            ReminderState.SKIPPED,
+            ReminderState.PENDING,
         )
 
     async def claim_due_reminders(self, conn, now: datetime, limit: int) -> list[DueReminder]:
         """Mark due reminders `sending` and return them; committed before anything is sent."""
+        # `r.state = 'pending'` stays a literal, as in the partial index reminders_due: a
+        # prepared statement's generic plan cannot use that index for a parameter
         rows = await conn.fetch(
             f"""
             WITH due AS (
                 SELECT r.id FROM {self.s}.reminders r
                 JOIN {self.s}.bookings b ON b.id = r.booking_id
                 WHERE r.state = 'pending' AND r.due_at <= $1
-                  AND b.status IN ('booked', 'confirmed') AND b.starts_at > $1
+                  AND b.status = ANY($3::text[]) AND b.starts_at > $1
                 ORDER BY r.due_at LIMIT $2
                 FOR UPDATE OF r SKIP LOCKED
             )
-            UPDATE {self.s}.reminders r SET state = 'sending', claimed_at = $1
+            UPDATE {self.s}.reminders r SET state = $4, claimed_at = $1
             FROM due WHERE r.id = due.id
             RETURNING r.id, r.offset_min, r.booking_id
             """,
             now,
             limit,
+            ACTIVE_STATUSES,
+            ReminderState.SENDING,
         )
         found = []
         for row in rows:
@@ -511,15 +529,16 @@ class Repo:
 
     async def retry_reminders(
         self, conn, *, ids: list[int] | None, stuck_before: datetime | None, max_attempts: int
-    ) -> list[tuple[int, str]]:
+    ) -> list[tuple[int, ReminderState]]:
         """Put reminders back to `pending` for another try — the given ones (a transient send
         error), or those left `sending` since before `stuck_before` (a worker died while sending)
         — or to `failed` once they had `max_attempts`. Returns (booking id, new state)."""
+        # `state = 'sending'` stays a literal, as in the partial index reminders_sending
         rows = await conn.fetch(
             f"""
             UPDATE {self.s}.reminders
                SET attempts = attempts + 1, claimed_at = NULL,
-                   state = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END
+                   state = CASE WHEN attempts + 1 >= $3 THEN $4 ELSE $5 END
              WHERE state = 'sending'
                AND (id = ANY($1::int[]) OR ($2::timestamptz IS NOT NULL AND claimed_at < $2))
             RETURNING booking_id, state
@@ -527,20 +546,25 @@ class Repo:
             ids or [],
             stuck_before,
             max_attempts,
+            ReminderState.FAILED,
+            ReminderState.PENDING,
         )
-        return [(r["booking_id"], r["state"]) for r in rows]
+        return [(r["booking_id"], ReminderState(r["state"])) for r in rows]
 
     async def expire_reminders(self, conn, now: datetime) -> None:
         """Reminders whose appointment has started unsent are skipped."""
+        # `r.state = 'pending'` stays a literal, as in the partial index reminders_due
         await conn.execute(
-            f"""UPDATE {self.s}.reminders r SET state = 'skipped' FROM {self.s}.bookings b
+            f"""UPDATE {self.s}.reminders r SET state = $2 FROM {self.s}.bookings b
                 WHERE b.id = r.booking_id AND r.state = 'pending'
-                  AND (b.starts_at <= $1 OR b.status NOT IN ('booked', 'confirmed'))""",
+                  AND (b.starts_at <= $1 OR b.status <> ALL($3::text[]))""",
             now,
+            ReminderState.SKIPPED,
+            ACTIVE_STATUSES,
         )
 
     async def finish_reminder(
-        self, conn, reminder_id: int, state: str, now: datetime | None
+        self, conn, reminder_id: int, state: ReminderState, now: datetime | None
     ) -> None:
         await conn.execute(
             f"UPDATE {self.s}.reminders SET state = $2, sent_at = $3 WHERE id = $1",

@@ -21,9 +21,19 @@ import asyncpg
 from bots import texts
 from bots.clock import Clock, SystemClock
 from bots.context import TenantContext
+from bots.errors import (
+    BookingCutoffPassed,
+    BookingNotActive,
+    BookingNotFound,
+    BookingNotStarted,
+    ServiceGone,
+    SlotTaken,
+    StaffGone,
+)
 from bots.parsing import WEEKDAYS, InputError
 from bots.repository import BookingRow, CustomerRow, DueReminder, Repo, ServiceRow, StaffRow
 from bots.slots import Interval, Rules, StaffDay, day_bounds_utc, free_slots, local_today
+from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy, ReminderState
 from core.text import csv_cell
 
 EXCLUSION_VIOLATION = "23P01"
@@ -70,18 +80,6 @@ class SalonSettings:
 
 
 SETTING_KEYS = tuple(SalonSettings.__dataclass_fields__)
-
-
-class SlotTaken(Exception):
-    """Someone else took the time; `alternatives` are other free times that day (UTC)."""
-
-    def __init__(self, alternatives: list[datetime]) -> None:
-        super().__init__("slot taken")
-        self.alternatives = alternatives
-
-
-class NotAllowed(Exception):
-    """The action is not possible (any more); the message is for the user."""
 
 
 @dataclass(frozen=True)
@@ -290,7 +288,7 @@ class BookingService(BaseService):
             settings = await self.settings(conn)
             service = await self.repo.service(conn, draft.service_id)
             if service is None:
-                raise NotAllowed("service")
+                raise ServiceGone
             local_day = draft.starts_at.astimezone(settings.tz).date()
             free = await self.available_times(draft.service_id, draft.staff_id, local_day, conn)
             candidates = free.get(draft.starts_at, [])
@@ -367,31 +365,35 @@ class BookingService(BaseService):
 
     async def can_change(self, booking: BookingRow, settings: SalonSettings) -> bool:
         cutoff = booking.starts_at - timedelta(minutes=settings.cancel_cutoff_min)
-        return booking.status in ("booked", "confirmed") and self.now() < cutoff
+        return booking.status in ACTIVE_STATUSES and self.now() < cutoff
 
     async def cancel_by_customer(self, customer_id: int, booking_id: int) -> BookingRow:
         async with self.db.acquire() as conn, conn.transaction():
             booking = await self.repo.booking(conn, booking_id, for_update=True)
             if booking is None or booking.customer_id != customer_id:
-                raise NotAllowed("missing")
-            if booking.status == "cancelled":
-                raise NotAllowed("cancelled")
+                raise BookingNotFound
+            if booking.status == BookingStatus.CANCELLED:
+                raise BookingNotActive
             settings = await self.settings(conn)
             if not await self.can_change(booking, settings):
-                raise NotAllowed("cutoff")
-            await self.repo.set_status(conn, booking_id, "cancelled", cancelled_by="customer")
+                raise BookingCutoffPassed
+            await self.repo.set_status(
+                conn, booking_id, BookingStatus.CANCELLED, cancelled_by=CancelledBy.CUSTOMER
+            )
             await self.repo.skip_reminders(conn, booking_id)
-            return replace(booking, status="cancelled", cancelled_by="customer")
+            return replace(
+                booking, status=BookingStatus.CANCELLED, cancelled_by=CancelledBy.CUSTOMER
+            )
 
     async def confirm_visit(self, customer_id: int, booking_id: int) -> BookingRow:
         async with self.db.acquire() as conn, conn.transaction():
             booking = await self.repo.booking(conn, booking_id, for_update=True)
             if booking is None or booking.customer_id != customer_id:
-                raise NotAllowed("missing")
-            if booking.status not in ("booked", "confirmed") or booking.starts_at <= self.now():
-                raise NotAllowed("cancelled")
-            await self.repo.set_status(conn, booking_id, "confirmed")
-            return replace(booking, status="confirmed")
+                raise BookingNotFound
+            if booking.status not in ACTIVE_STATUSES or booking.starts_at <= self.now():
+                raise BookingNotActive
+            await self.repo.set_status(conn, booking_id, BookingStatus.CONFIRMED)
+            return replace(booking, status=BookingStatus.CONFIRMED)
 
     async def reschedule(
         self, customer_id: int, booking_id: int, starts_at: datetime
@@ -401,10 +403,10 @@ class BookingService(BaseService):
             async with conn.transaction():
                 booking = await self.repo.booking(conn, booking_id, for_update=True)
                 if booking is None or booking.customer_id != customer_id:
-                    raise NotAllowed("missing")
+                    raise BookingNotFound
                 settings = await self.settings(conn)
                 if not await self.can_change(booking, settings):
-                    raise NotAllowed("cutoff")
+                    raise BookingCutoffPassed
             local_day = starts_at.astimezone(settings.tz).date()
             free = await self.available_times(
                 booking.service_id, booking.staff_id, local_day, conn, ignore=booking_id
@@ -415,8 +417,8 @@ class BookingService(BaseService):
             try:
                 async with conn.transaction():
                     current = await self.repo.booking(conn, booking_id, for_update=True)
-                    if current.status not in ("booked", "confirmed"):
-                        raise NotAllowed("cancelled")
+                    if current.status not in ACTIVE_STATUSES:
+                        raise BookingNotActive
                     await self.repo.move_booking(
                         conn,
                         booking_id,
@@ -451,7 +453,10 @@ class ReminderService(BaseService):
     async def finish(self, reminder: DueReminder, *, sent: bool, unreachable: bool) -> None:
         async with self.db.acquire() as conn, conn.transaction():
             await self.repo.finish_reminder(
-                conn, reminder.id, "sent" if sent else "failed", self.now()
+                conn,
+                reminder.id,
+                ReminderState.SENT if sent else ReminderState.FAILED,
+                self.now(),
             )
             if unreachable:
                 await self.repo.mark_unreachable(conn, reminder.booking.customer_id)
@@ -459,7 +464,7 @@ class ReminderService(BaseService):
     async def release(self, reminder: DueReminder) -> None:
         """Not sent (Telegram said so): back to pending for the next round."""
         async with self.db.acquire() as conn:
-            await self.repo.finish_reminder(conn, reminder.id, "pending", None)
+            await self.repo.finish_reminder(conn, reminder.id, ReminderState.PENDING, None)
 
     async def retry_later(self, reminder: DueReminder) -> BookingRow | None:
         """A transient send error: try again next round, up to REMINDER_ATTEMPTS; returns the
@@ -468,7 +473,7 @@ class ReminderService(BaseService):
             done = await self.repo.retry_reminders(
                 conn, ids=[reminder.id], stuck_before=None, max_attempts=REMINDER_ATTEMPTS
             )
-        return reminder.booking if done and done[0][1] == "failed" else None
+        return reminder.booking if done and done[0][1] == ReminderState.FAILED else None
 
     async def recover_stuck(self) -> list[BookingRow]:
         """Reminders left `sending` for REMINDER_STUCK_AFTER (the worker died between claiming
@@ -484,7 +489,7 @@ class ReminderService(BaseService):
             return [
                 await self.repo.booking(conn, booking_id)
                 for booking_id, state in done
-                if state == "failed"
+                if state == ReminderState.FAILED
             ]
 
 
@@ -571,9 +576,9 @@ class AdminService(BaseService):
     async def toggle_staff_service(self, staff_id: int, service_id: int) -> bool:
         async with self.db.acquire() as conn, conn.transaction():
             if await self.repo.staff_member(conn, staff_id) is None:
-                raise NotAllowed("staff")
+                raise StaffGone
             if await self.repo.service(conn, service_id) is None:
-                raise NotAllowed("service")
+                raise ServiceGone
             return await self.repo.toggle_staff_service(conn, staff_id, service_id)
 
     async def schedule(
@@ -599,13 +604,13 @@ class AdminService(BaseService):
         rows = [(d, i.starts, i.ends) for d, intervals in sorted(week.items()) for i in intervals]
         async with self.db.acquire() as conn, conn.transaction():
             if await self.repo.staff_member(conn, staff_id) is None:
-                raise NotAllowed("staff")
+                raise StaffGone
             await self.repo.replace_hours(conn, staff_id, rows)
 
     async def set_exception(self, staff_id: int, day: date, intervals: list[Interval]) -> None:
         async with self.db.acquire() as conn, conn.transaction():
             if await self.repo.staff_member(conn, staff_id) is None:
-                raise NotAllowed("staff")
+                raise StaffGone
             await self.repo.replace_exception(
                 conn, staff_id, day, [(i.starts, i.ends) for i in intervals]
             )
@@ -633,22 +638,24 @@ class AdminService(BaseService):
     async def cancel_by_owner(self, booking_id: int) -> BookingRow:
         async with self.db.acquire() as conn, conn.transaction():
             booking = await self.repo.booking(conn, booking_id, for_update=True)
-            if booking is None or booking.status not in ("booked", "confirmed"):
-                raise NotAllowed("cancelled")
-            await self.repo.set_status(conn, booking_id, "cancelled", cancelled_by="owner")
+            if booking is None or booking.status not in ACTIVE_STATUSES:
+                raise BookingNotActive
+            await self.repo.set_status(
+                conn, booking_id, BookingStatus.CANCELLED, cancelled_by=CancelledBy.OWNER
+            )
             await self.repo.skip_reminders(conn, booking_id)
-            return replace(booking, status="cancelled", cancelled_by="owner")
+            return replace(booking, status=BookingStatus.CANCELLED, cancelled_by=CancelledBy.OWNER)
 
     async def mark_no_show(self, booking_id: int) -> BookingRow:
         async with self.db.acquire() as conn, conn.transaction():
             booking = await self.repo.booking(conn, booking_id, for_update=True)
-            if booking is None or booking.status not in ("booked", "confirmed"):
-                raise NotAllowed("cancelled")
+            if booking is None or booking.status not in ACTIVE_STATUSES:
+                raise BookingNotActive
             if booking.starts_at > self.now():
-                raise NotAllowed("future")
-            await self.repo.set_status(conn, booking_id, "no_show")
+                raise BookingNotStarted
+            await self.repo.set_status(conn, booking_id, BookingStatus.NO_SHOW)
             await self.repo.skip_reminders(conn, booking_id)
-            return replace(booking, status="no_show")
+            return replace(booking, status=BookingStatus.NO_SHOW)
 
     # --- statistics ------------------------------------------------------------------------
 
@@ -665,7 +672,7 @@ class AdminService(BaseService):
         status = Counter(r.status for r in rows)
         visits: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for r in rows:
-            if r.status in ("booked", "confirmed"):
+            if r.status in ACTIVE_STATUSES:
                 visits[r.service_name][0] += 1
                 visits[r.service_name][1] += r.price
         by_service = sorted(((k, v[0], v[1]) for k, v in visits.items()), key=lambda x: -x[2])
@@ -673,8 +680,8 @@ class AdminService(BaseService):
             first=first,
             last=last,
             total=len(rows),
-            cancelled=status["cancelled"],
-            no_show=status["no_show"],
+            cancelled=status[BookingStatus.CANCELLED],
+            no_show=status[BookingStatus.NO_SHOW],
             revenue=sum(v[2] for v in by_service),
             by_service=by_service,
         )

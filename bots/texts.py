@@ -1,5 +1,7 @@
 """Every text of the tenant bot, in Russian, in one place."""
 
+from bots.status import BookingStatus
+
 GREETING = (
     "Здравствуйте! 👋\n"
     "Добро пожаловать в «{company}».\n\n"
@@ -88,16 +90,16 @@ MY_RESCHEDULE_SUMMARY = "Перенести запись «{service}» ({staff})
 MY_RESCHEDULE_YES = "✅ Перенести"
 MY_RESCHEDULED = "Запись перенесена ✅\n💇 {service}\n👤 {staff}\n📅 {when}"
 STATUS = {
-    "booked": "ожидается",
-    "confirmed": "подтверждена вами",
-    "cancelled": "отменена",
-    "no_show": "неявка",
+    BookingStatus.BOOKED: "ожидается",
+    BookingStatus.CONFIRMED: "подтверждена вами",
+    BookingStatus.CANCELLED: "отменена",
+    BookingStatus.NO_SHOW: "неявка",
 }
 OWNER_STATUS = {
-    "booked": "ожидается",
-    "confirmed": "клиент подтвердил",
-    "cancelled": "отменена",
-    "no_show": "неявка",
+    BookingStatus.BOOKED: "ожидается",
+    BookingStatus.CONFIRMED: "клиент подтвердил",
+    BookingStatus.CANCELLED: "отменена",
+    BookingStatus.NO_SHOW: "неявка",
 }
 UNREACHABLE_MARK = " ⚠️ заблокировал бота"
 

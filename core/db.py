@@ -1,4 +1,4 @@
-"""The asyncpg pool, and quoting of tenant schema names."""
+"""The asyncpg pool, quoting of tenant schema names, and reading a command's row count."""
 
 from __future__ import annotations
 
@@ -13,6 +13,16 @@ from core.keys import check_client_id
 def schema_ident(client_id: str) -> str:
     """A validated, quoted schema identifier for `client_NNN`."""
     return '"' + check_client_id(client_id) + '"'
+
+
+def affected_rows(status: str) -> int:
+    """The row count in the status asyncpg's `execute` returns: `"UPDATE 3"` → 3,
+    `"INSERT 0 1"` → 1. Raises `ValueError` for a command that reports no count
+    (`"CREATE TABLE"`), so a wrong query cannot pass for "no rows"."""
+    count = status.rpartition(" ")[2]
+    if not count.isdigit():
+        raise ValueError(f"no row count in command status {status!r}")
+    return int(count)
 
 
 def dsn_as(dsn: str, user: str, password: str) -> str:

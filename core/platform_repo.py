@@ -7,6 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
+from core.status import ActivationEvent, RunRefusal
+
 
 @dataclass(frozen=True)
 class Tenant:
@@ -38,8 +40,8 @@ MAY_NOT_RUN = "BP001"  # SQLSTATE raised by platform.check_may_run (005_may_run.
 
 
 class TenantMayNotRun(Exception):
-    """PostgreSQL refused to open an assignment: `reason` is suspended | subscription_ended |
-    no_subscription."""
+    """PostgreSQL refused to open an assignment: `reason` is a `RunRefusal` value (the error's
+    DETAIL, as the server sent it)."""
 
     def __init__(self, client_id: str, reason: str) -> None:
         super().__init__(f"{client_id} may not run: {reason}")
@@ -133,10 +135,11 @@ async def open_assignment(
         raise
 
 
-async def run_refusal(conn: asyncpg.Connection, client_id: str) -> str | None:
-    """Why `client_id` may not run now (suspended | subscription_ended | no_subscription), or
-    None when it may: the rule the database enforces when an assignment opens."""
-    return await conn.fetchval("SELECT platform.run_refusal($1)", client_id)
+async def run_refusal(conn: asyncpg.Connection, client_id: str) -> RunRefusal | None:
+    """Why `client_id` may not run now, or None when it may: the rule the database enforces
+    when an assignment opens."""
+    reason = await conn.fetchval("SELECT platform.run_refusal($1)", client_id)
+    return None if reason is None else RunRefusal(reason)
 
 
 async def assigned_tenant(conn: asyncpg.Connection, slot: str) -> AssignedTenant | None:
@@ -194,7 +197,7 @@ async def record_event(
     conn: asyncpg.Connection,
     *,
     slot: str,
-    event: str,
+    event: ActivationEvent,
     client_id: str | None = None,
     activation_id: str | None = None,
     detail: str | None = None,

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from core.crypto import TokenCipher, TokenCipherError
+from core.db import affected_rows
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -211,7 +212,7 @@ async def rotate_keys(
             async with conn.transaction():
                 for k, old, new in changes:
                     status = await conn.execute(update, k, old, new)
-                    if status == "UPDATE 1":
+                    if affected_rows(status) == 1:
                         report.reencrypted += 1
                     else:
                         report.changed_meanwhile += 1

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from loguru import logger
 
 from core import keys
+from core.status import FAILED_EVENTS, AlertKind
 from master import repository as repo
 from master import texts
 from master.views import percent
@@ -195,11 +196,12 @@ class AlertMonitor:
         async with self.db.acquire() as conn:
             queued = await repo.undelivered_alerts(conn)
         for alert_id, kind, detail, attempts in queued:
-            if kind == "pool_full":  # a queued order is covered by the "orders waiting" condition
+            # a queued order is covered by the "orders waiting" condition
+            if kind == AlertKind.POOL_FULL:
                 async with self.db.acquire() as conn:
                     await repo.mark_delivered(conn, alert_id)
                 continue
-            if kind == repo.MASTER_ALERT:
+            if kind == AlertKind.MASTER:
                 text = detail
             else:
                 template = texts.ALERT_SALES.get(kind, texts.ALERT_SALES_OTHER)
@@ -242,9 +244,10 @@ class AlertMonitor:
             rows = await conn.fetch(
                 """
                 SELECT id, slot, client_id, detail FROM platform.activation_history
-                 WHERE id > $1 AND event IN ('rejected', 'failed') ORDER BY id LIMIT 50
+                 WHERE id > $1 AND event = ANY($2::text[]) ORDER BY id LIMIT 50
                 """,
                 int(cursor),
+                FAILED_EVENTS,
             )
         if rows:
             await self.redis.set(keys.master_alert_cursor(), rows[-1]["id"])

@@ -5,6 +5,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from master import texts
 from master.callbacks import ClientAction, ClientCallback, PoolAction, PoolCallback
+from pool.status import SlotStatus
 
 
 def _button(text: str, **data) -> InlineKeyboardButton:
@@ -15,7 +16,7 @@ def pool_screen(status: dict, *, can_grow: bool, grow_step: int) -> InlineKeyboa
     """A release button per occupied slot (three a row), then refresh and grow."""
     kb = InlineKeyboardBuilder()
     for s in status["slots"]:
-        if s["status"] != "waiting":
+        if s["status"] != SlotStatus.WAITING:
             kb.add(
                 _button(
                     texts.BTN_RELEASE.format(pool_id=s["pool_id"]),

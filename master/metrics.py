@@ -16,10 +16,18 @@ from prometheus_client.core import (
 )
 
 from core import keys
+from core.status import PAYMENT_ALERTS, ActivationEvent
 from master import repository as repo
 from pool.manager import BotPoolManager
+from pool.status import SlotStatus
 
-SLOT_STATES = ("waiting", "reserved", "activating", "resuming", "active")
+SLOT_STATES = (
+    SlotStatus.WAITING,
+    SlotStatus.RESERVED,
+    SlotStatus.ACTIVATING,
+    SlotStatus.RESUMING,
+    SlotStatus.ACTIVE,
+)
 LATENCY_BUCKETS_MS = (50, 100, 250, 500, 1000, 2500, 5000, 10000)
 
 
@@ -41,7 +49,7 @@ class ActivationCounters:
     taken before commit, so a later id may become visible first)."""
 
     WINDOW = timedelta(minutes=15)
-    EVENTS = ("activated", "resumed", "rejected", "failed", "released")
+    EVENTS = tuple(ActivationEvent)
 
     def __init__(self) -> None:
         self.started = False
@@ -54,7 +62,7 @@ class ActivationCounters:
 
     def _add(self, event: str, duration_ms: int | None, times: int = 1) -> None:
         self.events[event] = self.events.get(event, 0) + times
-        if event == "activated":
+        if event == ActivationEvent.ACTIVATED:
             self.n += times
             if duration_ms is not None:
                 self.total_ms += duration_ms * times
@@ -99,7 +107,7 @@ class PaymentCounters:
           FROM platform.payments WHERE recorded_at > $1
         UNION ALL
         SELECT 'rejected', id::text, created_at FROM platform.alerts
-         WHERE created_at > $1 AND kind IN ('payment_rejected', 'payment_mismatch')
+         WHERE created_at > $1 AND kind = ANY($2::text[])
     """
 
     def __init__(self) -> None:
@@ -116,13 +124,14 @@ class PaymentCounters:
                     """
                     SELECT (SELECT count(*) FROM platform.payments WHERE recorded_at <= $1) AS s,
                            (SELECT count(*) FROM platform.alerts WHERE created_at <= $1
-                               AND kind IN ('payment_rejected', 'payment_mismatch')) AS r
+                               AND kind = ANY($2::text[])) AS r
                     """,
                     since,
+                    PAYMENT_ALERTS,
                 )
                 self.counts = {"succeeded": row["s"], "rejected": row["r"]}
                 self.started = True
-            for row in await conn.fetch(self._WINDOW_SQL, since):
+            for row in await conn.fetch(self._WINDOW_SQL, since, PAYMENT_ALERTS):
                 key = (row["outcome"], row["id"])
                 if key not in self._seen:
                     self._seen[key] = row["at"]

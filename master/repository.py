@@ -10,8 +10,16 @@ from uuid import UUID
 
 import asyncpg
 
-# Orders the Sales service has not finished: paid but not active, with no live lease.
-STUCK_STATUSES = ("paid", "activating", "queued", "needs_token")
+from core.db import affected_rows
+from core.status import (
+    UNFINISHED_ORDERS,
+    AlertKind,
+    BuyerNoticeKind,
+    OrderKind,
+    OrderStatus,
+    SubscriptionStatus,
+    parse_stored,
+)
 
 
 @dataclass(frozen=True)
@@ -20,9 +28,12 @@ class ClientRow:
     company_name: str
     bot_username: str | None
     slot: str | None
-    subscription_status: str | None
+    subscription_status: SubscriptionStatus | None
     ends_at: datetime | None
     suspended: bool
+
+    def __post_init__(self) -> None:
+        parse_stored(self, subscription_status=SubscriptionStatus)
 
 
 @dataclass(frozen=True)
@@ -31,16 +42,22 @@ class PaymentRow:
     amount: Decimal
     currency: str
     recorded_at: datetime
-    kind: str
+    kind: OrderKind
+
+    def __post_init__(self) -> None:
+        parse_stored(self, kind=OrderKind)
 
 
 @dataclass(frozen=True)
 class OrderRow:
     id: UUID
-    kind: str
-    status: str
+    kind: OrderKind
+    status: OrderStatus
     paid_at: datetime | None
     last_error: str | None
+
+    def __post_init__(self) -> None:
+        parse_stored(self, kind=OrderKind, status=OrderStatus)
 
 
 @dataclass(frozen=True)
@@ -135,7 +152,7 @@ async def client_card(conn: asyncpg.Connection, client_id: str) -> ClientCard | 
          WHERE client_id = $1 AND status = ANY($2::text[]) ORDER BY created_at
         """,
         client_id,
-        list(STUCK_STATUSES),
+        UNFINISHED_ORDERS,
     )
     return ClientCard(
         client=_client(row),
@@ -151,7 +168,9 @@ async def client_card(conn: asyncpg.Connection, client_id: str) -> ClientCard | 
     )
 
 
-async def extend_subscription(conn: asyncpg.Connection, client_id: str, days: int):
+async def extend_subscription(
+    conn: asyncpg.Connection, client_id: str, days: int
+) -> tuple[datetime, SubscriptionStatus] | None:
     """Move the end by `days` (from now if it already passed); an ended subscription is active
     again. Returns (new end, previous status) or None when the client has no subscription."""
     row = await conn.fetchrow(
@@ -159,7 +178,7 @@ async def extend_subscription(conn: asyncpg.Connection, client_id: str, days: in
         UPDATE platform.subscriptions s
            SET ends_at = GREATEST(s.ends_at, now()) + make_interval(days => $2),
                starts_at = COALESCE(s.starts_at, now()),
-               status = CASE WHEN s.status = 'pending' THEN 'pending' ELSE 'active' END,
+               status = CASE WHEN s.status = $3 THEN $3 ELSE $4 END,
                grace_at = NULL,
                reminded_3d_at = NULL,
                reminded_1d_at = NULL,
@@ -170,8 +189,10 @@ async def extend_subscription(conn: asyncpg.Connection, client_id: str, days: in
         """,
         client_id,
         days,
+        SubscriptionStatus.PENDING,
+        SubscriptionStatus.ACTIVE,
     )
-    return None if row is None else (row["ends_at"], row["status"])
+    return None if row is None else (row["ends_at"], SubscriptionStatus(row["status"]))
 
 
 async def set_suspended(conn: asyncpg.Connection, client_id: str, reason: str | None) -> bool:
@@ -189,10 +210,12 @@ async def set_suspended(conn: asyncpg.Connection, client_id: str, reason: str | 
             client_id,
             reason,
         )
-    return result.endswith(" 1")
+    return affected_rows(result) == 1
 
 
-async def queue_buyer_notice(conn: asyncpg.Connection, client_id: str, kind: str) -> None:
+async def queue_buyer_notice(
+    conn: asyncpg.Connection, client_id: str, kind: BuyerNoticeKind
+) -> None:
     """Leave a notice for the tenant's buyer (the Sales Bot delivers it: the Master holds no
     Sales token). Tenants without a buyer (made by the operator's CLI) get none."""
     await conn.execute(
@@ -208,14 +231,16 @@ async def resend_order(conn: asyncpg.Connection, order_id: UUID) -> str | None:
     return await conn.fetchval(
         """
         UPDATE platform.orders
-           SET status = CASE WHEN status = 'queued' THEN 'queued' ELSE 'paid' END,
+           SET status = CASE WHEN status = $3 THEN $3 ELSE $4 END,
                lease_until = NULL, attempts = 0, last_error = NULL,
                updated_at = now()
          WHERE id = $1 AND status = ANY($2::text[]) AND paid_at IS NOT NULL
         RETURNING COALESCE(client_id, '')
         """,
         order_id,
-        list(STUCK_STATUSES),
+        UNFINISHED_ORDERS,
+        OrderStatus.QUEUED,
+        OrderStatus.PAID,
     )
 
 
@@ -225,9 +250,11 @@ async def waiting_orders(conn: asyncpg.Connection) -> int:
     return await conn.fetchval(
         """
         SELECT count(*) FROM platform.orders
-         WHERE status = 'queued'
-            OR (status IN ('paid', 'activating') AND paid_at < now() - interval '30 seconds')
-        """
+         WHERE status = $1
+            OR (status = ANY($2::text[]) AND paid_at < now() - interval '30 seconds')
+        """,
+        OrderStatus.QUEUED,
+        (OrderStatus.PAID, OrderStatus.ACTIVATING),
     )
 
 
@@ -244,13 +271,10 @@ async def revenue(conn: asyncpg.Connection) -> Revenue:
     return Revenue(row["day"], row["week"], row["month"], row["currency"])
 
 
-MASTER_ALERT = "master"  # platform.alerts.kind of the Master's own alerts (detail = the text)
-
-
 async def queue_alert(conn: asyncpg.Connection, text: str) -> int:
     return await conn.fetchval(
         "INSERT INTO platform.alerts (kind, detail) VALUES ($1, $2) RETURNING id",
-        MASTER_ALERT,
+        AlertKind.MASTER,
         text,
     )
 

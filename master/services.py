@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID
 
 import asyncpg
 
 from core.crypto import TokenCipher
+from core.status import FAILED_EVENTS, ActivationEvent, BuyerNoticeKind, SubscriptionStatus
 from master import repository as repo
 from pool.manager import ActivationResult, BotPoolManager, PoolError
 from pool.scaler import GrowResult, SupervisorPool
@@ -64,33 +66,37 @@ class PoolService:
         async with self.db.acquire() as conn:
             totals = await conn.fetchrow(
                 """
-                SELECT count(*) FILTER (WHERE event = 'activated'
+                SELECT count(*) FILTER (WHERE event = $1
                                           AND created_at > now() - interval '1 day') AS day,
-                       count(*) FILTER (WHERE event IN ('rejected', 'failed')
+                       count(*) FILTER (WHERE event = ANY($2::text[])
                                           AND created_at > now() - interval '1 day') AS day_failed,
-                       count(*) FILTER (WHERE event = 'activated') AS week,
-                       avg(duration_ms) FILTER (WHERE event = 'activated') AS avg_ms
+                       count(*) FILTER (WHERE event = $1) AS week,
+                       avg(duration_ms) FILTER (WHERE event = $1) AS avg_ms
                   FROM platform.activation_history
                  WHERE created_at > now() - interval '7 days'
-                """
+                """,
+                ActivationEvent.ACTIVATED,
+                FAILED_EVENTS,
             )
             hours = await conn.fetch(
                 """
                 SELECT date_trunc('hour', created_at AT TIME ZONE $1) AS t, count(*) AS n
                   FROM platform.activation_history
-                 WHERE event = 'activated' AND created_at > now() - interval '12 hours'
+                 WHERE event = $2 AND created_at > now() - interval '12 hours'
                  GROUP BY 1 ORDER BY 1
                 """,
                 timezone,
+                ActivationEvent.ACTIVATED,
             )
             days = await conn.fetch(
                 """
                 SELECT date_trunc('day', created_at AT TIME ZONE $1) AS t, count(*) AS n
                   FROM platform.activation_history
-                 WHERE event = 'activated' AND created_at > now() - interval '7 days'
+                 WHERE event = $2 AND created_at > now() - interval '7 days'
                  GROUP BY 1 ORDER BY 1
                 """,
                 timezone,
+                ActivationEvent.ACTIVATED,
             )
             utilization = await repo.utilization_by_hour(conn, timezone)
             revenue = await repo.revenue(conn)
@@ -116,12 +122,46 @@ class PoolService:
 
 
 class ClientActionError(Exception):
-    """An action on a client cannot be done; `code` picks the operator's message."""
+    """An action on a client cannot be done. Each reason is a subclass; its `code` picks the
+    operator's message (`texts.CLIENT_ERRORS`), `detail` fills it in."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
+    code: ClassVar[str]
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(f"{self.code}: {detail}" if detail else self.code)
         self.detail = detail
+
+
+class NoSubscription(ClientActionError):
+    code = "no_subscription"
+
+
+class AlreadySuspended(ClientActionError):
+    code = "already_suspended"
+
+
+class NotSuspended(ClientActionError):
+    code = "not_suspended"
+
+
+class ReleaseFailed(ClientActionError):
+    code = "release_failed"
+
+
+class OrderNotStuck(ClientActionError):
+    code = "order_not_stuck"
+
+
+class NoStoredBot(ClientActionError):
+    code = "no_bot"
+
+
+class NoFreeSlot(ClientActionError):
+    code = "no_free_slot"
+
+
+class ActivationFailed(ClientActionError):
+    code = "activation_failed"
 
 
 class ClientService:
@@ -155,11 +195,15 @@ class ClientService:
         async with self.db.acquire() as conn, conn.transaction():
             changed = await repo.extend_subscription(conn, client_id, days)
         if changed is None:
-            raise ClientActionError("no_subscription")
+            raise NoSubscription
         ends_at, previous = changed
         card = await self.card(client_id)
         started = None
-        if previous == "released" and card.client.slot is None and not card.client.suspended:
+        if (
+            previous == SubscriptionStatus.RELEASED
+            and card.client.slot is None
+            and not card.client.suspended
+        ):
             started = await self._start(client_id)
         return ends_at, started
 
@@ -167,24 +211,27 @@ class ClientService:
         """Stop the tenant's bot and keep it stopped; returns the slot it was released from."""
         async with self.db.acquire() as conn, conn.transaction():
             if not await repo.set_suspended(conn, client_id, "suspended by operator"):
-                raise ClientActionError("already_suspended")
-            await repo.queue_buyer_notice(conn, client_id, "suspended")
+                raise AlreadySuspended
+            await repo.queue_buyer_notice(conn, client_id, BuyerNoticeKind.SUSPENDED)
         card = await self.card(client_id)
         if card.client.slot is None:
             return None
         try:
             await self.manager.release_bot(card.client.slot, reason="suspended by operator")
         except PoolError as exc:
-            raise ClientActionError("release_failed", str(exc)) from None
+            raise ReleaseFailed(str(exc)) from None
         return card.client.slot
 
     async def resume(self, client_id: str) -> ActivationResult | None:
         async with self.db.acquire() as conn, conn.transaction():
             if not await repo.set_suspended(conn, client_id, None):
-                raise ClientActionError("not_suspended")
-            await repo.queue_buyer_notice(conn, client_id, "resumed")
+                raise NotSuspended
+            await repo.queue_buyer_notice(conn, client_id, BuyerNoticeKind.RESUMED)
         card = await self.card(client_id)
-        if card.client.slot is not None or card.client.subscription_status == "released":
+        if (
+            card.client.slot is not None
+            or card.client.subscription_status == SubscriptionStatus.RELEASED
+        ):
             return None  # running already, or its subscription ended: renewal starts it
         return await self._start(client_id)
 
@@ -192,7 +239,7 @@ class ClientService:
         async with self.db.acquire() as conn:
             client = await repo.resend_order(conn, order_id)
         if client is None:
-            raise ClientActionError("order_not_stuck")
+            raise OrderNotStuck
         return client
 
     async def _start(self, client_id: str) -> ActivationResult:
@@ -205,10 +252,10 @@ class ClientService:
                 client_id,
             )
         if row is None:
-            raise ClientActionError("no_bot")
+            raise NoStoredBot
         free = await self.manager.find_free_bot()
         if free is None:
-            raise ClientActionError("no_free_slot")
+            raise NoFreeSlot
         try:
             activation = await self.manager.activate_bot(
                 free["container_id"],
@@ -218,10 +265,10 @@ class ClientService:
                 row["company_name"],
             )
         except PoolError as exc:
-            raise ClientActionError("activation_failed", str(exc)) from None
+            raise ActivationFailed(str(exc)) from None
         result = await self.manager.wait_for_activation(
             free["container_id"], activation, self.timeout
         )
         if not result.ok:
-            raise ClientActionError("activation_failed", result.error or "")
+            raise ActivationFailed(result.error or "")
         return result

@@ -1,5 +1,8 @@
 """Every text of the Master Bot (Russian), in one place."""
 
+from core.status import AlertKind, SubscriptionStatus
+from pool.status import SlotStatus
+
 HELP = (
     "🛠 Управление платформой Bot Pool\n\n"
     "/pool — состояние пула: свободные и занятые слоты, пульс\n"
@@ -20,11 +23,11 @@ POOL_STALE = "🔴 Без пульса: {stale}/{total}"
 POOL_LOAD = "Загрузка: {percent} %"
 POOL_EMPTY = "Ни одного слота не зарегистрировано: запущены ли воркеры (supervisorctl status)?"
 SLOT_ICONS = {
-    "waiting": "⚪",
-    "active": "🟢",
-    "reserved": "🟡",
-    "activating": "🟡",
-    "resuming": "🟡",
+    SlotStatus.WAITING: "⚪",
+    SlotStatus.ACTIVE: "🟢",
+    SlotStatus.RESERVED: "🟡",
+    SlotStatus.ACTIVATING: "🟡",
+    SlotStatus.RESUMING: "🟡",
 }
 SLOT_STALE = "🔴"
 SLOT_LINE = "{icon} {pool_id}. {status}{client}{bot}{since} · пульс {heartbeat}"
@@ -86,10 +89,10 @@ CLIENTS_HINT = "Нажмите на клиента или отправьте /cl
 CLIENT_USAGE = "Укажите клиента: /client client_003"
 CLIENT_NOT_FOUND = "Клиент {client_id} не найден."
 SUBSCRIPTION = {
-    "active": "активна до {date}",
-    "grace": "закончилась {date}, льготный период",
-    "released": "закончилась {date}, бот отключён",
-    "pending": "оплачена, ждёт активации",
+    SubscriptionStatus.ACTIVE: "активна до {date}",
+    SubscriptionStatus.GRACE: "закончилась {date}, льготный период",
+    SubscriptionStatus.RELEASED: "закончилась {date}, бот отключён",
+    SubscriptionStatus.PENDING: "оплачена, ждёт активации",
 }
 SUBSCRIPTION_NONE = "нет"
 CLIENT_CARD = (
@@ -142,12 +145,16 @@ CLIENT_ERRORS = {
 
 ALERT_WAITING_ORDERS = "⏳ Оплаченные заказы ждут свободный слот: {n}."
 ALERT_SALES = {
-    "payment_rejected": "💳 Уведомление о платеже отклонено: {detail}",
-    "payment_mismatch": "💳 Платёж не сошёлся с заказом: {detail}",
-    "pool_full": "⏳ Заказ ждёт слот: {detail}",
-    "activation_failed": "❌ Заказ не активирован, покупателя попросили новый токен: {detail}",
-    "order_held": "⛔ Оплачен заказ приостановленного клиента — ждёт возобновления: {detail}",
-    "tenant_released": "🔒 Бот остановлен: клиенту нельзя работать ({detail})",
-    "refund": "💸 Возврат: {detail}",
+    AlertKind.PAYMENT_REJECTED: "💳 Уведомление о платеже отклонено: {detail}",
+    AlertKind.PAYMENT_MISMATCH: "💳 Платёж не сошёлся с заказом: {detail}",
+    AlertKind.POOL_FULL: "⏳ Заказ ждёт слот: {detail}",
+    AlertKind.ACTIVATION_FAILED: (
+        "❌ Заказ не активирован, покупателя попросили новый токен: {detail}"
+    ),
+    AlertKind.ORDER_HELD: (
+        "⛔ Оплачен заказ приостановленного клиента — ждёт возобновления: {detail}"
+    ),
+    AlertKind.TENANT_RELEASED: "🔒 Бот остановлен: клиенту нельзя работать ({detail})",
+    AlertKind.REFUND: "💸 Возврат: {detail}",
 }
 ALERT_SALES_OTHER = "⚠️ {kind}: {detail}"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.status import SubscriptionStatus
 from master import texts
 from master.services import PlatformStats
+from pool.status import SlotStatus
 
 
 def _age(seconds: float | None) -> str:
@@ -52,7 +54,9 @@ def pool_text(status: dict) -> str:
             status=s["status"],
             client=f" · {s['client_id']}" if s["client_id"] else "",
             bot=f" · @{s['bot_username']}" if s["bot_username"] else "",
-            since=_since(s["activated_at"] or s["since"]) if s["status"] != "waiting" else "",
+            since=(
+                _since(s["activated_at"] or s["since"]) if s["status"] != SlotStatus.WAITING else ""
+            ),
             heartbeat=_age(s["heartbeat_age"]),
         )
         line += texts.SLOT_DEAD if s["stale"] else ""
@@ -99,7 +103,7 @@ def _date(value) -> str:
     return value.strftime("%d.%m.%Y") if value else "—"
 
 
-def subscription_text(status: str | None, ends_at) -> str:
+def subscription_text(status: SubscriptionStatus | None, ends_at) -> str:
     if status is None:
         return texts.SUBSCRIPTION_NONE
     return texts.SUBSCRIPTION.get(status, status).format(date=_date(ends_at))

@@ -34,6 +34,7 @@ from core.platform_repo import grant_operator_period, open_client_ids, run_refus
 from core.redis_client import make_redis
 from core.rotation import ColumnReport, RotationError, RotationReport, rotate_keys
 from core.settings import Settings, parse_slot
+from core.status import RunRefusal
 from core.tenant_access import restore_tenant_redis_users
 from pool.config import ConfigError
 from pool.manager import BotPoolManager, PoolError, pool_problems
@@ -346,7 +347,7 @@ async def _may_run(args, db) -> None:
         raise CliError("--days must be at least 1")
     async with db.acquire() as conn:
         refusal = await run_refusal(conn, args.client)
-        if refusal == "suspended":
+        if refusal == RunRefusal.SUSPENDED:
             raise CliError(
                 f"{args.client} is suspended by the operator: resume it (Master Bot, /clients)"
                 " before activating it"

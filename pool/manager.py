@@ -21,7 +21,7 @@ from core.settings import parse_slot
 from core.tenant_access import tenant_redis_password
 from pool import scripts
 from pool.config import ActivationConfig, ConfigError
-from pool.status import ACTIVE, RESERVED, WAITING, now_iso, parse, status_doc, unix_now
+from pool.status import RejectionCode, SlotStatus, now_iso, parse, status_doc, unix_now
 
 CONFIG_TTL = 300
 RELEASE_TTL = 300  # a release command no worker takes (its worker hangs) expires
@@ -47,7 +47,8 @@ class ActivationResult:
     client_id: str | None = None
     bot_username: str | None = None
     error: str | None = None
-    code: str | None = None  # why it failed, e.g. "token_rejected" (see pool.worker)
+    # why it failed: a `RejectionCode` (kept as the worker sent it: a newer worker may know more)
+    code: RejectionCode | str | None = None
     duration_ms: int | None = None
 
 
@@ -113,7 +114,13 @@ class BotPoolManager:
         else:
             raw = []
         details = []
-        counts = {"waiting": 0, "reserved": 0, "activating": 0, "active": 0, "stale": 0}
+        counts = {
+            SlotStatus.WAITING: 0,
+            SlotStatus.RESERVED: 0,
+            SlotStatus.ACTIVATING: 0,
+            SlotStatus.ACTIVE: 0,
+            "stale": 0,
+        }
         for i, slot in enumerate(slots):
             doc = parse(raw[2 * i]) or {}
             heartbeat = raw[2 * i + 1]
@@ -143,7 +150,7 @@ class BotPoolManager:
                     "resume_error": doc.get("resume_error"),
                 }
             )
-        free = sum(1 for d in details if d["status"] == WAITING and not d["stale"])
+        free = sum(1 for d in details if d["status"] == SlotStatus.WAITING and not d["stale"])
         return {
             "total": len(details),
             "free": free,
@@ -270,20 +277,25 @@ class BotPoolManager:
             raise SlotNotFound(f"slot {slot} is not registered")
         status = doc.get("status")
         client = doc.get("client_id")
-        if status == WAITING:
+        if status == SlotStatus.WAITING:
             return {
                 "container_id": slot,
                 "released": False,
                 "client_id": None,
                 "detail": "slot is already waiting",
             }
-        if status == RESERVED:
+        if status == SlotStatus.RESERVED:
             await self._replace_if(
                 keys=[keys.bot_status(slot)],
                 args=[
-                    RESERVED,
+                    SlotStatus.RESERVED,
                     json.dumps(
-                        {**doc, "status": WAITING, "since": now_iso(), "reservation_id": None}
+                        {
+                            **doc,
+                            "status": SlotStatus.WAITING,
+                            "since": now_iso(),
+                            "reservation_id": None,
+                        }
                     ),
                     "",
                 ],
@@ -313,7 +325,7 @@ class BotPoolManager:
             raise PoolError(f"slot {slot} could not release: {data.get('error')}")
         return {
             "container_id": slot,
-            "released": status == ACTIVE or bool(data.get("client_id")),
+            "released": status == SlotStatus.ACTIVE or bool(data.get("client_id")),
             "client_id": data.get("client_id") or client,
             "detail": "released",
         }
@@ -330,7 +342,7 @@ class BotPoolManager:
             status_doc(
                 slot,
                 pool_id,
-                WAITING,
+                SlotStatus.WAITING,
                 pid=doc.get("pid"),
                 host=doc.get("host"),
                 last_error="released while the worker was down",

@@ -7,12 +7,36 @@ import os
 import socket
 import time
 from datetime import UTC, datetime
+from enum import StrEnum
 
-WAITING = "waiting"
-RESERVED = "reserved"
-ACTIVATING = "activating"
-ACTIVE = "active"
-RESUMING = "resuming"
+
+class SlotStatus(StrEnum):
+    """`status` in `bot_status:<slot>` (a contract: the Master, the CLI and the Lua scripts in
+    `pool.scripts` read these values)."""
+
+    WAITING = "waiting"  # free: takes the next configuration
+    RESERVED = "reserved"  # `find_free_bot` picked it; `activate_bot` follows
+    ACTIVATING = "activating"  # its configuration is handed over
+    ACTIVE = "active"  # runs a tenant's bot
+    RESUMING = "resuming"  # coming back as the tenant of its open assignment
+
+
+# What `parse` reports for a document that is not a JSON object (never written by a worker).
+CORRUPT = "corrupt"
+
+
+class RejectionCode(StrEnum):
+    """Why a worker refused an activation: `code` of its acknowledgement, so that callers need
+    not parse the error text."""
+
+    INVALID_CONFIG = "invalid_config"
+    TENANT_ACTIVE = "tenant_active"  # the tenant runs in another slot already
+    NOT_ALLOWED = "not_allowed"  # suspended or not paid: PostgreSQL refused the assignment
+    TOKEN_REJECTED = "token_rejected"
+    TELEGRAM_UNREACHABLE = "telegram_unreachable"
+    SCHEMA_FAILED = "schema_failed"
+    WORKER_ERROR = "worker_error"
+
 
 WAITING_LINE = "⏳ Waiting for configuration from Sales Bot..."
 # The reason recorded (status, history, acknowledgement) when Telegram refuses a tenant's token.
@@ -36,7 +60,7 @@ def _pids() -> dict[str, int]:
     return {"pid": os.getpid()}
 
 
-def status_doc(slot: str, pool_id: int, status: str, **fields) -> str:
+def status_doc(slot: str, pool_id: int, status: SlotStatus, **fields) -> str:
     doc = {
         "status": status,
         "slot": slot,
@@ -55,8 +79,8 @@ def parse(raw: str | None) -> dict | None:
     try:
         value = json.loads(raw)
     except ValueError:
-        return {"status": "corrupt"}
-    return value if isinstance(value, dict) else {"status": "corrupt"}
+        return {"status": CORRUPT}
+    return value if isinstance(value, dict) else {"status": CORRUPT}
 
 
 def unix_now() -> float:

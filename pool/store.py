@@ -9,6 +9,7 @@ from core.crypto import TokenCipher
 from core.db import create_pool
 from core.migrations import migrate_tenant
 from core.platform_repo import AssignedTenant, Tenant
+from core.status import ActivationEvent, RunRefusal
 from core.tenant_access import (
     TENANT_DB_POOL_SIZE,
     ensure_tenant_role,
@@ -83,12 +84,14 @@ class SlotStore:
         async with self.db.acquire() as conn:
             return await repo.assignment_is_open(conn, assignment_id)
 
-    async def run_refusal(self, client_id: str) -> str | None:
+    async def run_refusal(self, client_id: str) -> RunRefusal | None:
         """Why the tenant may not run now (see `platform_repo.run_refusal`), or None."""
         async with self.db.acquire() as conn:
             return await repo.run_refusal(conn, client_id)
 
-    async def release(self, slot: str, reason: str, *, event: str = "released") -> str | None:
+    async def release(
+        self, slot: str, reason: str, *, event: ActivationEvent = ActivationEvent.RELEASED
+    ) -> str | None:
         async with self.db.acquire() as conn, conn.transaction():
             client_id = await repo.close_assignment(conn, slot, reason)
             if client_id is not None:

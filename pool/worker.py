@@ -49,18 +49,17 @@ from core.logs import setup_logging
 from core.platform_repo import Tenant, TenantAlreadyActive, TenantMayNotRun
 from core.redis_client import make_redis, make_tenant_redis
 from core.settings import Settings
+from core.status import ActivationEvent
 from core.telegram import build_bot
 from core.tenant_access import tenant_redis_password
 from core.tokens import redact
 from pool import scripts, slotlock
 from pool.config import ActivationConfig, ConfigError
 from pool.status import (
-    ACTIVE,
-    RESERVED,
-    RESUMING,
     TOKEN_REJECTED,
-    WAITING,
     WAITING_LINE,
+    RejectionCode,
+    SlotStatus,
     now_iso,
     parse,
     status_doc,
@@ -75,12 +74,10 @@ ACK_TTL = 300
 class ActivationRejected(Exception):
     """The config cannot be served; the slot goes back to waiting. No secrets in the message.
 
-    `code` tells callers why without parsing the text: invalid_config, tenant_active,
-    not_allowed (suspended or not paid: PostgreSQL refused the assignment), token_rejected,
-    telegram_unreachable, schema_failed, worker_error.
+    `code` tells callers why without parsing the text.
     """
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: RejectionCode) -> None:
         super().__init__(message)
         self.code = code
 
@@ -199,17 +196,19 @@ class SlotWorker:
             return status_doc(
                 self.slot,
                 self.pool_id,
-                RESUMING,
+                SlotStatus.RESUMING,
                 client_id=self.resuming,
                 resume_error=self.resume_error,
             )
         if self.running is None:
-            return status_doc(self.slot, self.pool_id, WAITING, last_error=self.last_error)
+            return status_doc(
+                self.slot, self.pool_id, SlotStatus.WAITING, last_error=self.last_error
+            )
         run = self.running
         return status_doc(
             self.slot,
             self.pool_id,
-            ACTIVE,
+            SlotStatus.ACTIVE,
             client_id=run.tenant.client_id,
             company_name=run.tenant.company_name,
             bot_username=run.bot_username,
@@ -284,7 +283,7 @@ class SlotWorker:
             return
         cutoff = unix_now() - self.settings.slot_reservation_timeout
         if await self._replace_if(
-            keys=[keys.bot_status(self.slot)], args=[RESERVED, self._status(), cutoff]
+            keys=[keys.bot_status(self.slot)], args=[SlotStatus.RESERVED, self._status(), cutoff]
         ):
             self.log.warning("reservation expired without an activation: back to waiting")
 
@@ -376,7 +375,7 @@ class SlotWorker:
                     data.get("client_id") if isinstance(data.get("client_id"), str) else None
                 )
                 raise ActivationRejected(
-                    f"invalid configuration: {exc}", "invalid_config"
+                    f"invalid configuration: {exc}", RejectionCode.INVALID_CONFIG
                 ) from None
             activation_id, client_id = config.activation_id, config.client_id
             self.log.info("configuration received for {} ({})", config.client_id, activation_id)
@@ -388,7 +387,10 @@ class SlotWorker:
             # e.g. PostgreSQL unreachable: answer the caller, stay a healthy waiting slot
             self.log.opt(exception=exc).error("activation of {} failed", client_id or "?")
             await self._reject(
-                activation_id, client_id, f"worker error: {type(exc).__name__}", "worker_error"
+                activation_id,
+                client_id,
+                f"worker error: {type(exc).__name__}",
+                RejectionCode.WORKER_ERROR,
             )
             return
         ms = round((time.perf_counter() - started) * 1000)
@@ -409,7 +411,7 @@ class SlotWorker:
         )
         await self.store.record_event(
             slot=self.slot,
-            event="activated",
+            event=ActivationEvent.ACTIVATED,
             client_id=run.tenant.client_id,
             activation_id=activation_id,
             duration_ms=ms,
@@ -422,7 +424,9 @@ class SlotWorker:
         webhook deleted); PostgreSQL refuses its assignment anyway."""
         refusal = await self.store.run_refusal(config.client_id)
         if refusal is not None:
-            raise ActivationRejected(f"{config.client_id} may not run: {refusal}", "not_allowed")
+            raise ActivationRejected(
+                f"{config.client_id} may not run: {refusal}", RejectionCode.NOT_ALLOWED
+            )
         bot = build_bot(config.bot_token, self.settings.telegram_api_base)
         try:
             me = await self._check_token(bot)
@@ -438,16 +442,18 @@ class SlotWorker:
                     bot_username=me.username,
                 )
             except TenantAlreadyActive as exc:
-                raise ActivationRejected(str(exc), "tenant_active") from None
+                raise ActivationRejected(str(exc), RejectionCode.TENANT_ACTIVE) from None
             except TenantMayNotRun as exc:
-                raise ActivationRejected(str(exc), "not_allowed") from None
+                raise ActivationRejected(str(exc), RejectionCode.NOT_ALLOWED) from None
             try:
                 connections = await self._open_tenant(config.client_id)
             except Exception as exc:
                 self.log.opt(exception=exc).error("tenant {} cannot be set up", config.client_id)
-                await self.store.release(self.slot, "tenant schema failed", event="failed")
+                await self.store.release(
+                    self.slot, "tenant schema failed", event=ActivationEvent.FAILED
+                )
                 raise ActivationRejected(
-                    f"tenant schema failed: {type(exc).__name__}", "schema_failed"
+                    f"tenant schema failed: {type(exc).__name__}", RejectionCode.SCHEMA_FAILED
                 ) from None
         except BaseException:
             await bot.session.close()
@@ -470,7 +476,8 @@ class SlotWorker:
             await bot.delete_webhook(drop_pending_updates=False)
         except (TimeoutError, TelegramNetworkError, OSError) as exc:
             raise ActivationRejected(
-                f"Telegram API unreachable: {type(exc).__name__}", "telegram_unreachable"
+                f"Telegram API unreachable: {type(exc).__name__}",
+                RejectionCode.TELEGRAM_UNREACHABLE,
             ) from None
         self.log.warning("removed a webhook from the bot token of {}", client_id)
         return True
@@ -511,10 +518,11 @@ class SlotWorker:
         try:
             return await bot.me()
         except TelegramUnauthorizedError:
-            raise ActivationRejected(TOKEN_REJECTED, "token_rejected") from None
+            raise ActivationRejected(TOKEN_REJECTED, RejectionCode.TOKEN_REJECTED) from None
         except (TimeoutError, TelegramNetworkError, OSError) as exc:
             raise ActivationRejected(
-                f"Telegram API unreachable: {type(exc).__name__}", "telegram_unreachable"
+                f"Telegram API unreachable: {type(exc).__name__}",
+                RejectionCode.TELEGRAM_UNREACHABLE,
             ) from None
 
     def _start_polling(
@@ -581,7 +589,7 @@ class SlotWorker:
         return self.running
 
     async def _reject(
-        self, activation_id: str, client_id: str | None, reason: str, code: str
+        self, activation_id: str, client_id: str | None, reason: str, code: RejectionCode
     ) -> None:
         self.last_error = reason
         self.log.error("activation of {} rejected: {}; back to waiting", client_id or "?", reason)
@@ -590,7 +598,7 @@ class SlotWorker:
         try:
             await self.store.record_event(
                 slot=self.slot,
-                event="rejected",
+                event=ActivationEvent.REJECTED,
                 client_id=client_id,
                 activation_id=activation_id or None,
                 detail=reason,
@@ -648,7 +656,9 @@ class SlotWorker:
             await self._back_to_waiting()
             return
         await self._publish()
-        await self.store.record_event(slot=self.slot, event="resumed", client_id=assigned.client_id)
+        await self.store.record_event(
+            slot=self.slot, event=ActivationEvent.RESUMED, client_id=assigned.client_id
+        )
         self.log.bind(client=assigned.client_id).info(
             "✅ BOT ACTIVATED slot={} client={} bot=@{} (resumed after restart)",
             self.slot,
@@ -678,7 +688,7 @@ class SlotWorker:
         if failures == 1:
             try:
                 await self.store.record_event(
-                    slot=self.slot, event="failed", client_id=client_id, detail=reason
+                    slot=self.slot, event=ActivationEvent.FAILED, client_id=client_id, detail=reason
                 )
             except Exception as exc:
                 self.log.warning("could not record the failed resume: {}", type(exc).__name__)
@@ -720,7 +730,7 @@ class SlotWorker:
                 return await bot.me(), bot
             except TelegramUnauthorizedError:
                 await bot.session.close()
-                await self.store.release(self.slot, TOKEN_REJECTED, event="failed")
+                await self.store.release(self.slot, TOKEN_REJECTED, event=ActivationEvent.FAILED)
                 self.last_error = f"{client_id}: {TOKEN_REJECTED}"
                 self.log.error("cannot resume {}: {}; back to waiting", client_id, TOKEN_REJECTED)
                 return None, None
@@ -777,7 +787,7 @@ class SlotWorker:
 
     async def _token_revoked(self) -> None:
         tenant = await self._stop_tenant()
-        await self.store.release(self.slot, TOKEN_REJECTED, event="failed")
+        await self.store.release(self.slot, TOKEN_REJECTED, event=ActivationEvent.FAILED)
         self.last_error = f"{tenant.client_id}: {TOKEN_REJECTED}"
         self.log.error(
             "the bot of {} lost its token: {}; back to waiting", tenant.client_id, TOKEN_REJECTED

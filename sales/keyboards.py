@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from core.status import RENEWABLE_SUBSCRIPTIONS, RUNNING_SUBSCRIPTIONS, SubscriptionStatus
 from sales import texts
 from sales.callbacks import (
     BotAction,
@@ -131,17 +132,17 @@ def my_bots(items: list[BuyerBot]) -> InlineKeyboardMarkup:
         name = bot.bot_username or bot.client_id
         if bot.purged_at is not None:
             continue
-        if bot.status in ("active", "grace", "released"):
+        if bot.status in RENEWABLE_SUBSCRIPTIONS:
             kb.button(
                 text=texts.RENEW.format(username=name),
                 callback_data=BotCallback(action=BotAction.RENEW, client_id=bot.client_id),
             )
-        if bot.status in ("active", "grace"):
+        if bot.status in RUNNING_SUBSCRIPTIONS:
             kb.button(
                 text=texts.REPLACE_TOKEN.format(username=name),
                 callback_data=BotCallback(action=BotAction.REPLACE_TOKEN, client_id=bot.client_id),
             )
-        if bot.status == "released":
+        if bot.status == SubscriptionStatus.RELEASED:
             kb.button(
                 text=texts.EXPORT.format(username=name),
                 callback_data=BotCallback(action=BotAction.EXPORT, client_id=bot.client_id),

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from core.status import RUNNING_SUBSCRIPTIONS, SubscriptionStatus
 from pool.manager import BotPoolManager, PoolError
 from sales import repository as repo
 from sales.ports import Notifier
@@ -39,11 +40,11 @@ class SubscriptionService:
         now = now or datetime.now(UTC)
         done = {"reminded": 0, "grace": 0, "released": 0}
         async with self.db.acquire() as conn:
-            subs = await repo.subscriptions_in(conn, ["active", "grace"])
+            subs = await repo.subscriptions_in(conn, RUNNING_SUBSCRIPTIONS)
         for sub in subs:
             if sub.ends_at is None:
                 continue
-            if sub.status == "active":
+            if sub.status == SubscriptionStatus.ACTIVE:
                 step = await self._active(sub, now)
             else:
                 step = await self._grace(sub, now)
@@ -60,7 +61,9 @@ class SubscriptionService:
         left = sub.ends_at - now
         if left <= timedelta(0):
             async with self.db.acquire() as conn:
-                await repo.set_subscription(conn, sub.client_id, status="grace", grace_at=now)
+                await repo.set_subscription(
+                    conn, sub.client_id, status=SubscriptionStatus.GRACE, grace_at=now
+                )
             self.log.info("subscription of {} ended: grace period", sub.client_id)
             await self.notifier.grace(
                 sub.buyer_telegram_id, await self._username(sub.client_id), self.grace_days
@@ -97,7 +100,11 @@ class SubscriptionService:
         archive_until = now + self.archive
         async with self.db.acquire() as conn:
             await repo.set_subscription(
-                conn, sub.client_id, status="released", released_at=now, archive_until=archive_until
+                conn,
+                sub.client_id,
+                status=SubscriptionStatus.RELEASED,
+                released_at=now,
+                archive_until=archive_until,
             )
         self.log.info(
             "subscription of {} released from {}; data archived until {}",

@@ -12,28 +12,64 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from uuid import UUID
 
 import asyncpg
 
 from core.crypto import TokenCipher
+from core.status import (
+    RUNNING_SUBSCRIPTIONS,
+    UNPAID_ORDERS,
+    AlertKind,
+    OrderKind,
+    OrderStatus,
+    RunRefusal,
+    SubscriptionStatus,
+)
 from pool.manager import BotPoolManager, ConfigError, PoolError, SlotBusy, SlotNotFound
+from pool.status import RejectionCode
 from sales import repository as repo
 from sales.payments import (
     GatewayRejected,
     GatewayUnavailable,
     IpAllowlist,
     PaymentInfo,
+    PaymentStatus,
+    ReceivedVia,
     RefundInfo,
 )
-from sales.ports import Notifier
+from sales.ports import NeedsTokenReason, Notifier
 
-SUCCEEDED = "succeeded"
-CANCELED = "canceled"
 # A payment still moves these: an order expired unpaid whose buyer pays late is honoured.
-OPEN_STATES = ("new", "pending", "expired")
+OPEN_STATES = (*UNPAID_ORDERS, OrderStatus.EXPIRED)
 # Orders a full refund closes before they ever ran.
-NOT_RUN_STATES = ("paid", "queued", "needs_token", "held", "activating")
+NOT_RUN_STATES = (
+    OrderStatus.PAID,
+    OrderStatus.QUEUED,
+    OrderStatus.NEEDS_TOKEN,
+    OrderStatus.HELD,
+    OrderStatus.ACTIVATING,
+)
+
+
+class PaymentOutcome(StrEnum):
+    """What acting on a payment did (`Confirmation.outcome`; the webhook's answer)."""
+
+    PAID = "paid"  # recorded; the order goes on to activation
+    RENEWED = "renewed"  # recorded; a running bot's subscription was extended at once
+    DUPLICATE = "duplicate"  # recorded before: nothing done
+    CANCELLED = "cancelled"  # the payment was cancelled, and its order with it
+    PENDING = "pending"  # not paid yet
+
+
+class RefundOutcome(StrEnum):
+    """What acting on a refund did (`apply_refund`)."""
+
+    REFUNDED = "refunded"  # days taken off (or a never-run order closed)
+    RELEASED = "released"  # no paid time left: the bot was released
+    DUPLICATE = "duplicate"
+    PENDING = "pending"  # not succeeded yet
 
 
 class UnknownPayment(Exception):
@@ -47,7 +83,7 @@ class PaymentMismatch(Exception):
 @dataclass(frozen=True)
 class Confirmation:
     order_id: UUID
-    outcome: str  # paid | renewed | duplicate | cancelled | pending
+    outcome: PaymentOutcome
 
 
 class OrderProcessor:
@@ -107,7 +143,7 @@ class OrderProcessor:
             self.log.warning("webhook: payment {} does not exist at YooKassa: {}", payment_id, exc)
             return 404, "unknown payment"
         try:
-            result = await self.apply(info, via="webhook")
+            result = await self.apply(info, via=ReceivedVia.WEBHOOK)
         except UnknownPayment:
             self.log.warning("webhook: payment {} belongs to no order", payment_id)
             return 404, "unknown payment"
@@ -133,13 +169,12 @@ class OrderProcessor:
         except PaymentMismatch as exc:
             return 422, str(exc)
 
-    async def apply_refund(self, info: RefundInfo) -> str:
+    async def apply_refund(self, info: RefundInfo) -> RefundOutcome:
         """Take the refunded share of the payment's days off the subscription; when no paid time
         is left, the bot is released (data kept until the archive date). An order that never
-        ran is closed by a full refund. Recorded once per refund id: a replay changes nothing.
-        Returns refunded | released | duplicate | pending."""
-        if info.status != SUCCEEDED:
-            return "pending"
+        ran is closed by a full refund. Recorded once per refund id: a replay changes nothing."""
+        if info.status != PaymentStatus.SUCCEEDED:
+            return RefundOutcome.PENDING
         now = _now()
         release_slot = None
         ends_at = archive_until = None
@@ -162,12 +197,16 @@ class OrderProcessor:
                 currency=info.currency,
                 days_removed=days_removed,
             ):
-                return "duplicate"
+                return RefundOutcome.DUPLICATE
             full = await repo.refunded_total(conn, info.payment_id) >= paid
             sub = await repo.get_subscription(conn, order.client_id, lock=True)
             if order.status in NOT_RUN_STATES and full:
                 await repo.update_order(
-                    conn, order.id, status="refunded", lease_until=None, last_error="refunded"
+                    conn,
+                    order.id,
+                    status=OrderStatus.REFUNDED,
+                    lease_until=None,
+                    last_error="refunded",
                 )
             elif sub is not None and sub.ends_at is None:
                 # not started yet: the order will start fewer days
@@ -178,14 +217,18 @@ class OrderProcessor:
                 sub = await repo.shorten_subscription(conn, order.client_id, days_removed)
             ended = sub is not None and (
                 (sub.ends_at is not None and sub.ends_at <= now)
-                or (sub.status == "pending" and full and order.kind == "new")
+                or (
+                    sub.status == SubscriptionStatus.PENDING
+                    and full
+                    and order.kind == OrderKind.NEW
+                )
             )
-            if ended and sub.status != "released":
+            if ended and sub.status != SubscriptionStatus.RELEASED:
                 archive_until = now + self.archive
                 await repo.set_subscription(
                     conn,
                     order.client_id,
-                    status="released",
+                    status=SubscriptionStatus.RELEASED,
                     released_at=now,
                     archive_until=archive_until,
                 )
@@ -206,20 +249,20 @@ class OrderProcessor:
                 await self.manager.release_bot(release_slot, reason="refunded")
             except PoolError as exc:  # the reconciliation pass releases it (it may not run)
                 self.log.error("cannot release {} after a refund: {}", release_slot, exc)
-        await self.alert("refund", detail, order.id)
+        await self.alert(AlertKind.REFUND, detail, order.id)
         await self.notifier.refunded(
             order.buyer_telegram_id, order.id, amount, username, ends_at, archive_until
         )
-        return "released" if archive_until else "refunded"
+        return RefundOutcome.RELEASED if archive_until else RefundOutcome.REFUNDED
 
-    async def apply(self, info: PaymentInfo, *, via: str) -> Confirmation:
+    async def apply(self, info: PaymentInfo, *, via: ReceivedVia) -> Confirmation:
         """Act on a payment as YooKassa reports it (never on what a notification claims)."""
-        if info.status == SUCCEEDED and info.paid:
+        if info.status == PaymentStatus.SUCCEEDED and info.paid:
             return await self.confirm(info, via=via)
-        if info.status == CANCELED:
+        if info.status == PaymentStatus.CANCELED:
             return await self._cancel(info)
         order = await self._order_for(info)
-        return Confirmation(order.id if order else UUID(int=0), "pending")
+        return Confirmation(order.id if order else UUID(int=0), PaymentOutcome.PENDING)
 
     async def _order_for(self, info: PaymentInfo) -> repo.Order | None:
         async with self.db.acquire() as conn:
@@ -249,13 +292,13 @@ class OrderProcessor:
             )
         return order
 
-    async def confirm(self, info: PaymentInfo, *, via: str) -> Confirmation:
+    async def confirm(self, info: PaymentInfo, *, via: ReceivedVia) -> Confirmation:
         renewed_sub = None
         try:
             async with self.db.acquire() as conn, conn.transaction():
                 order = await self._locked_order(conn, info)
                 if order.status not in OPEN_STATES:
-                    return Confirmation(order.id, "duplicate")
+                    return Confirmation(order.id, PaymentOutcome.DUPLICATE)
                 await repo.record_payment(
                     conn,
                     payment_id=info.id,
@@ -265,24 +308,24 @@ class OrderProcessor:
                     status=info.status,
                     via=via,
                 )
-                if order.kind == "new":
+                if order.kind == OrderKind.NEW:
                     client_id = await repo.allocate_client_id(conn)
                     await repo.insert_subscription(conn, client_id, order.buyer_telegram_id)
                     order = await repo.update_order(
                         conn,
                         order.id,
-                        status="paid",
+                        status=OrderStatus.PAID,
                         client_id=client_id,
                         payment_id=info.id,
                         paid_at=_now(),
                     )
-                    outcome = "paid"
+                    outcome = PaymentOutcome.PAID
                 else:  # renewal
                     sub = await repo.get_subscription(conn, order.client_id, lock=True)
                     # a suspended tenant is not "running" for a renewal, even before its slot
                     # is released: the order goes through activation, which holds it
                     running = (
-                        sub.status in ("active", "grace")
+                        sub.status in RUNNING_SUBSCRIPTIONS
                         and bool(await repo.open_slot(conn, order.client_id))
                         and await repo.run_refusal(conn, order.client_id) is None
                     )
@@ -293,25 +336,29 @@ class OrderProcessor:
                         order = await repo.update_order(
                             conn,
                             order.id,
-                            status="active",
+                            status=OrderStatus.ACTIVE,
                             payment_id=info.id,
                             paid_at=_now(),
                             activated_at=_now(),
                         )
-                        outcome = "renewed"
+                        outcome = PaymentOutcome.RENEWED
                     else:
                         order = await repo.update_order(
-                            conn, order.id, status="paid", payment_id=info.id, paid_at=_now()
+                            conn,
+                            order.id,
+                            status=OrderStatus.PAID,
+                            payment_id=info.id,
+                            paid_at=_now(),
                         )
-                        outcome = "paid"
+                        outcome = PaymentOutcome.PAID
         except PaymentMismatch as exc:
             self.log.error("🚨 payment rejected: {}", exc)
-            await self.alert("payment_mismatch", str(exc))
+            await self.alert(AlertKind.PAYMENT_MISMATCH, str(exc))
             raise
         self.log.info(
             "payment {} for order {} recorded via {}: {}", info.id, order.id, via, outcome
         )
-        if outcome == "renewed":
+        if outcome == PaymentOutcome.RENEWED:
             bot = await self._stored(order.client_id)
             await self.notifier.renewed(
                 order.buyer_telegram_id,
@@ -327,11 +374,13 @@ class OrderProcessor:
         async with self.db.acquire() as conn, conn.transaction():
             order = await self._locked_order_for_cancel(conn, info)
             if order.status not in OPEN_STATES:
-                return Confirmation(order.id, "duplicate")
-            await repo.update_order(conn, order.id, status="cancelled", payment_id=info.id)
+                return Confirmation(order.id, PaymentOutcome.DUPLICATE)
+            await repo.update_order(
+                conn, order.id, status=OrderStatus.CANCELLED, payment_id=info.id
+            )
         self.log.info("payment {} cancelled: order {} cancelled", info.id, order.id)
         await self.notifier.payment_cancelled(order.buyer_telegram_id, order.id)
-        return Confirmation(order.id, "cancelled")
+        return Confirmation(order.id, PaymentOutcome.CANCELLED)
 
     async def _locked_order_for_cancel(self, conn, info: PaymentInfo) -> repo.Order:
         order = await repo.order_by_payment(conn, info.id, lock=True)
@@ -351,13 +400,17 @@ class OrderProcessor:
                 continue
             try:
                 info = await self.gateway.get_payment(order.payment_id)
-                result = await self.apply(info, via="poller")
+                result = await self.apply(info, via=ReceivedVia.POLLER)
             except (GatewayUnavailable, GatewayRejected) as exc:
                 self.log.warning("poller: payment {}: {}", order.payment_id, exc)
                 continue
             except (UnknownPayment, PaymentMismatch):
                 continue
-            changed += result.outcome in ("paid", "renewed", "cancelled")
+            changed += result.outcome in (
+                PaymentOutcome.PAID,
+                PaymentOutcome.RENEWED,
+                PaymentOutcome.CANCELLED,
+            )
         return changed
 
     # -- activation ---------------------------------------------------------------------------
@@ -395,7 +448,7 @@ class OrderProcessor:
         for order_id, status in rows:
             if order_id in self._inflight:
                 continue
-            if status == "queued":
+            if status == OrderStatus.QUEUED:
                 if free <= 0:
                     continue
                 free -= 1
@@ -403,13 +456,14 @@ class OrderProcessor:
             started += 1
         return started
 
-    async def fulfil(self, order_id: UUID) -> str:
-        """Claim the order and activate it; returns the order's new status (or 'skipped')."""
+    async def fulfil(self, order_id: UUID) -> OrderStatus | None:
+        """Claim the order and activate it; returns the order's new status (None: it was not
+        there to claim — another activation has it, or it moved on)."""
         lease = self.activation_timeout * 2 + 30
         async with self.db.acquire() as conn:
             order = await repo.claim_order(conn, order_id, lease)
         if order is None:
-            return "skipped"
+            return None
         try:
             return await self._activate(order)
         except Exception as exc:
@@ -419,9 +473,9 @@ class OrderProcessor:
         async with self.db.acquire() as conn:
             return await repo.stored_bot(conn, client_id)
 
-    async def _activate(self, order: repo.Order) -> str:
+    async def _activate(self, order: repo.Order) -> OrderStatus:
         stored = await self._stored(order.client_id)
-        if order.kind == "new" or stored is None:
+        if order.kind == OrderKind.NEW or stored is None:
             token = self.cipher.decrypt(order.token_encrypted)
             company, admin = order.company_name, order.admin_telegram_id
         else:
@@ -438,10 +492,12 @@ class OrderProcessor:
             # (PostgreSQL would refuse the assignment anyway; this says why to the buyer)
             return await self._refuse(order, refusal, stored)
         if taken:
-            return await self._needs_token(order, "token used by another bot", code="in_use")
+            return await self._needs_token(
+                order, "token used by another bot", code=NeedsTokenReason.IN_USE
+            )
         preferred = None
         if current is not None:
-            if order.kind != "replace_token":
+            if order.kind != OrderKind.REPLACE_TOKEN:
                 return await self._complete(order, current, stored and stored.bot_username)
             released = await self.manager.release_bot(current, reason="token replaced")
             self.log.info("order {}: released {} to replace the token", order.id, released)
@@ -464,7 +520,9 @@ class OrderProcessor:
                 self.log.warning("order {}: {}; trying another slot", order.id, exc)
                 continue
             except ConfigError as exc:
-                return await self._needs_token(order, f"config: {exc}", code="failed")
+                return await self._needs_token(
+                    order, f"config: {exc}", code=NeedsTokenReason.FAILED
+                )
             result = await self.manager.wait_for_activation(
                 slot, activation_id, self.activation_timeout
             )
@@ -474,29 +532,29 @@ class OrderProcessor:
         if result.ok:
             return await self._complete(order, result.slot, result.bot_username)
         error = result.error or "unknown error"
-        if result.code == "tenant_active":
+        if result.code == RejectionCode.TENANT_ACTIVE:
             async with self.db.acquire() as conn:
                 current = await repo.open_slot(conn, order.client_id)
             if current:
                 return await self._complete(order, current, stored and stored.bot_username)
-        if result.code == "token_rejected":
-            return await self._needs_token(order, error, code="revoked")
-        if result.code == "not_allowed":
+        if result.code == RejectionCode.TOKEN_REJECTED:
+            return await self._needs_token(order, error, code=NeedsTokenReason.REVOKED)
+        if result.code == RejectionCode.NOT_ALLOWED:
             async with self.db.acquire() as conn:
                 refusal = await repo.run_refusal(conn, order.client_id)
             if refusal is not None:
                 return await self._refuse(order, refusal, stored)
         return await self._retry_later(order, error[:500])
 
-    async def _refuse(self, order: repo.Order, refusal: str, stored) -> str:
+    async def _refuse(self, order: repo.Order, refusal: RunRefusal, stored) -> OrderStatus:
         """The tenant may not run. Suspended: the order is held until the operator resumes it
         (the suspension wins over a payment; the operator is told). Ended: it expires."""
-        held = refusal == "suspended"
+        held = refusal == RunRefusal.SUSPENDED
         async with self.db.acquire() as conn:
             await repo.update_order(
                 conn,
                 order.id,
-                status="held" if held else "expired",
+                status=OrderStatus.HELD if held else OrderStatus.EXPIRED,
                 lease_until=None,
                 last_error=f"may not run: {refusal}",
             )
@@ -507,91 +565,97 @@ class OrderProcessor:
                 " it starts when the tenant is resumed"
             )
             self.log.warning("🚨 {}", detail)
-            await self.alert("order_held", detail, order.id)
+            await self.alert(AlertKind.ORDER_HELD, detail, order.id)
             await self.notifier.held(order.buyer_telegram_id, order.id, username)
-            return "held"
+            return OrderStatus.HELD
         self.log.warning(
             "order {} expired: {} may not run ({})", order.id, order.client_id, refusal
         )
         await self.notifier.order_expired(order.buyer_telegram_id, order.id, "ended")
-        return "expired"
+        return OrderStatus.EXPIRED
 
-    async def _retry_later(self, order: repo.Order, reason: str) -> str:
+    async def _retry_later(self, order: repo.Order, reason: str) -> OrderStatus:
         """Back to `paid` for the sweeper, or, after `attempts` tries, ask for a new token."""
         attempts = order.attempts + 1
         self.log.error("order {}: activation failed ({}), attempt {}", order.id, reason, attempts)
         if attempts >= self.attempts:
-            return await self._needs_token(order, reason, code="failed", attempts=attempts)
+            return await self._needs_token(
+                order, reason, code=NeedsTokenReason.FAILED, attempts=attempts
+            )
         async with self.db.acquire() as conn:
             await repo.update_order(
                 conn,
                 order.id,
-                status="paid",
+                status=OrderStatus.PAID,
                 lease_until=None,
                 attempts=attempts,
                 last_error=reason,
             )
-        return "paid"
+        return OrderStatus.PAID
 
-    async def _complete(self, order: repo.Order, slot: str, username: str | None) -> str:
+    async def _complete(self, order: repo.Order, slot: str, username: str | None) -> OrderStatus:
         async with self.db.acquire() as conn, conn.transaction():
             await repo.update_order(
                 conn,
                 order.id,
-                status="active",
+                status=OrderStatus.ACTIVE,
                 slot=slot,
                 activated_at=_now(),
                 lease_until=None,
                 last_error=None,
             )
-            if order.kind in ("new", "renewal"):
+            if order.kind in (OrderKind.NEW, OrderKind.RENEWAL):
                 await repo.start_subscription(conn, order.client_id, order.days)
             stored = await repo.stored_bot(conn, order.client_id)
         username = username or (stored.bot_username if stored else None) or order.bot_username
         self.log.info("order {} active: {} on {} as @{}", order.id, order.client_id, slot, username)
-        if order.kind == "replace_token":
+        if order.kind == OrderKind.REPLACE_TOKEN:
             await self.notifier.token_replaced(order.buyer_telegram_id, username)
         else:
             await self.notifier.ready(order.buyer_telegram_id, username, order.days)
-        return "active"
+        return OrderStatus.ACTIVE
 
-    async def _queue(self, order: repo.Order) -> str:
+    async def _queue(self, order: repo.Order) -> OrderStatus:
         first = order.queued_at is None
         async with self.db.acquire() as conn:
             await repo.update_order(
                 conn,
                 order.id,
-                status="queued",
+                status=OrderStatus.QUEUED,
                 lease_until=None,
                 queued_at=order.queued_at or _now(),
             )
         if first:
             detail = f"no free slot: order {order.id} ({order.client_id}) queued"
             self.log.warning("🚨 POOL FULL: {}", detail)
-            await self.alert("pool_full", detail, order.id)
+            await self.alert(AlertKind.POOL_FULL, detail, order.id)
             await self.notifier.queued(order.buyer_telegram_id, order.id)
-        return "queued"
+        return OrderStatus.QUEUED
 
     async def _needs_token(
-        self, order: repo.Order, reason: str, *, code: str, attempts: int | None = None
-    ) -> str:
-        """`code`: revoked (Telegram refuses the token) | in_use | failed (worker error)."""
+        self,
+        order: repo.Order,
+        reason: str,
+        *,
+        code: NeedsTokenReason,
+        attempts: int | None = None,
+    ) -> OrderStatus:
         async with self.db.acquire() as conn:
             await repo.update_order(
                 conn,
                 order.id,
-                status="needs_token",
+                status=OrderStatus.NEEDS_TOKEN,
                 lease_until=None,
                 last_error=reason[:500],
                 attempts=attempts if attempts is not None else order.attempts,
             )
         self.log.warning("order {} needs a new token: {}", order.id, reason)
-        if code == "failed":
-            await self.alert("activation_failed", f"order {order.id}: {reason}", order.id)
+        if code == NeedsTokenReason.FAILED:
+            await self.alert(AlertKind.ACTIVATION_FAILED, f"order {order.id}: {reason}", order.id)
         await self.notifier.needs_token(order.buyer_telegram_id, order.id, code)
-        return "needs_token"
+        return OrderStatus.NEEDS_TOKEN
 
-    async def alert(self, kind: str, detail: str, order_id: UUID | None = None) -> None:
+    async def alert(self, kind: AlertKind, detail: str, order_id: UUID | None = None) -> None:
         try:
             async with self.db.acquire() as conn:
                 await repo.insert_alert(conn, kind, detail, order_id)

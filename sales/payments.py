@@ -13,6 +13,7 @@ import ipaddress
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import requests
@@ -20,6 +21,24 @@ from yookassa import Configuration, Payment, Refund
 from yookassa.client import ApiClient
 from yookassa.domain.common import SecurityHelper
 from yookassa.domain.exceptions import ApiError
+
+
+class PaymentStatus(StrEnum):
+    """YooKassa's `status` of a payment (a refund is pending, succeeded or canceled too).
+    Values are YooKassa's: `canceled` with one l."""
+
+    PENDING = "pending"
+    WAITING_FOR_CAPTURE = "waiting_for_capture"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+
+
+class ReceivedVia(StrEnum):
+    """How a payment reached us (`platform.payments.received_via`)."""
+
+    WEBHOOK = "webhook"  # YooKassa's notification
+    POLLER = "poller"  # Sales asked about a pending payment
+    CHECK = "check"  # the buyer pressed «Проверить оплату» (or the payment was paid at once)
 
 
 class GatewayError(Exception):
@@ -37,7 +56,7 @@ class GatewayRejected(GatewayError):
 @dataclass(frozen=True)
 class PaymentInfo:
     id: str
-    status: str
+    status: str  # a PaymentStatus value, as YooKassa sent it
     paid: bool
     amount: Decimal
     currency: str
@@ -49,7 +68,7 @@ class PaymentInfo:
 class RefundInfo:
     id: str
     payment_id: str
-    status: str  # pending | succeeded | canceled
+    status: str  # a PaymentStatus value: pending | succeeded | canceled
     amount: Decimal
     currency: str
 

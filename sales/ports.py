@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
@@ -26,6 +27,14 @@ class TokenChecker(Protocol):
     async def get_me(self, token: str) -> BotIdentity: ...
 
 
+class NeedsTokenReason(StrEnum):
+    """Why an order asks its buyer for a new token."""
+
+    REVOKED = "revoked"  # Telegram refuses the token
+    IN_USE = "in_use"  # another bot runs on it
+    FAILED = "failed"  # the activation kept failing (the operator is alerted)
+
+
 class Notifier(Protocol):
     """Messages to a buyer. Implementations never raise: a buyer who blocked the bot must not
     stop an activation."""
@@ -36,7 +45,7 @@ class Notifier(Protocol):
     async def token_replaced(self, buyer: int, username: str) -> None: ...
     async def renewed(self, buyer: int, username: str, ends_at: datetime) -> None: ...
     async def queued(self, buyer: int, order_id: UUID) -> None: ...
-    async def needs_token(self, buyer: int, order_id: UUID, code: str) -> None: ...
+    async def needs_token(self, buyer: int, order_id: UUID, code: NeedsTokenReason) -> None: ...
     async def reminder(self, buyer: int, username: str, ends_at: datetime, days: int) -> None: ...
     async def grace(self, buyer: int, username: str, grace_days: float) -> None: ...
     async def released(self, buyer: int, username: str, archive_until: datetime) -> None: ...

@@ -7,16 +7,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from uuid import UUID
 
 import asyncpg
 
 from core.crypto import TokenCipher
 from core.ratelimit import FixedWindow
+from core.status import (
+    RENEWABLE_SUBSCRIPTIONS,
+    RUNNING_SUBSCRIPTIONS,
+    UNPAID_ORDERS,
+    AlertKind,
+    OrderKind,
+    OrderStatus,
+    RunRefusal,
+)
 from sales import repository as repo
 from sales import retention_repo, texts
-from sales.orders import OrderProcessor, PaymentMismatch, UnknownPayment
-from sales.payments import GatewayRejected, GatewayUnavailable
+from sales.orders import OrderProcessor, PaymentMismatch, PaymentOutcome, UnknownPayment
+from sales.payments import GatewayRejected, GatewayUnavailable, PaymentStatus, ReceivedVia
 from sales.ports import TokenChecker, TokenCheckUnavailable, TokenRejected
 from sales.validation import InputError, parse_token, short_order
 
@@ -31,10 +41,29 @@ class VerifiedBot:
     fingerprint: str
 
 
+class StartOutcome(StrEnum):
+    """What asking YooKassa for an order's payment gave (`PaymentStart.outcome`)."""
+
+    CREATED = "created"  # a payment to pay at `url`
+    UNAVAILABLE = "unavailable"  # YooKassa could not be reached: the buyer may retry
+    REJECTED = "rejected"  # YooKassa refused (the operator is alerted)
+    PAID = "paid"  # nothing to pay any more
+
+
+class CheckOutcome(StrEnum):
+    """The answer to «Проверить оплату»."""
+
+    PAID = "paid"
+    PENDING = "pending"
+    CANCELLED = "cancelled"
+    UNAVAILABLE = "unavailable"  # YooKassa could not be asked
+    RETRY = "retry"  # the order has no payment yet
+
+
 @dataclass(frozen=True)
 class PaymentStart:
     order: repo.Order
-    outcome: str  # created | unavailable | rejected | paid
+    outcome: StartOutcome
     url: str | None = None
 
 
@@ -114,7 +143,7 @@ class PurchaseService:
                 raise InputError(texts.TOKEN_IN_USE)
             order = await repo.insert_order(
                 conn,
-                kind="new",
+                kind=OrderKind.NEW,
                 buyer_telegram_id=buyer,
                 tariff_id=tariff.id,
                 days=tariff.days,
@@ -126,7 +155,7 @@ class PurchaseService:
                 bot_username=bot.username,
                 token_encrypted=bot.token_encrypted,
                 token_fingerprint=bot.fingerprint,
-                status="new",
+                status=OrderStatus.NEW,
             )
         self.log.info("order {} placed by {} ({} days)", order.id, buyer, tariff.days)
         return await self._create_payment(order, tariff)
@@ -137,10 +166,10 @@ class PurchaseService:
             sub = await repo.get_subscription(conn, client_id)
             if sub is None or sub.buyer_telegram_id != buyer:
                 raise InputError(texts.NOT_YOUR_BOT)
-            if await repo.run_refusal(conn, client_id) == "suspended":
+            if await repo.run_refusal(conn, client_id) == RunRefusal.SUSPENDED:
                 raise InputError(texts.BOT_SUSPENDED)
             await self._unpaid_cap(conn, buyer)
-            if sub.status not in ("active", "grace", "released"):
+            if sub.status not in RENEWABLE_SUBSCRIPTIONS:
                 raise InputError(texts.RENEW_NOT_YET)
             if await retention_repo.is_purged(conn, client_id):
                 raise InputError(texts.RENEW_PURGED)
@@ -149,14 +178,14 @@ class PurchaseService:
                 raise InputError(texts.TARIFF_GONE)
             order = await repo.insert_order(
                 conn,
-                kind="renewal",
+                kind=OrderKind.RENEWAL,
                 buyer_telegram_id=buyer,
                 tariff_id=tariff.id,
                 days=tariff.days,
                 amount=tariff.price,
                 currency=tariff.currency,
                 client_id=client_id,
-                status="new",
+                status=OrderStatus.NEW,
             )
         self.log.info("renewal order {} for {} placed by {}", order.id, client_id, buyer)
         return await self._create_payment(order, tariff)
@@ -181,15 +210,15 @@ class PurchaseService:
 
     async def retry_payment(self, *, buyer: int, order_hex: str) -> PaymentStart:
         order = await self._own_order(buyer, order_hex)
-        if order.status not in ("new", "pending"):
-            return PaymentStart(order, "paid")
+        if order.status not in UNPAID_ORDERS:
+            return PaymentStart(order, StartOutcome.PAID)
         async with self.db.acquire() as conn:
             tariff = await repo.get_tariff(conn, order.tariff_id)
         return await self._create_payment(order, tariff)
 
     async def _create_payment(self, order: repo.Order, tariff: repo.Tariff | None) -> PaymentStart:
         if order.payment_id and order.confirmation_url:
-            return PaymentStart(order, "created", order.confirmation_url)
+            return PaymentStart(order, StartOutcome.CREATED, order.confirmation_url)
         title = tariff.title if tariff else f"{order.days} дн."
         try:
             info = await self.gateway.create_payment(
@@ -202,41 +231,49 @@ class PurchaseService:
             )
         except GatewayUnavailable as exc:
             self.log.warning("order {}: payment not created: {}", order.id, exc)
-            return PaymentStart(order, "unavailable")
+            return PaymentStart(order, StartOutcome.UNAVAILABLE)
         except GatewayRejected as exc:
             self.log.error("order {}: YooKassa rejected the payment: {}", order.id, exc)
-            await self.processor.alert("payment_rejected", f"order {order.id}: {exc}", order.id)
-            return PaymentStart(order, "rejected")
+            await self.processor.alert(
+                AlertKind.PAYMENT_REJECTED, f"order {order.id}: {exc}", order.id
+            )
+            return PaymentStart(order, StartOutcome.REJECTED)
         async with self.db.acquire() as conn:
             updated = await repo.set_payment_created(conn, order.id, info.id, info.confirmation_url)
             order = await repo.get_order(conn, order.id)
         if not updated:
-            return PaymentStart(order, "paid")
+            return PaymentStart(order, StartOutcome.PAID)
         self.log.info("order {}: payment {} created", order.id, info.id)
-        if info.status == "succeeded":
-            await self.processor.apply(info, via="check")
-            return PaymentStart(order, "paid")
-        return PaymentStart(order, "created", info.confirmation_url)
+        if info.status == PaymentStatus.SUCCEEDED:
+            await self.processor.apply(info, via=ReceivedVia.CHECK)
+            return PaymentStart(order, StartOutcome.PAID)
+        return PaymentStart(order, StartOutcome.CREATED, info.confirmation_url)
 
-    async def check_payment(self, *, buyer: int, order_hex: str) -> str:
-        """«Проверить оплату»: paid | pending | cancelled | unavailable | retry."""
+    async def check_payment(self, *, buyer: int, order_hex: str) -> CheckOutcome:
+        """«Проверить оплату»."""
         order = await self._own_order(buyer, order_hex)
-        if order.status == "cancelled":
-            return "cancelled"
-        if order.status not in ("new", "pending"):
-            return "paid"
+        if order.status == OrderStatus.CANCELLED:
+            return CheckOutcome.CANCELLED
+        if order.status not in UNPAID_ORDERS:
+            return CheckOutcome.PAID
         if not order.payment_id:
-            return "retry"
+            return CheckOutcome.RETRY
         try:
             info = await self.gateway.get_payment(order.payment_id)
-            result = await self.processor.apply(info, via="check")
+            result = await self.processor.apply(info, via=ReceivedVia.CHECK)
         except GatewayUnavailable:
-            return "unavailable"
+            return CheckOutcome.UNAVAILABLE
         except (GatewayRejected, UnknownPayment, PaymentMismatch):
-            return "pending"
-        if result.outcome in ("paid", "renewed", "duplicate"):
-            return "paid"
-        return "cancelled" if result.outcome == "cancelled" else "pending"
+            return CheckOutcome.PENDING
+        if result.outcome in (
+            PaymentOutcome.PAID,
+            PaymentOutcome.RENEWED,
+            PaymentOutcome.DUPLICATE,
+        ):
+            return CheckOutcome.PAID
+        if result.outcome == PaymentOutcome.CANCELLED:
+            return CheckOutcome.CANCELLED
+        return CheckOutcome.PENDING
 
     async def _own_order(self, buyer: int, order_hex: str) -> repo.Order:
         try:
@@ -253,7 +290,7 @@ class PurchaseService:
 
     async def order_waiting_token(self, *, buyer: int, order_hex: str) -> repo.Order:
         order = await self._own_order(buyer, order_hex)
-        if order.status != "needs_token":
+        if order.status != OrderStatus.NEEDS_TOKEN:
             raise InputError(texts.ORDER_NOT_WAITING_TOKEN)
         return order
 
@@ -286,23 +323,23 @@ class PurchaseService:
     async def replace_token(self, *, buyer: int, client_id: str, text: str | None) -> None:
         """Run a live bot on a new token: same client, same data."""
         bot = await self.own_bot(buyer, client_id)
-        if bot.status not in ("active", "grace"):
+        if bot.status not in RUNNING_SUBSCRIPTIONS:
             raise InputError(texts.REPLACE_NOT_RUNNING)
         async with self.db.acquire() as conn:
-            if await repo.run_refusal(conn, client_id) == "suspended":
+            if await repo.run_refusal(conn, client_id) == RunRefusal.SUSPENDED:
                 raise InputError(texts.BOT_SUSPENDED)
         verified = await self.verify_token(text, except_client=client_id)
         async with self.db.acquire() as conn:
             order = await repo.insert_order(
                 conn,
-                kind="replace_token",
+                kind=OrderKind.REPLACE_TOKEN,
                 buyer_telegram_id=buyer,
                 client_id=client_id,
                 bot_id=verified.bot_id,
                 bot_username=verified.username,
                 token_encrypted=verified.token_encrypted,
                 token_fingerprint=verified.fingerprint,
-                status="paid",
+                status=OrderStatus.PAID,
                 paid_at=datetime.now(UTC),
             )
         self.log.info("order {}: token replacement for {}", order.id, client_id)

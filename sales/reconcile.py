@@ -15,10 +15,11 @@ longer do anything useful. One pass (`run`), at most every `RECONCILE_INTERVAL` 
 
 from __future__ import annotations
 
+from core.status import AlertKind
 from pool.manager import BotPoolManager, PoolError, SlotNotFound
 from sales import repository as repo
 from sales.orders import OrderProcessor
-from sales.payments import GatewayRejected, GatewayUnavailable
+from sales.payments import GatewayRejected, GatewayUnavailable, PaymentStatus, ReceivedVia
 from sales.ports import Notifier
 
 
@@ -76,7 +77,9 @@ class Reconciler:
                 continue
             released += 1
             self.log.warning("🔒 released {} from {}: {}", v.client_id, v.slot, reason)
-            await self.processor.alert("tenant_released", f"{v.client_id} on {v.slot}: {reason}")
+            await self.processor.alert(
+                AlertKind.TENANT_RELEASED, f"{v.client_id} on {v.slot}: {reason}"
+            )
         return released
 
     async def _expire_unpaid(self) -> int:
@@ -92,8 +95,9 @@ class Reconciler:
                     continue
                 except GatewayRejected:
                     info = None
-                if info is not None and info.status != "pending":
-                    await self.processor.apply(info, via="poller")  # paid or cancelled meanwhile
+                if info is not None and info.status != PaymentStatus.PENDING:
+                    # paid or cancelled meanwhile
+                    await self.processor.apply(info, via=ReceivedVia.POLLER)
                     continue
             async with self.db.acquire() as conn:
                 if not await repo.expire_unpaid(conn, order.id):

@@ -9,6 +9,20 @@ from uuid import UUID
 
 import asyncpg
 
+from core.status import (
+    LIVE_SUBSCRIPTIONS,
+    RUNNING_SUBSCRIPTIONS,
+    UNFINISHED_ORDERS,
+    UNPAID_ORDERS,
+    AlertKind,
+    OrderKind,
+    OrderStatus,
+    RunRefusal,
+    SubscriptionStatus,
+    parse_stored,
+)
+from sales.payments import PaymentStatus, ReceivedVia
+
 
 @dataclass(frozen=True)
 class Tariff:
@@ -23,7 +37,7 @@ class Tariff:
 @dataclass(frozen=True)
 class Order:
     id: UUID
-    kind: str
+    kind: OrderKind
     buyer_telegram_id: int
     tariff_id: int | None
     days: int
@@ -36,7 +50,7 @@ class Order:
     bot_username: str | None
     token_encrypted: str | None
     token_fingerprint: str | None
-    status: str
+    status: OrderStatus
     payment_id: str | None
     confirmation_url: str | None
     slot: str | None
@@ -47,12 +61,15 @@ class Order:
     paid_at: datetime | None
     activated_at: datetime | None
 
+    def __post_init__(self) -> None:
+        parse_stored(self, kind=OrderKind, status=OrderStatus)
+
 
 @dataclass(frozen=True)
 class Subscription:
     client_id: str
     buyer_telegram_id: int
-    status: str
+    status: SubscriptionStatus
     starts_at: datetime | None
     ends_at: datetime | None
     reminded_3d_at: datetime | None
@@ -61,13 +78,16 @@ class Subscription:
     released_at: datetime | None
     archive_until: datetime | None
 
+    def __post_init__(self) -> None:
+        parse_stored(self, status=SubscriptionStatus)
+
 
 @dataclass(frozen=True)
 class BuyerBot:
     """One line of /mybots."""
 
     client_id: str
-    status: str
+    status: SubscriptionStatus
     ends_at: datetime | None
     bot_username: str | None
     company_name: str | None
@@ -76,7 +96,10 @@ class BuyerBot:
     archive_until: datetime | None
     suspended_at: datetime | None = None
     purged_at: datetime | None = None
-    waiting: str | None = None  # an unfinished paid order: queued, needs_token, paid, activating
+    waiting: OrderStatus | None = None  # the status of an unfinished paid order
+
+    def __post_init__(self) -> None:
+        parse_stored(self, status=SubscriptionStatus, waiting=OrderStatus)
 
 
 @dataclass(frozen=True)
@@ -195,14 +218,16 @@ async def set_payment_created(
     return bool(
         await conn.fetchval(
             """
-            UPDATE platform.orders SET status = 'pending', payment_id = $2,
+            UPDATE platform.orders SET status = $4, payment_id = $2,
                    confirmation_url = $3, updated_at = now()
-             WHERE id = $1 AND status IN ('new', 'pending')
+             WHERE id = $1 AND status = ANY($5::text[])
             RETURNING true
             """,
             order_id,
             payment_id,
             confirmation_url,
+            OrderStatus.PENDING,
+            UNPAID_ORDERS,
         )
     )
 
@@ -222,9 +247,9 @@ async def set_new_token(
             """
             UPDATE platform.orders
                SET token_encrypted = $2, token_fingerprint = $3, bot_id = $4,
-                   bot_username = $5, status = 'paid', attempts = 0, last_error = NULL,
+                   bot_username = $5, status = $6, attempts = 0, last_error = NULL,
                    updated_at = now()
-             WHERE id = $1 AND status = 'needs_token'
+             WHERE id = $1 AND status = $7
             RETURNING true
             """,
             order_id,
@@ -232,8 +257,14 @@ async def set_new_token(
             fingerprint,
             bot_id,
             username,
+            OrderStatus.PAID,
+            OrderStatus.NEEDS_TOKEN,
         )
     )
+
+
+# Orders an activation may take (besides one whose activation lease ran out).
+_TO_ACTIVATE = (OrderStatus.PAID, OrderStatus.QUEUED)
 
 
 async def claim_order(
@@ -245,35 +276,42 @@ async def claim_order(
     row = await conn.fetchrow(
         f"""
         UPDATE platform.orders
-           SET status = 'activating', lease_until = now() + make_interval(secs => $2),
+           SET status = $3, lease_until = now() + make_interval(secs => $2),
                updated_at = now()
          WHERE id = $1
-           AND (status IN ('paid', 'queued')
-                OR (status = 'activating' AND lease_until < now()))
+           AND (status = ANY($4::text[]) OR (status = $3 AND lease_until < now()))
         RETURNING {_ORDER_COLUMNS}
         """,
         order_id,
         lease_seconds,
+        OrderStatus.ACTIVATING,
+        _TO_ACTIVATE,
     )
     return _build(Order, row)
 
 
-async def orders_to_fulfil(conn: asyncpg.Connection, limit: int = 100) -> list[tuple[UUID, str]]:
+async def orders_to_fulfil(
+    conn: asyncpg.Connection, limit: int = 100
+) -> list[tuple[UUID, OrderStatus]]:
     """(id, status) of paid, queued (oldest first) and interrupted activations."""
     rows = await conn.fetch(
         """
         SELECT id, status FROM platform.orders
-         WHERE status IN ('paid', 'queued')
-            OR (status = 'activating' AND lease_until < now())
+         WHERE status = ANY($2::text[])
+            OR (status = $3 AND lease_until < now())
          ORDER BY paid_at NULLS LAST, created_at
          LIMIT $1
         """,
         limit,
+        _TO_ACTIVATE,
+        OrderStatus.ACTIVATING,
     )
-    return [(r["id"], r["status"]) for r in rows]
+    return [(r["id"], OrderStatus(r["status"])) for r in rows]
 
 
 async def pending_payments(conn: asyncpg.Connection, max_age_hours: float = 24) -> list[Order]:
+    # `status IN ('new', 'pending')`: UNPAID_ORDERS as literals, as in the partial index
+    # orders_unpaid_idx (a prepared statement's generic plan cannot use it for a parameter)
     rows = await conn.fetch(
         f"""
         SELECT {_ORDER_COLUMNS} FROM platform.orders
@@ -293,8 +331,8 @@ async def record_payment(
     order_id: UUID,
     amount: Decimal,
     currency: str,
-    status: str,
-    via: str,
+    status: PaymentStatus,
+    via: ReceivedVia,
 ) -> bool:
     """True if recorded now, False if this payment was already recorded."""
     inserted = await conn.fetchval(
@@ -329,18 +367,20 @@ async def token_in_use(
                   LEFT JOIN platform.subscriptions s USING (client_id)
                  WHERE b.token_fingerprint = $1
                    AND b.client_id IS DISTINCT FROM $2
-                   AND (s.status IN ('pending', 'active', 'grace')
+                   AND (s.status = ANY($3::text[])
                         OR EXISTS (SELECT 1 FROM platform.slot_assignments a
                                     WHERE a.client_id = b.client_id AND a.released_at IS NULL))
             ) OR EXISTS (
                 SELECT 1 FROM platform.orders o
                  WHERE o.token_fingerprint = $1
                    AND o.client_id IS DISTINCT FROM $2
-                   AND o.status IN ('paid', 'activating', 'queued', 'needs_token')
+                   AND o.status = ANY($4::text[])
             )
             """,
             fingerprint,
             except_client,
+            LIVE_SUBSCRIPTIONS,
+            UNFINISHED_ORDERS,
         )
     )
 
@@ -358,19 +398,21 @@ async def token_taken_first(
                 SELECT 1 FROM platform.tenant_bots b
                   LEFT JOIN platform.subscriptions s USING (client_id)
                  WHERE b.token_fingerprint = $1 AND b.client_id <> $2
-                   AND (s.status IN ('active', 'grace')
+                   AND (s.status = ANY($4::text[])
                         OR EXISTS (SELECT 1 FROM platform.slot_assignments a
                                     WHERE a.client_id = b.client_id AND a.released_at IS NULL))
             ) OR EXISTS (
                 SELECT 1 FROM platform.orders o
                  WHERE o.token_fingerprint = $1 AND o.client_id <> $2
-                   AND o.status IN ('paid', 'activating', 'queued', 'needs_token')
+                   AND o.status = ANY($5::text[])
                    AND o.paid_at < $3
             )
             """,
             fingerprint,
             client_id,
             paid_at,
+            RUNNING_SUBSCRIPTIONS,
+            UNFINISHED_ORDERS,
         )
     )
 
@@ -395,9 +437,10 @@ async def allocate_client_id(conn: asyncpg.Connection) -> str:
 async def insert_subscription(conn: asyncpg.Connection, client_id: str, buyer: int) -> None:
     await conn.execute(
         "INSERT INTO platform.subscriptions (client_id, buyer_telegram_id, status)"
-        " VALUES ($1, $2, 'pending')",
+        " VALUES ($1, $2, $3)",
         client_id,
         buyer,
+        SubscriptionStatus.PENDING,
     )
 
 
@@ -417,7 +460,7 @@ async def start_subscription(conn: asyncpg.Connection, client_id: str, days: int
     row = await conn.fetchrow(
         f"""
         UPDATE platform.subscriptions
-           SET status = 'active',
+           SET status = $3,
                starts_at = coalesce(starts_at, now()),
                ends_at = coalesce(ends_at, now() + make_interval(days => $2)),
                released_at = NULL, archive_until = NULL, updated_at = now()
@@ -426,6 +469,7 @@ async def start_subscription(conn: asyncpg.Connection, client_id: str, days: int
         """,
         client_id,
         days,
+        SubscriptionStatus.ACTIVE,
     )
     return _build(Subscription, row)
 
@@ -443,7 +487,7 @@ async def extend_subscription(
         UPDATE platform.subscriptions
            SET ends_at = greatest(coalesce(ends_at, now()), now()) + make_interval(days => $2),
                starts_at = coalesce(starts_at, now()),
-               status = CASE WHEN $3 OR status = 'released' THEN 'active' ELSE status END,
+               status = CASE WHEN $3 OR status = $5 THEN $4 ELSE status END,
                reminded_3d_at = NULL, reminded_1d_at = NULL, grace_at = NULL,
                updated_at = now()
          WHERE client_id = $1
@@ -452,6 +496,8 @@ async def extend_subscription(
         client_id,
         days,
         reactivate,
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.RELEASED,
     )
     return _build(Subscription, row)
 
@@ -476,7 +522,9 @@ async def set_subscription(conn: asyncpg.Connection, client_id: str, **values) -
     )
 
 
-async def subscriptions_in(conn: asyncpg.Connection, statuses: list[str]) -> list[Subscription]:
+async def subscriptions_in(
+    conn: asyncpg.Connection, statuses: tuple[SubscriptionStatus, ...]
+) -> list[Subscription]:
     rows = await conn.fetch(
         f"SELECT {_SUB_COLUMNS} FROM platform.subscriptions WHERE status = any($1::text[])"
         " ORDER BY ends_at NULLS LAST",
@@ -492,7 +540,7 @@ async def buyer_bots(conn: asyncpg.Connection, buyer: int) -> list[BuyerBot]:
                s.released_at, s.archive_until, t.suspended_at, s.purged_at,
                (SELECT o.status FROM platform.orders o
                  WHERE o.client_id = s.client_id
-                   AND o.status IN ('queued', 'needs_token', 'paid', 'activating')
+                   AND o.status = ANY($2::text[])
                  ORDER BY o.paid_at DESC NULLS LAST LIMIT 1) AS waiting
           FROM platform.subscriptions s
           LEFT JOIN platform.tenant_bots b USING (client_id)
@@ -503,6 +551,7 @@ async def buyer_bots(conn: asyncpg.Connection, buyer: int) -> list[BuyerBot]:
          ORDER BY s.client_id
         """,
         buyer,
+        UNFINISHED_ORDERS,
     )
     return [_build(BuyerBot, r) for r in rows]
 
@@ -526,10 +575,11 @@ async def open_slot(conn: asyncpg.Connection, client_id: str) -> str | None:
     )
 
 
-async def run_refusal(conn: asyncpg.Connection, client_id: str) -> str | None:
-    """Why the tenant may not run (suspended | subscription_ended | no_subscription), or None:
-    the rule PostgreSQL enforces when a slot assignment opens (005_may_run.sql)."""
-    return await conn.fetchval("SELECT platform.run_refusal($1)", client_id)
+async def run_refusal(conn: asyncpg.Connection, client_id: str) -> RunRefusal | None:
+    """Why the tenant may not run, or None: the rule PostgreSQL enforces when a slot
+    assignment opens (005_may_run.sql)."""
+    reason = await conn.fetchval("SELECT platform.run_refusal($1)", client_id)
+    return None if reason is None else RunRefusal(reason)
 
 
 async def unpaid_orders(conn: asyncpg.Connection, buyer: int, max_age_hours: float) -> int:
@@ -537,11 +587,12 @@ async def unpaid_orders(conn: asyncpg.Connection, buyer: int, max_age_hours: flo
     return await conn.fetchval(
         """
         SELECT count(*) FROM platform.orders
-         WHERE buyer_telegram_id = $1 AND status IN ('new', 'pending')
+         WHERE buyer_telegram_id = $1 AND status = ANY($3::text[])
            AND created_at > now() - make_interval(hours => $2)
         """,
         buyer,
         max_age_hours,
+        UNPAID_ORDERS,
     )
 
 
@@ -561,7 +612,7 @@ class Violation:
 
     slot: str
     client_id: str
-    reason: str
+    reason: RunRefusal
 
 
 async def running_violations(conn: asyncpg.Connection) -> list[Violation]:
@@ -571,7 +622,7 @@ async def running_violations(conn: asyncpg.Connection) -> list[Violation]:
          WHERE reason IS NOT NULL ORDER BY slot
         """
     )
-    return [Violation(r["slot"], r["client_id"], r["reason"]) for r in rows]
+    return [Violation(r["slot"], r["client_id"], RunRefusal(r["reason"])) for r in rows]
 
 
 async def expire_dead_end_orders(conn: asyncpg.Connection) -> list[Order]:
@@ -579,13 +630,17 @@ async def expire_dead_end_orders(conn: asyncpg.Connection) -> list[Order]:
     subscription has ended: they can never run; they become `expired`."""
     rows = await conn.fetch(
         f"""
-        UPDATE platform.orders SET status = 'expired', lease_until = NULL,
+        UPDATE platform.orders SET status = $1, lease_until = NULL,
                last_error = 'subscription ended before it could run', updated_at = now()
-         WHERE status IN ('paid', 'queued', 'needs_token')
-           AND kind IN ('renewal', 'replace_token')
-           AND platform.run_refusal(client_id) IN ('subscription_ended', 'no_subscription')
+         WHERE status = ANY($2::text[])
+           AND kind = ANY($3::text[])
+           AND platform.run_refusal(client_id) = ANY($4::text[])
         RETURNING {_ORDER_COLUMNS}
-        """
+        """,
+        OrderStatus.EXPIRED,
+        (OrderStatus.PAID, OrderStatus.QUEUED, OrderStatus.NEEDS_TOKEN),
+        (OrderKind.RENEWAL, OrderKind.REPLACE_TOKEN),
+        (RunRefusal.SUBSCRIPTION_ENDED, RunRefusal.NO_SUBSCRIPTION),
     )
     return [_build(Order, r) for r in rows]
 
@@ -594,11 +649,14 @@ async def release_held_orders(conn: asyncpg.Connection) -> list[Order]:
     """Orders held while their tenant was suspended go back to `paid` once it is resumed."""
     rows = await conn.fetch(
         f"""
-        UPDATE platform.orders SET status = 'paid', attempts = 0, last_error = NULL,
+        UPDATE platform.orders SET status = $1, attempts = 0, last_error = NULL,
                updated_at = now()
-         WHERE status = 'held' AND platform.run_refusal(client_id) IS DISTINCT FROM 'suspended'
+         WHERE status = $2 AND platform.run_refusal(client_id) IS DISTINCT FROM $3
         RETURNING {_ORDER_COLUMNS}
-        """
+        """,
+        OrderStatus.PAID,
+        OrderStatus.HELD,
+        RunRefusal.SUSPENDED,
     )
     return [_build(Order, r) for r in rows]
 
@@ -606,6 +664,7 @@ async def release_held_orders(conn: asyncpg.Connection) -> list[Order]:
 async def stale_unpaid_orders(
     conn: asyncpg.Connection, max_age_hours: float, limit: int = 100
 ) -> list[Order]:
+    # UNPAID_ORDERS as literals, as in the partial index orders_unpaid_idx (see pending_payments)
     rows = await conn.fetch(
         f"""
         SELECT {_ORDER_COLUMNS} FROM platform.orders
@@ -624,12 +683,14 @@ async def expire_unpaid(conn: asyncpg.Connection, order_id: UUID) -> bool:
     return bool(
         await conn.fetchval(
             """
-            UPDATE platform.orders SET status = 'expired', last_error = 'not paid in time',
+            UPDATE platform.orders SET status = $2, last_error = 'not paid in time',
                    updated_at = now()
-             WHERE id = $1 AND status IN ('new', 'pending')
+             WHERE id = $1 AND status = ANY($3::text[])
             RETURNING true
             """,
             order_id,
+            OrderStatus.EXPIRED,
+            UNPAID_ORDERS,
         )
     )
 
@@ -702,7 +763,7 @@ async def shorten_subscription(
 
 
 async def insert_alert(
-    conn: asyncpg.Connection, kind: str, detail: str, order_id: UUID | None = None
+    conn: asyncpg.Connection, kind: AlertKind, detail: str, order_id: UUID | None = None
 ) -> None:
     await conn.execute(
         "INSERT INTO platform.alerts (kind, detail, order_id) VALUES ($1, $2, $3)",

@@ -9,8 +9,11 @@ from datetime import datetime
 
 import asyncpg
 
+from core.db import affected_rows
+from core.status import UNPAID_ORDERS, BuyerNoticeKind, OrderStatus, parse_stored
+
 # Orders never paid: abandoned after the retention period ('expired' is the abuse limits' state).
-ABANDONED_STATUSES = ["new", "pending", "cancelled", "expired"]
+ABANDONED_STATUSES = (*UNPAID_ORDERS, OrderStatus.CANCELLED, OrderStatus.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -26,14 +29,19 @@ class BuyerNotice:
     id: int
     telegram_id: int
     client_id: str
-    kind: str
+    kind: BuyerNoticeKind
     attempts: int
     bot_username: str | None
+
+    def __post_init__(self) -> None:
+        parse_stored(self, kind=BuyerNoticeKind)
 
 
 async def archives_to_remind(
     conn: asyncpg.Connection, before: datetime, limit: int = 200
 ) -> list[Archive]:
+    # `s.status = 'released'` stays a literal, as in the partial index subscriptions_archive_idx
+    # (a prepared statement's generic plan cannot use it for a parameter)
     rows = await conn.fetch(
         """
         SELECT s.client_id, s.buyer_telegram_id, s.archive_until, b.bot_username
@@ -69,6 +77,7 @@ async def mark_purge_reminded(
 
 
 async def archives_due(conn: asyncpg.Connection, limit: int = 100) -> list[Archive]:
+    # the status as a literal: see archives_to_remind
     rows = await conn.fetch(
         """
         SELECT s.client_id, s.buyer_telegram_id, s.archive_until, b.bot_username
@@ -101,26 +110,22 @@ async def prune(
     notices_days: float,
 ) -> dict[str, int]:
     """Delete rows older than their retention period; returns the counts per table."""
-
-    def count(status: str) -> int:
-        return int(status.rsplit(" ", 1)[-1])
-
     done = {}
-    done["activation_history"] = count(
+    done["activation_history"] = affected_rows(
         await conn.execute(
             "DELETE FROM platform.activation_history"
             " WHERE created_at < now() - make_interval(secs => $1)",
             history_days * 86400,
         )
     )
-    done["alerts"] = count(
+    done["alerts"] = affected_rows(
         await conn.execute(
             "DELETE FROM platform.alerts WHERE created_at < now() - make_interval(secs => $1)"
             " AND (delivered_at IS NOT NULL OR given_up_at IS NOT NULL)",
             alerts_days * 86400,
         )
     )
-    done["orders"] = count(
+    done["orders"] = affected_rows(
         await conn.execute(
             """
             DELETE FROM platform.orders o
@@ -132,7 +137,7 @@ async def prune(
             ABANDONED_STATUSES,
         )
     )
-    done["buyer_notices"] = count(
+    done["buyer_notices"] = affected_rows(
         await conn.execute(
             "DELETE FROM platform.buyer_notices"
             " WHERE created_at < now() - make_interval(secs => $1)"

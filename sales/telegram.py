@@ -14,9 +14,10 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup
 
+from core.status import BuyerNoticeKind
 from core.telegram import build_bot
 from sales import keyboards, texts
-from sales.ports import BotIdentity, TokenCheckUnavailable, TokenRejected
+from sales.ports import BotIdentity, NeedsTokenReason, TokenCheckUnavailable, TokenRejected
 from sales.validation import format_date, short_order
 
 
@@ -77,10 +78,10 @@ class BotNotifier:
     async def queued(self, buyer: int, order_id: UUID) -> None:
         await self._send(buyer, texts.QUEUED)
 
-    async def needs_token(self, buyer: int, order_id: UUID, code: str) -> None:
+    async def needs_token(self, buyer: int, order_id: UUID, code: NeedsTokenReason) -> None:
         reason = {
-            "revoked": texts.NEEDS_TOKEN_REVOKED,
-            "in_use": texts.NEEDS_TOKEN_IN_USE,
+            NeedsTokenReason.REVOKED: texts.NEEDS_TOKEN_REVOKED,
+            NeedsTokenReason.IN_USE: texts.NEEDS_TOKEN_IN_USE,
         }.get(code, texts.NEEDS_TOKEN_FAILED)
         await self._send(
             buyer, texts.NEEDS_TOKEN.format(reason=reason), keyboards.new_token(order_id.hex)
@@ -106,9 +107,12 @@ class BotNotifier:
     async def archive_deleted(self, buyer: int, username: str) -> None:
         await self._send(buyer, texts.ARCHIVE_DELETED.format(username=username))
 
-    async def operator_notice(self, buyer: int, username: str, kind: str) -> str | None:
+    async def operator_notice(self, buyer: int, username: str, kind: BuyerNoticeKind) -> str | None:
         """A notice the Master left (suspended / resumed); returns why it failed, or None."""
-        text = {"suspended": texts.OPERATOR_SUSPENDED, "resumed": texts.OPERATOR_RESUMED}[kind]
+        text = {
+            BuyerNoticeKind.SUSPENDED: texts.OPERATOR_SUSPENDED,
+            BuyerNoticeKind.RESUMED: texts.OPERATOR_RESUMED,
+        }[kind]
         try:
             await self.bot.send_message(buyer, text.format(username=username))
         except (TelegramAPIError, TelegramNetworkError, OSError) as exc:

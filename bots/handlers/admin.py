@@ -20,6 +20,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObj
 from bots import keyboards, notify, texts, views
 from bots.callbacks import AdminAction, AdminCallback
 from bots.context import TenantContext
+from bots.errors import BookingNotStarted, NotAllowed
 from bots.parsing import (
     InputError,
     parse_date,
@@ -33,11 +34,11 @@ from bots.parsing import (
 from bots.services import (
     SETTING_KEYS,
     AdminService,
-    NotAllowed,
     SalonSettings,
     fmt_interval,
     week_lines,
 )
+from bots.status import ACTIVE_STATUSES, BookingStatus
 from core.text import clean_text
 
 EDITABLE = list(SETTING_KEYS)
@@ -468,7 +469,9 @@ def build_router() -> Router:
         else:
             lines = [texts.DAY_TITLE.format(day=views.day_long(day))]
             for b in items:
-                status = "" if b.status == "booked" else f" ({texts.OWNER_STATUS[b.status]})"
+                status = (
+                    "" if b.status == BookingStatus.BOOKED else f" ({texts.OWNER_STATUS[b.status]})"
+                )
                 lines.append(
                     texts.DAY_ITEM.format(
                         time=views.hhmm(b.starts_at, tz),
@@ -525,7 +528,7 @@ def build_router() -> Router:
         query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
     ) -> None:
         b = await admin.booking(callback_data.id)
-        if b is None or b.status not in ("booked", "confirmed"):
+        if b is None or b.status not in ACTIVE_STATUSES:
             await query.answer(texts.BK_NOT_ACTIVE, show_alert=True)
             return
         settings = await admin.settings()
@@ -572,9 +575,11 @@ def build_router() -> Router:
     ) -> None:
         try:
             b = await admin.mark_no_show(callback_data.id)
-        except NotAllowed as exc:
-            text = texts.BK_FUTURE if str(exc) == "future" else texts.BK_NOT_ACTIVE
-            await query.answer(text, show_alert=True)
+        except BookingNotStarted:
+            await query.answer(texts.BK_FUTURE, show_alert=True)
+            return
+        except NotAllowed:
+            await query.answer(texts.BK_NOT_ACTIVE, show_alert=True)
             return
         settings = await admin.settings()
         text, markup = await day_view(admin, b.starts_at.astimezone(settings.tz).date())

@@ -18,13 +18,12 @@ from aiogram.types import CallbackQuery, Message
 from bots import keyboards, notify, texts, views
 from bots.callbacks import BookAction, BookCallback, MenuAction, MenuCallback, MyAction, MyCallback
 from bots.context import TenantContext
+from bots.errors import BookingCutoffPassed, NotAllowed, ServiceGone, SlotTaken
 from bots.parsing import InputError, clean_name, normalize_phone
 from bots.services import (
     BookingService,
     CustomerService,
     Draft,
-    NotAllowed,
-    SlotTaken,
     new_request_key,
 )
 
@@ -409,7 +408,7 @@ def build_router() -> Router:
             else:
                 await show_days(query, state, booking, prefix=texts.SLOT_TAKEN_NONE + "\n\n")
             return
-        except NotAllowed:
+        except ServiceGone:
             await state.clear()
             await query.answer(texts.SERVICE_GONE, show_alert=True)
             return
@@ -453,14 +452,13 @@ def build_router() -> Router:
             else:
                 await show_days(query, state, booking, prefix=texts.SLOT_TAKEN_NONE + "\n\n")
             return
-        except NotAllowed as exc:
+        except BookingCutoffPassed:
             await state.clear()
-            message = (
-                views.cutoff_text(settings.cancel_cutoff_min)
-                if str(exc) == "cutoff"
-                else texts.MY_MISSING
-            )
-            await query.answer(message, show_alert=True)
+            await query.answer(views.cutoff_text(settings.cancel_cutoff_min), show_alert=True)
+            return
+        except NotAllowed:
+            await state.clear()
+            await query.answer(texts.MY_MISSING, show_alert=True)
             return
         await state.clear()
         await query.answer()

@@ -11,8 +11,10 @@ from aiogram.types import CallbackQuery, Message
 from bots import keyboards, notify, texts, views
 from bots.callbacks import MenuAction, MenuCallback, MyAction, MyCallback
 from bots.context import TenantContext
+from bots.errors import BookingCutoffPassed, NotAllowed
 from bots.handlers.booking import show_days
-from bots.services import BookingService, NotAllowed
+from bots.services import BookingService
+from bots.status import ACTIVE_STATUSES, BookingStatus
 
 
 def build_router() -> Router:
@@ -45,7 +47,7 @@ def build_router() -> Router:
     ) -> None:
         await state.clear()
         b = await booking.customer_booking(query.from_user.id, callback_data.id)
-        if b is None or b.status == "cancelled":
+        if b is None or b.status == BookingStatus.CANCELLED:
             await query.answer(texts.MY_MISSING, show_alert=True)
             return
         settings = await booking.settings()
@@ -60,7 +62,7 @@ def build_router() -> Router:
         query: CallbackQuery, callback_data: MyCallback, booking: BookingService
     ) -> None:
         b = await booking.customer_booking(query.from_user.id, callback_data.id)
-        if b is None or b.status not in ("booked", "confirmed"):
+        if b is None or b.status not in ACTIVE_STATUSES:
             await query.answer(texts.MY_MISSING, show_alert=True)
             return
         settings = await booking.settings()
@@ -84,11 +86,11 @@ def build_router() -> Router:
         settings = await booking.settings()
         try:
             b = await booking.cancel_by_customer(query.from_user.id, callback_data.id)
-        except NotAllowed as exc:
-            if str(exc) == "cutoff":
-                await query.answer(views.cutoff_text(settings.cancel_cutoff_min), show_alert=True)
-            else:
-                await query.answer(texts.MY_MISSING, show_alert=True)
+        except BookingCutoffPassed:
+            await query.answer(views.cutoff_text(settings.cancel_cutoff_min), show_alert=True)
+            return
+        except NotAllowed:
+            await query.answer(texts.MY_MISSING, show_alert=True)
             return
         await query.answer()
         await query.message.edit_text(
@@ -106,7 +108,7 @@ def build_router() -> Router:
         query: CallbackQuery, callback_data: MyCallback, state: FSMContext, booking: BookingService
     ) -> None:
         b = await booking.customer_booking(query.from_user.id, callback_data.id)
-        if b is None or b.status not in ("booked", "confirmed"):
+        if b is None or b.status not in ACTIVE_STATUSES:
             await query.answer(texts.MY_MISSING, show_alert=True)
             return
         settings = await booking.settings()

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from aiogram.types import Message
 
+from core.status import OrderStatus, SubscriptionStatus
 from sales import keyboards, texts
-from sales.purchase import PaymentStart, PurchaseService
+from sales.purchase import PaymentStart, PurchaseService, StartOutcome
 from sales.validation import format_date, format_price, short_order
 
 
 async def show_payment(message: Message, start: PaymentStart) -> None:
     order = start.order
     short = short_order(order.id)
-    if start.outcome == "created" and start.url:
+    if start.outcome == StartOutcome.CREATED and start.url:
         await message.answer(
             texts.PAYMENT_CREATED.format(short=short),
             reply_markup=keyboards.payment(
                 order.id.hex, start.url, format_price(order.amount, order.currency)
             ),
         )
-    elif start.outcome == "unavailable":
+    elif start.outcome == StartOutcome.UNAVAILABLE:
         await message.answer(
             texts.PAYMENT_UNAVAILABLE.format(short=short),
             reply_markup=keyboards.retry_payment(order.id.hex),
         )
-    elif start.outcome == "rejected":
+    elif start.outcome == StartOutcome.REJECTED:
         await message.answer(texts.PAYMENT_REJECTED.format(short=short))
     else:
         await message.answer(texts.ORDER_ALREADY_PAID)
@@ -41,19 +42,19 @@ async def show_my_bots(message: Message, buyer: int, purchase: PurchaseService) 
             icon, status = "🗑", texts.STATUS_PURGED.format(date=format_date(bot.purged_at))
         elif bot.suspended_at is not None:
             icon, status = "⏸", texts.STATUS_SUSPENDED.format(date=format_date(bot.ends_at))
-        elif bot.waiting == "queued" and bot.slot is None:
+        elif bot.waiting == OrderStatus.QUEUED and bot.slot is None:
             icon, status = "⏳", texts.STATUS_QUEUED
-        elif bot.waiting == "needs_token" and bot.slot is None:
+        elif bot.waiting == OrderStatus.NEEDS_TOKEN and bot.slot is None:
             icon, status = "⚠️", texts.STATUS_NEEDS_TOKEN
-        elif bot.status == "active":
+        elif bot.status == SubscriptionStatus.ACTIVE:
             icon, status = "🟢", texts.STATUS_ACTIVE.format(date=format_date(bot.ends_at))
-        elif bot.status == "grace":
+        elif bot.status == SubscriptionStatus.GRACE:
             icon = "🟡"
             status = texts.STATUS_GRACE.format(
                 date=format_date(bot.ends_at),
                 grace=format_date(bot.ends_at + purchase.grace if bot.ends_at else None),
             )
-        elif bot.status == "released":
+        elif bot.status == SubscriptionStatus.RELEASED:
             icon = "⚪"
             status = texts.STATUS_RELEASED.format(
                 date=format_date(bot.released_at), archive=format_date(bot.archive_until)

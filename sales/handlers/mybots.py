@@ -9,6 +9,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
+from core.status import RUNNING_SUBSCRIPTIONS
 from sales import keyboards, texts
 from sales.callbacks import BotAction, BotCallback, TariffCallback
 from sales.handlers.common import show_my_bots, show_payment
@@ -70,7 +71,7 @@ def build_router() -> Router:
         except InputError as error:
             await query.message.answer(error.text)
             return
-        if bot.status not in ("active", "grace"):
+        if bot.status not in RUNNING_SUBSCRIPTIONS:
             await query.message.answer(texts.REPLACE_NOT_RUNNING)
             return
         await state.set_state(NewToken.for_bot)

@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from sales import keyboards, texts
 from sales.callbacks import OrderAction, OrderCallback, OwnerAction, OwnerCallback, TariffCallback
 from sales.handlers.common import show_payment
-from sales.purchase import PurchaseService, VerifiedBot
+from sales.purchase import CheckOutcome, PurchaseService, VerifiedBot
 from sales.states import NewToken, Purchase
 from sales.validation import (
     COMPANY_LIMIT,
@@ -178,11 +178,13 @@ def build_router() -> Router:
             await query.answer(error.text, show_alert=True)
             return
         answers = {
-            "paid": texts.PAYMENT_CONFIRMED,
-            "pending": texts.PAYMENT_NOT_YET,
-            "unavailable": texts.PAYMENT_CHECK_UNAVAILABLE,
-            "cancelled": texts.PAYMENT_CANCELLED.format(short=callback_data.order_id[:8]),
-            "retry": texts.PAYMENT_CHECK_UNAVAILABLE,
+            CheckOutcome.PAID: texts.PAYMENT_CONFIRMED,
+            CheckOutcome.PENDING: texts.PAYMENT_NOT_YET,
+            CheckOutcome.UNAVAILABLE: texts.PAYMENT_CHECK_UNAVAILABLE,
+            CheckOutcome.CANCELLED: texts.PAYMENT_CANCELLED.format(
+                short=callback_data.order_id[:8]
+            ),
+            CheckOutcome.RETRY: texts.PAYMENT_CHECK_UNAVAILABLE,
         }
         await query.answer(answers[outcome], show_alert=True)
 

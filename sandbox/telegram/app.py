@@ -48,7 +48,7 @@ STATE = web.AppKey("sandbox_telegram_state", SandboxState)
 MAX_UPLOAD = 50 * 1024 * 1024
 MAX_PHOTO = 10 * 1024 * 1024
 MAX_WAIT = 120.0
-DISCONNECT_CHECK = 1.0  # how often a long poll looks whether its client went away
+DISCONNECT_CHECK = 0.25  # how often a long poll looks whether its client went away
 
 CHAT_ACTIONS = frozenset(
     {

@@ -9,6 +9,7 @@ import pytest
 
 from core import keys
 from pool.config import ActivationConfig
+from pool.status import RejectionCode
 from sandbox.harness import wait_until
 from tests.e2e.conftest import new_token
 
@@ -114,7 +115,7 @@ async def test_rejected_token_returns_the_slot_to_waiting_and_allows_a_retry(sta
     result = await activate(stand, 1, token, "client_002", "Барбершоп")
     assert not result.ok
     assert "401" in result.error
-    assert result.code == "token_rejected"
+    assert result.code == RejectionCode.TOKEN_REJECTED
     slot = await stand.wait_status(1, "waiting")
     assert "401" in slot["last_error"]
     assert "rejected" in stand.workers[1].log() and token not in stand.workers[1].log()
@@ -141,7 +142,7 @@ async def test_same_tenant_cannot_run_on_two_slots(stand):
     assert (await activate(stand, 1, token, "client_003", "Студия")).ok
     second = await activate(stand, 2, token, "client_003", "Студия")
     assert not second.ok and "already active on booking-bot-pool-1" in second.error
-    assert second.code == "tenant_active"
+    assert second.code == RejectionCode.TENANT_ACTIVE
     await stand.wait_status(2, "waiting")
     await stand.wait_status(1, "active", client_id="client_003")
 

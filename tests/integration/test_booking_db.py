@@ -11,13 +11,13 @@ import pytest
 
 from bots.clock import FixedClock
 from bots.context import TenantContext
+from bots.errors import SlotTaken
 from bots.parsing import parse_week
 from bots.services import (
     AdminService,
     BookingService,
     Draft,
     ReminderService,
-    SlotTaken,
     new_request_key,
 )
 from core.migrations import migrate_tenant

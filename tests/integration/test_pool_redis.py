@@ -6,14 +6,14 @@ import json
 from core import keys
 from core.crypto import TokenCipher
 from pool.manager import BotPoolManager
-from pool.status import WAITING, status_doc, unix_now
+from pool.status import SlotStatus, status_doc, unix_now
 
 TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
 
 
 async def register(redis, n):
     slot = f"booking-bot-pool-{n}"
-    await redis.set(keys.bot_status(slot), status_doc(slot, n, WAITING))
+    await redis.set(keys.bot_status(slot), status_doc(slot, n, SlotStatus.WAITING))
     await redis.zadd(keys.pool_heartbeats(), {slot: unix_now()})
     return slot
 

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.status import OrderStatus, RunRefusal, SubscriptionStatus
 from sales import repository as repo
-from sales.orders import UnknownPayment
-from sales.payments import RefundInfo
+from sales.orders import RefundOutcome, UnknownPayment
+from sales.payments import PaymentStatus, ReceivedVia, RefundInfo
 from tests.integration.test_sales_orders import (  # noqa: F401 (the db fixture)
     RecordingNotifier,
     db,
@@ -20,29 +21,37 @@ from tests.integration.test_sales_orders import (  # noqa: F401 (the db fixture)
 
 
 def refund(refund_id: str, payment_id: str, amount: str) -> RefundInfo:
-    return RefundInfo(refund_id, payment_id, "succeeded", Decimal(amount), "RUB")
+    return RefundInfo(refund_id, payment_id, PaymentStatus.SUCCEEDED, Decimal(amount), "RUB")
 
 
 async def test_refunds_of_an_order_that_never_ran(db):  # noqa: F811
     notifier = RecordingNotifier()
     proc = processor(db, notifier)
     order = await new_order(db, "pay-r1")
-    await proc.confirm(paid(order, "pay-r1"), via="webhook")
+    await proc.confirm(paid(order, "pay-r1"), via=ReceivedVia.WEBHOOK)
 
-    assert await proc.apply_refund(refund("r-1", "pay-r1", "495.00")) == "refunded"
-    assert await proc.apply_refund(refund("r-1", "pay-r1", "495.00")) == "duplicate"
+    assert await proc.apply_refund(refund("r-1", "pay-r1", "495.00")) == RefundOutcome.REFUNDED
+    assert await proc.apply_refund(refund("r-1", "pay-r1", "495.00")) == RefundOutcome.DUPLICATE
     async with db.acquire() as conn:
         stored = await repo.get_order(conn, order.id)
         sub = await repo.get_subscription(conn, stored.client_id)
-    assert (stored.status, stored.days, sub.status) == ("paid", 15, "pending")
+    assert (stored.status, stored.days, sub.status) == (
+        OrderStatus.PAID,
+        15,
+        SubscriptionStatus.PENDING,
+    )
 
-    assert await proc.apply_refund(refund("r-2", "pay-r1", "495.00")) == "released"
+    assert await proc.apply_refund(refund("r-2", "pay-r1", "495.00")) == RefundOutcome.RELEASED
     async with db.acquire() as conn:
         stored = await repo.get_order(conn, order.id)
         sub = await repo.get_subscription(conn, stored.client_id)
         alerts = await conn.fetchval("SELECT count(*) FROM platform.alerts WHERE kind = 'refund'")
         refusal = await repo.run_refusal(conn, stored.client_id)
-    assert (stored.status, sub.status, refusal) == ("refunded", "released", "subscription_ended")
+    assert (stored.status, sub.status, refusal) == (
+        OrderStatus.REFUNDED,
+        SubscriptionStatus.RELEASED,
+        RunRefusal.SUBSCRIPTION_ENDED,
+    )
     assert sub.archive_until is not None and alerts == 2
     assert [n[0] for n in notifier.sent] == ["payment_received", "refunded", "refunded"]
 

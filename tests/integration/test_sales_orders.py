@@ -13,9 +13,10 @@ from loguru import logger
 
 from core.crypto import TokenCipher
 from core.migrations import migrate_platform
+from core.status import AlertKind, OrderKind, OrderStatus
 from sales import repository as repo
-from sales.orders import OrderProcessor, PaymentMismatch, UnknownPayment
-from sales.payments import IpAllowlist, PaymentInfo
+from sales.orders import OrderProcessor, PaymentMismatch, PaymentOutcome, UnknownPayment
+from sales.payments import IpAllowlist, PaymentInfo, PaymentStatus, ReceivedVia
 
 
 class RecordingNotifier:
@@ -59,7 +60,7 @@ async def new_order(db, payment_id: str) -> repo.Order:
         tariff = (await repo.list_tariffs(conn))[0]
         order = await repo.insert_order(
             conn,
-            kind="new",
+            kind=OrderKind.NEW,
             buyer_telegram_id=42,
             tariff_id=tariff.id,
             days=tariff.days,
@@ -69,7 +70,7 @@ async def new_order(db, payment_id: str) -> repo.Order:
             admin_telegram_id=42,
             token_encrypted="x",
             token_fingerprint="fp",
-            status="new",
+            status=OrderStatus.NEW,
         )
         await repo.set_payment_created(conn, order.id, payment_id, "https://pay")
         return order
@@ -78,7 +79,7 @@ async def new_order(db, payment_id: str) -> repo.Order:
 def paid(order: repo.Order, payment_id: str, **changes) -> PaymentInfo:
     values = dict(
         id=payment_id,
-        status="succeeded",
+        status=PaymentStatus.SUCCEEDED,
         paid=True,
         amount=order.amount,
         currency=order.currency,
@@ -104,14 +105,16 @@ async def test_ten_concurrent_confirmations_record_one_payment(db):
     proc = processor(db, notifier)
     order = await new_order(db, "pay-1")
     results = await asyncio.gather(
-        *(proc.confirm(paid(order, "pay-1"), via="webhook") for _ in range(10))
+        *(proc.confirm(paid(order, "pay-1"), via=ReceivedVia.WEBHOOK) for _ in range(10))
     )
-    assert sorted(r.outcome for r in results) == ["duplicate"] * 9 + ["paid"]
+    assert sorted(r.outcome for r in results) == [PaymentOutcome.DUPLICATE] * 9 + [
+        PaymentOutcome.PAID
+    ]
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM platform.payments") == 1
         assert await conn.fetchval("SELECT count(*) FROM platform.subscriptions") == 1
         stored = await repo.get_order(conn, order.id)
-    assert (stored.status, stored.client_id) == ("paid", "client_001")
+    assert (stored.status, stored.client_id) == (OrderStatus.PAID, "client_001")
     assert [n[0] for n in notifier.sent] == ["payment_received"]
 
 
@@ -124,14 +127,14 @@ async def test_wrong_amount_currency_or_order_is_rejected(db):
         paid(order, "pay-2", metadata={"order_id": str(UUID(int=1))}),
     ):
         with pytest.raises(PaymentMismatch):
-            await proc.confirm(info, via="webhook")
+            await proc.confirm(info, via=ReceivedVia.WEBHOOK)
     with pytest.raises(UnknownPayment):
-        await proc.confirm(paid(order, "pay-unknown", metadata={}), via="webhook")
+        await proc.confirm(paid(order, "pay-unknown", metadata={}), via=ReceivedVia.WEBHOOK)
     async with db.acquire() as conn:
-        assert (await repo.get_order(conn, order.id)).status == "pending"
+        assert (await repo.get_order(conn, order.id)).status == OrderStatus.PENDING
         assert await conn.fetchval("SELECT count(*) FROM platform.payments") == 0
         kinds = [r["kind"] for r in await conn.fetch("SELECT kind FROM platform.alerts")]
-    assert kinds == ["payment_mismatch"] * 3
+    assert kinds == [AlertKind.PAYMENT_MISMATCH] * 3
 
 
 async def test_a_payment_made_while_our_call_timed_out_is_matched_by_metadata(db):
@@ -140,7 +143,7 @@ async def test_a_payment_made_while_our_call_timed_out_is_matched_by_metadata(db
         tariff = (await repo.list_tariffs(conn))[0]
         order = await repo.insert_order(
             conn,
-            kind="new",
+            kind=OrderKind.NEW,
             buyer_telegram_id=7,
             tariff_id=tariff.id,
             days=30,
@@ -148,10 +151,10 @@ async def test_a_payment_made_while_our_call_timed_out_is_matched_by_metadata(db
             currency="RUB",
             company_name="С",
             admin_telegram_id=7,
-            status="new",
+            status=OrderStatus.NEW,
         )
-    result = await proc.confirm(paid(order, "late-pay"), via="poller")
-    assert result.outcome == "paid"
+    result = await proc.confirm(paid(order, "late-pay"), via=ReceivedVia.POLLER)
+    assert result.outcome == PaymentOutcome.PAID
     async with db.acquire() as conn:
         assert (await repo.get_order(conn, order.id)).payment_id == "late-pay"
 
@@ -186,12 +189,16 @@ async def test_a_cancelled_payment_cancels_its_order_once(db):
     notifier = RecordingNotifier()
     proc = processor(db, notifier)
     order = await new_order(db, "pay-4")
-    cancelled = paid(order, "pay-4", status="canceled", paid=False)
-    assert (await proc.apply(cancelled, via="webhook")).outcome == "cancelled"
-    assert (await proc.apply(cancelled, via="poller")).outcome == "duplicate"
+    cancelled = paid(order, "pay-4", status=PaymentStatus.CANCELED, paid=False)
+    assert (
+        await proc.apply(cancelled, via=ReceivedVia.WEBHOOK)
+    ).outcome == PaymentOutcome.CANCELLED
+    assert (await proc.apply(cancelled, via=ReceivedVia.POLLER)).outcome == PaymentOutcome.DUPLICATE
     # a late "succeeded" for a cancelled order changes nothing
-    assert (await proc.confirm(paid(order, "pay-4"), via="webhook")).outcome == "duplicate"
+    assert (
+        await proc.confirm(paid(order, "pay-4"), via=ReceivedVia.WEBHOOK)
+    ).outcome == PaymentOutcome.DUPLICATE
     async with db.acquire() as conn:
-        assert (await repo.get_order(conn, order.id)).status == "cancelled"
+        assert (await repo.get_order(conn, order.id)).status == OrderStatus.CANCELLED
         assert await conn.fetchval("SELECT count(*) FROM platform.payments") == 0
     assert [n[0] for n in notifier.sent] == ["payment_cancelled"]

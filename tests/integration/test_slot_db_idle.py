@@ -13,7 +13,7 @@ from core.crypto import TokenCipher
 from core.migrations import migrate_platform
 from core.platform_repo import Tenant, upsert_tenant
 from core.settings import Settings
-from pool.status import WAITING, parse
+from pool.status import SlotStatus, parse
 from pool.store import SlotStore
 from pool.worker import run_slot
 from sandbox.harness import wait_until
@@ -51,7 +51,7 @@ async def test_a_waiting_slot_holds_no_connection_after_slot_db_idle(
 
     async def waiting():
         doc = parse(await redis_client.get(keys.bot_status(SLOT)))
-        return doc is not None and doc.get("status") == WAITING
+        return doc is not None and doc.get("status") == SlotStatus.WAITING
 
     async def no_connection():
         return await server_connections(conn) == 0

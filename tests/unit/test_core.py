@@ -1,9 +1,10 @@
-"""Key names, token handling, encryption, settings: pure code."""
+"""Key names, token handling, encryption, settings, command statuses: pure code."""
 
 import pytest
 
 from core import keys
 from core.crypto import TokenCipher, TokenCipherError
+from core.db import affected_rows
 from core.settings import Settings, parse_slot
 from core.tokens import bot_id_from_token, is_token_format, redact
 
@@ -86,3 +87,17 @@ def test_settings_without_slot_explain_themselves(monkeypatch):
     monkeypatch.delenv("BOT_POOL_ID", raising=False)
     with pytest.raises(ValueError, match="BOT_POOL_ID"):
         _ = Settings(_env_file=None).slot_id
+
+
+@pytest.mark.parametrize(
+    ("status", "count"),
+    [("UPDATE 1", 1), ("UPDATE 0", 0), ("DELETE 42", 42), ("INSERT 0 3", 3), ("SELECT 7", 7)],
+)
+def test_affected_rows_reads_the_count_of_a_command_status(status, count):
+    assert affected_rows(status) == count
+
+
+@pytest.mark.parametrize("status", ["CREATE TABLE", "BEGIN", ""])
+def test_affected_rows_refuses_a_status_without_a_count(status):
+    with pytest.raises(ValueError, match="no row count"):
+        affected_rows(status)

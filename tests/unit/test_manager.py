@@ -11,7 +11,7 @@ from core import keys
 from core.crypto import TokenCipher
 from pool.config import ActivationConfig, ConfigError
 from pool.manager import BotPoolManager, SlotBusy, SlotNotFound
-from pool.status import WAITING, status_doc, unix_now
+from pool.status import SlotStatus, status_doc, unix_now
 
 TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
 
@@ -33,7 +33,7 @@ def manager(redis, cipher):
     return BotPoolManager(redis, cipher, stale_after=20)
 
 
-async def register(redis, n, *, status=WAITING, age=0.0, **fields):
+async def register(redis, n, *, status=SlotStatus.WAITING, age=0.0, **fields):
     slot = f"booking-bot-pool-{n}"
     await redis.set(keys.bot_status(slot), status_doc(slot, n, status, **fields))
     await redis.zadd(keys.pool_heartbeats(), {slot: unix_now() - age})
