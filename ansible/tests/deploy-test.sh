@@ -9,16 +9,26 @@
 #      code, one settings file, one account): 3 slots RUNNING, KEYS bot_status:* = 3, client_001
 #      activated on slot 2 through booking-pool activate (BOT ACTIVATED in its journal), a booking
 #      of a customer in client_001's schema that the customer sees in «Мои записи»
-#   5. this checkout's playbook upgrades it in one run: the tenant is active again with its
-#      booking; then: per-service accounts and settings files (modes, nobody can write them, no
-#      service can read another's), each process's environment holds only its own secrets, the
-#      pool cannot use supervisord's socket, the tenant bot's connections run as its own roles
-#      (with the isolation runtime), Sales and Master run and a purchase goes through (YooKassa
-#      stand-in), a second run changes nothing, a --check run succeeds, pool_size 5 adds slots
-#      while the active slots keep their PIDs, shrinking removes only free slots, a code upgrade
-#      restarts the slots one by one and the tenants come back, the backup runs, the tenant's
-#      Redis user survives a Redis restart, systemd-analyze verify of the installed units, no
-#      secret in any Ansible output
+#   5. this checkout's playbook upgrades it in one run to 10 slots (booking_pool_size of
+#      inventory/deploy-test.yml) forked by booking-pool-spawner: the tenant is active again with
+#      its booking; then: per-service accounts and settings files (modes, nobody can write them,
+#      no service can read another's), each process's environment holds only its own secrets
+#      (launchers, forked slots and the spawner included), the pool cannot use supervisord's
+#      socket, the tenant bot's connections run as its own roles (with the isolation runtime),
+#      Sales and Master run and a purchase goes through (YooKassa stand-in); the forked slots:
+#      `supervisorctl status` lists every slot RUNNING, each slot's process is named bot-pool-N
+#      and is a child of the spawner, PSS (smaps_rollup) of launcher + slot <= 40 MB waiting and
+#      <= 50 MB active (the figures are printed), a forked slot's lines reach `journalctl -t
+#      booking-bot-pool-N` and its supervisor log, kill -9 of the active slot's launcher ends its
+#      slot within seconds and supervisor brings the slot back as the same tenant, restarting the
+#      spawner alone restarts no slot; a second run changes nothing, a --check run succeeds,
+#      growing by 2 slots keeps the active slots' PIDs (new slots forked), shrinking removes only
+#      free slots, a code upgrade restarts the spawner first (its working directory is the new
+#      release) and then the slots one by one, all forked by the new spawner, and the tenants come
+#      back; booking_pool_spawner=false removes the spawner (program, folder, setting) and every
+#      slot runs pool.worker itself, true brings it back, the tenants resume each time; the backup
+#      runs, the tenant's Redis user survives a Redis restart, systemd-analyze verify of the
+#      installed units, no secret in any Ansible output
 #   6. cleanup, also on failure or interruption (the playbook logs of a failed run are kept in
 #      $BOT_POOL_CACHE/last-failure/)
 # BOT_POOL_UPGRADE_FROM= (empty) deploys this checkout on a fresh host instead of upgrading.
@@ -35,6 +45,12 @@ APP_PY="$REPO/.venv/bin/python"
 PLAY_TIMEOUT="${PLAY_TIMEOUT:-1200}"
 CLEAN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 UPGRADE_FROM="${BOT_POOL_UPGRADE_FROM-d12846e}"
+PREVIOUS_SLOTS=3  # booking_pool_size of the previous layout's own inventory
+# this checkout's pool size on the test host (one place: the inventory)
+SLOTS="$(sed -n 's/^ *booking_pool_size: *\([0-9][0-9]*\) *$/\1/p' "$REPO/ansible/inventory/deploy-test.yml")"
+SPAWNER_SOCKET=/run/booking-pool/spawner.sock  # booking_pool_spawner_socket (default)
+MIB_WAITING=40  # PSS limits per slot (launcher + forked slot), MiB
+MIB_ACTIVE=50
 START=$SECONDS
 
 say() { printf '[deploy-test %4ds] %s\n' "$((SECONDS - START))" "$*"; }
@@ -46,6 +62,7 @@ for tool in debootstrap systemd-nspawn nsenter; do
 done
 [ -x "$ANSIBLE_BIN/ansible-playbook" ] || fail "no ansible in $ANSIBLE_BIN (make ansible-tools)"
 [ -x "$APP_PY" ] || fail "no app virtualenv (make install)"
+[ -n "$SLOTS" ] || fail "no booking_pool_size in ansible/inventory/deploy-test.yml"
 
 mkdir -p "$CACHE" "$CACHE/apt-archives/partial" "$CACHE/pip"
 exec 9>"$CACHE/deploy-test.lock"
@@ -70,6 +87,8 @@ cleanup() {
     if [ "$rc" != 0 ] && [ -n "$PID" ] && [ -d "/proc/$PID" ]; then
         say "diagnostics (rc=$rc):"
         inside /usr/local/bin/supervisorctl status 2>&1 | sed 's/^/    /'
+        inside python3 - <"$REPO/ansible/tests/slot_procs.py" 2>&1 | sed 's/^/    procs: /'
+        inside journalctl -t booking-pool-spawner -n 20 --no-pager 2>&1 | sed 's/^/    /'
         inside systemctl --failed --no-pager 2>&1 | sed 's/^/    /'
         inside journalctl -n 300 --no-pager 2>&1 | grep -v -e 'sudo\[' -e 'ansible-' | tail -40 | sed 's/^/    /'
     fi
@@ -247,7 +266,11 @@ play() {  # play NAME [extra ansible-playbook args]: run the playbook, log to $R
     say "playbook '$name' done in $((SECONDS - t0)) s: ${RECAP#botpool-test}"
 }
 
-running_slots() { inside /usr/local/bin/supervisorctl status 2>/dev/null | awk '$2 == "RUNNING" {print $1}' | sort -V | xargs; }
+running_slots() {  # the slot programs supervisor reports RUNNING (the spawner is not a slot)
+    inside /usr/local/bin/supervisorctl status 2>/dev/null \
+        | awk '$2 == "RUNNING" && $1 ~ /^bot-pool-[0-9]+$/ {print $1}' | sort -V | xargs
+}
+slot_names() { seq -s ' ' -f 'bot-pool-%g' "$@"; }  # slot_names [FIRST] LAST
 redis_admin() {  # the previous layout: the default user; this one: the ACL admin
     if inside test -e /etc/redis/users.acl; then
         inside env REDISCLI_AUTH="$REDIS_PW" redis-cli --no-auth-warning --user booking_admin "$@"
@@ -277,6 +300,36 @@ slot_of() {  # slot_of client_NNN: the number of the slot that runs it
     pool_json | "$APP_PY" -c 'import json,sys; d=json.load(sys.stdin); print(next((s["container_id"].rsplit("-", 1)[1] for s in d["slots"] if s["client_id"] == sys.argv[1] and s["status"] == "active"), ""))' "$1"
 }
 psql_db() { inside runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -d booking_saas -c "$1"; }
+# The forked slots (ansible/tests/slot_procs.py prints "spawner PID PSS" and, per RUNNING slot,
+# "slot N LAUNCHER_PID LAUNCHER_PSS CHILDREN", CHILDREN = PID:PPID:USER:PSS of the other processes
+# named bot-pool-N, comma-separated, or "-"; PSS in kB).
+slot_procs() { inside python3 - <"$REPO/ansible/tests/slot_procs.py"; }
+spawner_pid() { slot_procs | awk '$1 == "spawner" {print $2}'; }
+slot_pids() { slot_procs | awk '$1 == "slot" {split($5, c, ":"); print $2, $3, c[1]}'; }  # N LAUNCHER CHILD
+child_of() { slot_pids | awk -v n="$1" '$1 == n {print $3}'; }  # child_of N: slot N's forked process
+process_gone() {  # process_gone PID: no such process (a zombie counts as gone)
+    local state
+    state="$(inside awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null || true)"
+    [ -z "$state" ] || [ "$state" = Z ]
+}
+check_forked() {  # check_forked [N...]: slot N's process (default: every RUNNING slot's) is forked
+    local procs spawner n launcher children pid ppid user checked=0
+    procs="$(slot_procs)" || fail "cannot list the pool's processes"
+    spawner="$(awk '$1 == "spawner" {print $2}' <<<"$procs")"
+    [ -n "$spawner" ] || fail "booking-pool-spawner is not RUNNING"
+    while read -r _ n launcher _ children; do
+        if [ $# -gt 0 ] && [[ " $* " != *" $n "* ]]; then continue; fi
+        [ "$children" != - ] || fail "slot $n (launcher PID $launcher) has no forked process named bot-pool-$n: it runs on its own"
+        [[ "$children" != *,* ]] || fail "slot $n has several processes named bot-pool-$n: $children"
+        IFS=: read -r pid ppid user _ <<<"$children"
+        [ "$ppid" = "$spawner" ] || fail "slot $n's process (PID $pid) is a child of PID $ppid, not of the spawner (PID $spawner)"
+        [ "$user" = booking-pool ] || fail "slot $n's process (PID $pid) runs as $user"
+        checked=$((checked + 1))
+    done < <(grep '^slot ' <<<"$procs")
+    [ "$checked" -ge "${#}" ] && [ "$checked" -gt 0 ] || fail "not every slot of '$*' is RUNNING"
+    say "  $checked slot(s) ${*:+($*) }forked by booking-pool-spawner (PID $spawner): named bot-pool-N, its children, as booking-pool"
+}
+mib() { awk -v kb="$1" 'BEGIN {printf "%.1f", kb / 1024}'; }
 user_says() {  # user_says BOT USER_ID TEXT EXPECT...: a customer writes, the bot's answer must match
     (cd "$REPO" && PYTHONPATH="$REPO" "$APP_PY" ansible/tests/sandbox_user.py ask "$API" "$@") | sed 's/^/    /'
     [ "${PIPESTATUS[0]}" = 0 ] || fail "@$1 did not answer '$3' as expected"
@@ -294,11 +347,13 @@ else
     say "fresh host: this checkout's playbook (BOT_POOL_UPGRADE_FROM is empty)"
     play first
 fi
-say "check: supervisorctl status lists bot-pool-1..3 RUNNING"
-wait_for 90 "3 RUNNING programs" slots_are "bot-pool-1 bot-pool-2 bot-pool-3"
+FIRST_SLOTS=$SLOTS
+[ -n "$UPGRADE_FROM" ] && FIRST_SLOTS=$PREVIOUS_SLOTS
+say "check: supervisorctl status lists bot-pool-1..$FIRST_SLOTS RUNNING"
+wait_for 90 "$FIRST_SLOTS RUNNING slots" slots_are "$(slot_names "$FIRST_SLOTS")"
 inside /usr/local/bin/supervisorctl status | sed 's/^/    /'
-say "check: KEYS bot_status:* returns 3"
-wait_for 90 "3 bot_status keys" keys_are 3
+say "check: KEYS bot_status:* returns $FIRST_SLOTS"
+wait_for 90 "$FIRST_SLOTS bot_status keys" keys_are "$FIRST_SLOTS"
 
 say "check: activation through booking-pool activate against the sandbox"
 echo "$TOKEN" | inside /usr/local/bin/booking-pool activate --slot 2 --token - --admin 987654321 \
@@ -324,7 +379,8 @@ if [ -n "$UPGRADE_FROM" ]; then
     PREVIOUS_PID="$(inside /usr/local/bin/supervisorctl pid bot-pool-2)"
     say "upgrading the previous layout with this checkout's playbook (one run)"
     play first
-    wait_for 90 "3 RUNNING programs" slots_are "bot-pool-1 bot-pool-2 bot-pool-3"
+    wait_for 90 "$SLOTS RUNNING slots" slots_are "$(slot_names "$SLOTS")"
+    wait_for 90 "$SLOTS bot_status keys" keys_are "$SLOTS"
     wait_for 90 "slot 2 active again after the layout upgrade" slot_is_active 2
     [ "$(inside /usr/local/bin/supervisorctl pid bot-pool-2)" != "$PREVIOUS_PID" ] \
         || fail "slot 2 still runs the previous layout's process"
@@ -385,9 +441,15 @@ ADMIN_SECRETS=""
 POOL_OWN="TOKEN_ENCRYPTION_KEY=$FERNET_KEY"
 [ -n "$DB_ROLES" ] && POOL_OWN="$POOL_OWN DATABASE_URL=postgresql://booking_pool@"
 [ -n "$REDIS_ACL" ] && POOL_OWN="$POOL_OWN REDIS_USERNAME=booking_pool"
-check_environ "pool slot 1" "$(inside /usr/local/bin/supervisorctl pid bot-pool-1)" booking-pool \
+check_environ "pool slot 1's launcher" "$(inside /usr/local/bin/supervisorctl pid bot-pool-1)" booking-pool \
     "$POOL_OWN" "$YK_SECRET $SALES_TOKEN $MASTER_TOKEN $ADMIN_SECRETS"
-check_environ "pool slot 2 (client_001)" "$ACTIVE_PID" booking-pool \
+check_environ "pool slot 1 (forked)" "$(child_of 1)" booking-pool \
+    "$POOL_OWN" "$YK_SECRET $SALES_TOKEN $MASTER_TOKEN $ADMIN_SECRETS"
+check_environ "pool slot 2's launcher (client_001)" "$ACTIVE_PID" booking-pool \
+    "$POOL_OWN" "$YK_SECRET $SALES_TOKEN $MASTER_TOKEN $ADMIN_SECRETS"
+check_environ "pool slot 2 (forked, client_001)" "$(child_of 2)" booking-pool \
+    "$POOL_OWN" "$YK_SECRET $SALES_TOKEN $MASTER_TOKEN $ADMIN_SECRETS"
+check_environ "booking-pool-spawner" "$(spawner_pid)" booking-pool \
     "$POOL_OWN" "$YK_SECRET $SALES_TOKEN $MASTER_TOKEN $ADMIN_SECRETS"
 check_environ "booking-sales" "$(inside systemctl show -P MainPID booking-sales.service)" booking-sales \
     "$YK_SECRET $SALES_TOKEN" "$MASTER_TOKEN $ADMIN_SECRETS"
@@ -449,8 +511,95 @@ BOUGHT_SLOT="$(slot_of client_002)"
 user_says deploytest_second_bot 555101 /start "Second Salon"
 say "  client_002 runs on slot $BOUGHT_SLOT"
 BOUGHT_PID="$(inside /usr/local/bin/supervisorctl pid "bot-pool-$BOUGHT_SLOT")"
-check_environ "pool slot $BOUGHT_SLOT (client_002)" "$BOUGHT_PID" booking-pool \
+check_environ "pool slot $BOUGHT_SLOT (forked, client_002)" "$(child_of "$BOUGHT_SLOT")" booking-pool \
     "$POOL_OWN" "$YK_SECRET $SALES_TOKEN $MASTER_TOKEN $ADMIN_SECRETS"
+
+# the forked slots -----------------------------------------------------------------------------
+say "check: supervisorctl status lists all $SLOTS slots and booking-pool-spawner RUNNING"
+slots_are "$(slot_names "$SLOTS")" || fail "RUNNING slots: $(running_slots)"
+inside /usr/local/bin/supervisorctl status booking-pool-spawner | sed 's/^/    /'
+[ "$(inside stat -c '%a %U' "$(dirname "$SPAWNER_SOCKET")")" = "700 booking-pool" ] \
+    || fail "$(dirname "$SPAWNER_SOCKET"): $(inside stat -c '%a %U' "$(dirname "$SPAWNER_SOCKET")")"
+[ "$(inside stat -c '%a %U' "$SPAWNER_SOCKET")" = "600 booking-pool" ] \
+    || fail "$SPAWNER_SOCKET: $(inside stat -c '%a %U' "$SPAWNER_SOCKET")"
+say "check: every slot's process is forked by the spawner ($SPAWNER_SOCKET, 0600 in a 0700 folder)"
+check_forked
+
+say "check: memory per slot, launcher + forked slot (PSS from /proc/PID/smaps_rollup)"
+STATES="$(pool_json | "$APP_PY" -c 'import json,sys; [print(s["container_id"].rsplit("-", 1)[1], s["status"]) for s in json.load(sys.stdin)["slots"]]')"
+PROCS="$(slot_procs)"
+read -r _ SPAWNER_PID SPAWNER_PSS <<<"$(grep '^spawner ' <<<"$PROCS")"
+MEMORY_OK=1
+declare -A PSS_SUM=([waiting]=0 [active]=0) PSS_MAX=([waiting]=0 [active]=0) PSS_N=([waiting]=0 [active]=0)
+while read -r _ n launcher lpss children; do
+    IFS=: read -r child _ _ cpss <<<"$children"
+    state="$(awk -v n="$n" '$1 == n {print $2}' <<<"$STATES")"
+    case "$state" in
+        waiting) limit=$MIB_WAITING ;;
+        active) limit=$MIB_ACTIVE ;;
+        *) fail "slot $n is '$state', not waiting or active" ;;
+    esac
+    total=$((lpss + cpss))
+    verdict=ok
+    if [ "$total" -gt $((limit * 1024)) ]; then verdict="OVER ${limit} MB"; MEMORY_OK=""; fi
+    printf '    slot %-2s %-7s launcher %5s MB (PID %s) + slot %5s MB (PID %s) = %5s MB PSS  %s\n' \
+        "$n" "$state" "$(mib "$lpss")" "$launcher" "$(mib "$cpss")" "$child" "$(mib "$total")" "$verdict"
+    PSS_SUM[$state]=$((PSS_SUM[$state] + total))
+    PSS_N[$state]=$((PSS_N[$state] + 1))
+    [ "$total" -le "${PSS_MAX[$state]}" ] || PSS_MAX[$state]=$total
+done < <(grep '^slot ' <<<"$PROCS")
+for state in waiting active; do
+    [ "${PSS_N[$state]}" -gt 0 ] || fail "no $state slot to measure"
+    say "  $state slots: ${PSS_N[$state]}, PSS mean $(mib $((PSS_SUM[$state] / PSS_N[$state]))) MB, max $(mib "${PSS_MAX[$state]}") MB (limit $([ $state = waiting ] && echo $MIB_WAITING || echo $MIB_ACTIVE) MB)"
+done
+say "  booking-pool-spawner (PID $SPAWNER_PID): $(mib "$SPAWNER_PSS") MB PSS; pool total $(mib $((SPAWNER_PSS + PSS_SUM[waiting] + PSS_SUM[active]))) MB for $SLOTS slots"
+[ -n "$MEMORY_OK" ] || fail "a slot uses more memory than its limit (see above)"
+
+say "check: a forked slot's lines reach journald (-t booking-bot-pool-$SLOTS) and its supervisor log"
+WAITING_LINE='BOT CONTAINER STARTED IN WAITING MODE'
+line="$(inside journalctl -t "booking-bot-pool-$SLOTS" --no-pager -q -o cat | grep -F "$WAITING_LINE" | tail -1 || true)"
+[ -n "$line" ] || fail "journalctl -t booking-bot-pool-$SLOTS lacks '$WAITING_LINE'"
+echo "    journal: $line"
+line="$(inside cat "/var/log/booking/bot-pool-$SLOTS.log" | grep -F "$WAITING_LINE" | tail -1 || true)"
+[ -n "$line" ] || fail "/var/log/booking/bot-pool-$SLOTS.log lacks '$WAITING_LINE'"
+echo "    log file: $line"
+line="$(inside journalctl -t booking-pool-spawner --no-pager -q -o cat | tail -1 || true)"
+[ -n "$line" ] || fail "journalctl -t booking-pool-spawner is empty"
+echo "    journalctl -t booking-pool-spawner: $line"
+
+say "check: kill -9 of slot 2's launcher (client_001): its forked slot exits, supervisor brings the slot back"
+read -r _ KILLED_LAUNCHER KILLED_CHILD <<<"$(slot_pids | awk '$1 == 2')"
+[ -n "$KILLED_CHILD" ] || fail "slot 2 has no forked process"
+T0=$SECONDS
+inside sh -c 'kill -KILL "$1"' _ "$KILLED_LAUNCHER"  # (minbase has no kill binary)
+wait_for 15 "slot 2's forked process (PID $KILLED_CHILD) to exit after its launcher's kill -9" process_gone "$KILLED_CHILD"
+say "  slot 2's forked process (PID $KILLED_CHILD) ended $((SECONDS - T0)) s after its launcher (PID $KILLED_LAUNCHER) was killed"
+relaunched() { slots_are "$(slot_names "$SLOTS")" && [ "$(inside /usr/local/bin/supervisorctl pid bot-pool-2)" != "$KILLED_LAUNCHER" ]; }
+wait_for 60 "supervisor to run slot 2 again" relaunched
+wait_for 60 "slot 2 active again after its launcher's kill -9" slot_is_active 2
+check_forked 2
+inside journalctl -t booking-bot-pool-2 --no-pager | grep 'resumed after restart' | tail -1 | sed 's/^/    /'
+user_says deploytest_salon_bot "$CUSTOMER" /my "Ваши предстоящие записи" "Стрижка deploy-test"
+ACTIVE_PID="$(inside /usr/local/bin/supervisorctl pid bot-pool-2)"
+say "  slot 2: launcher PID $KILLED_LAUNCHER -> $ACTIVE_PID, forked process $KILLED_CHILD -> $(child_of 2), still client_001"
+
+say "check: restarting the spawner alone leaves every slot running (same launcher and slot PIDs)"
+PIDS_BEFORE="$(slot_pids)"
+OLD_SPAWNER="$(spawner_pid)"
+inside /usr/local/bin/supervisorctl restart booking-pool-spawner | sed 's/^/    /'
+new_spawner_listens() {
+    local pid
+    pid="$(spawner_pid)"
+    [ -n "$pid" ] && [ "$pid" != "$OLD_SPAWNER" ] && inside test -S "$SPAWNER_SOCKET"
+}
+wait_for 60 "the new spawner to listen on $SPAWNER_SOCKET" new_spawner_listens
+[ "$(slot_pids)" = "$PIDS_BEFORE" ] || {
+    diff <(echo "$PIDS_BEFORE") <(slot_pids) | sed 's/^/    /'
+    fail "a slot's launcher or process changed when the spawner restarted"
+}
+user_says deploytest_salon_bot "$CUSTOMER" /my "Ваши предстоящие записи" "Стрижка deploy-test"
+user_says deploytest_second_bot 555101 /start "Second Salon"
+say "  spawner PID $OLD_SPAWNER -> $(spawner_pid); all $SLOTS slots kept their PIDs; both tenants answer"
 
 say "second playbook run: nothing may change"
 play second
@@ -463,10 +612,12 @@ say "dry run (--check) succeeds"
 # (pip's check mode always reports a requirements file as a change, so only success is asserted)
 play check --check
 
-say "growing the pool: pool_size 5"
-play grow -e booking_pool_size=5
-wait_for 90 "5 RUNNING programs" slots_are "bot-pool-1 bot-pool-2 bot-pool-3 bot-pool-4 bot-pool-5"
-wait_for 90 "5 bot_status keys" keys_are 5
+GROWN=$((SLOTS + 2))
+say "growing the pool: pool_size $GROWN"
+play grow -e booking_pool_size=$GROWN
+wait_for 90 "$GROWN RUNNING slots" slots_are "$(slot_names "$GROWN")"
+wait_for 90 "$GROWN bot_status keys" keys_are "$GROWN"
+check_forked $((SLOTS + 1)) "$GROWN"
 [ "$(inside /usr/local/bin/supervisorctl pid bot-pool-2)" = "$ACTIVE_PID" ] \
     || fail "the active slot was restarted while the pool grew"
 [ "$(inside /usr/local/bin/supervisorctl pid "bot-pool-$BOUGHT_SLOT")" = "$BOUGHT_PID" ] \
@@ -482,20 +633,63 @@ wait_for 60 "$(echo "$KEPT" | wc -w) bot_status keys" keys_are "$(echo "$KEPT" |
 [ "$(inside /usr/local/bin/supervisorctl pid bot-pool-2)" = "$ACTIVE_PID" ] \
     || fail "the active slot was restarted while the pool shrank"
 
-say "upgrading: new code, slots restarted one by one, the tenants come back"
+say "upgrading: new code, the spawner restarted first, then the slots one by one, the tenants come back"
 mkdir -p "$RUN/src"
 cp -a "$REPO"/{pyproject.toml,core,pool,bots,sales,master,sql,deploy} "$RUN/src/"
 echo "# deploy-test upgrade marker" >>"$RUN/src/pool/__init__.py"
 OLD_RELEASE="$(inside readlink /opt/booking/app)"
+OLD_SPAWNER="$(spawner_pid)"
 play upgrade -e booking_pool_size=1 -e booking_source_dir="$RUN/src"
-[ "$(inside readlink /opt/booking/app)" != "$OLD_RELEASE" ] || fail "the release was not switched"
+NEW_RELEASE="$(inside readlink /opt/booking/app)"
+[ "$NEW_RELEASE" != "$OLD_RELEASE" ] || fail "the release was not switched"
 inside grep -q "upgrade marker" /opt/booking/app/pool/__init__.py || fail "the new code is not deployed"
+task_result() {  # task_result LOG TASK: the first result line (changed/ok/skipping...) of that task
+    awk -v t="TASK [booking_pool : $2" 'index($0, t) == 1 {f = 1; next} f && /^(changed|ok|skipping|failed|fatal):/ {print $1; exit}' "$RUN/$1.log"
+}
+[ "$(task_result upgrade "Restart the spawner after a code upgrade")" = changed: ] \
+    || fail "the upgrade did not restart the spawner (see $RUN/upgrade.log)"
+[ "$(grep -n -m1 'TASK \[booking_pool : Restart the spawner' "$RUN/upgrade.log" | cut -d: -f1)" \
+    -lt "$(grep -n -m1 'TASK \[booking_pool : Restart the slots one by one' "$RUN/upgrade.log" | cut -d: -f1)" ] \
+    || fail "the slots were restarted before the spawner"
+NEW_SPAWNER="$(spawner_pid)"
+[ -n "$NEW_SPAWNER" ] && [ "$NEW_SPAWNER" != "$OLD_SPAWNER" ] || fail "the spawner was not restarted onto the new code"
+[ "$(inside readlink "/proc/$NEW_SPAWNER/cwd")" = "$NEW_RELEASE" ] \
+    || fail "the new spawner runs in $(inside readlink "/proc/$NEW_SPAWNER/cwd"), not the new release $NEW_RELEASE"
 NEW_PID="$(inside /usr/local/bin/supervisorctl pid bot-pool-2)"
 [ "$NEW_PID" != "$ACTIVE_PID" ] || fail "slot 2 was not restarted onto the new code"
 wait_for 60 "slot 2 active again after the upgrade" slot_is_active 2
 wait_for 60 "slot $BOUGHT_SLOT active again after the upgrade" slot_is_active "$BOUGHT_SLOT"
+check_forked
 inside journalctl -t booking-bot-pool-2 --no-pager | grep 'resumed after restart' | tail -1 | sed 's/^/    /'
-say "  slot 2: PID $ACTIVE_PID -> $NEW_PID, still client_001"
+say "  spawner PID $OLD_SPAWNER -> $NEW_SPAWNER (in $NEW_RELEASE); slot 2: launcher PID $ACTIVE_PID -> $NEW_PID, still client_001"
+
+say "turning the spawner off (booking_pool_spawner: false): every slot runs on its own, the tenants come back"
+play spawner-off -e booking_pool_size=1 -e booking_source_dir="$RUN/src" -e booking_pool_spawner=false
+STATUS="$(inside /usr/local/bin/supervisorctl status || true)"
+sed 's/^/    /' <<<"$STATUS"
+if grep -q '^booking-pool-spawner ' <<<"$STATUS"; then fail "booking-pool-spawner is still a program"; fi
+inside test ! -e /etc/booking/pool.d/spawner.conf || fail "spawner.conf is still there"
+inside test ! -e "$(dirname "$SPAWNER_SOCKET")" || fail "$(dirname "$SPAWNER_SOCKET") is still there"
+inside test ! -e /etc/tmpfiles.d/booking-pool.conf || fail "the spawner's tmpfiles.d entry is still there"
+if inside grep -q POOL_SPAWNER_SOCKET /etc/booking/pool.env; then fail "pool.env still sets POOL_SPAWNER_SOCKET"; fi
+wait_for 90 "slots $KEPT RUNNING" slots_are "$KEPT"
+wait_for 60 "slot 2 active again without the spawner" slot_is_active 2
+wait_for 60 "slot $BOUGHT_SLOT active again without the spawner" slot_is_active "$BOUGHT_SLOT"
+while read -r _ n launcher _ children; do
+    [ "$children" = - ] || fail "slot $n still has a forked process ($children)"
+    cmdline="$(inside cat "/proc/$launcher/cmdline" | tr '\0' ' ')"
+    [[ "$cmdline" == *"-m pool.worker"* ]] || fail "slot $n's program (PID $launcher) runs '$cmdline', not pool.worker"
+done < <(slot_procs | grep '^slot ')
+user_says deploytest_salon_bot "$CUSTOMER" /my "Ваши предстоящие записи" "Стрижка deploy-test"
+say "  no spawner: slots $KEPT each run pool.worker in their own program; client_001 answers"
+
+say "turning the spawner on again"
+play spawner-on -e booking_pool_size=1 -e booking_source_dir="$RUN/src"
+wait_for 90 "slots $KEPT RUNNING" slots_are "$KEPT"
+wait_for 60 "slot 2 active again with the spawner" slot_is_active 2
+wait_for 60 "slot $BOUGHT_SLOT active again with the spawner" slot_is_active "$BOUGHT_SLOT"
+check_forked
+user_says deploytest_salon_bot "$CUSTOMER" /my "Ваши предстоящие записи" "Стрижка deploy-test"
 
 if [ -n "$REDIS_ACL" ]; then
     say "check: tenants' Redis users survive a Redis restart (saved in the aclfile)"
