@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     supervisor_log_dir: str = "/var/log/booking"
     # The account new slots run as (supervisord runs as root in a deployment); empty = our own.
     supervisor_program_user: str = ""
+    # Their working directory (a deployment's path to the current release); empty = the code's.
+    supervisor_program_dir: str = ""
     pool_max_size: int = Field(50, ge=1)
     pool_min_free: int = Field(1, ge=0)
     pool_grow_step: int = Field(2, ge=1)

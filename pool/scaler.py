@@ -64,7 +64,13 @@ class GrowResult:
 
 class SupervisorPool:
     def __init__(
-        self, url: str, programs_dir: Path, log_dir: Path, max_size: int, program_user: str = ""
+        self,
+        url: str,
+        programs_dir: Path,
+        log_dir: Path,
+        max_size: int,
+        program_user: str = "",
+        app_dir: Path | None = None,
     ) -> None:
         if not url:
             raise ScalerError("SUPERVISOR_URL is not set: growing the pool is off")
@@ -73,6 +79,9 @@ class SupervisorPool:
         self.log_dir = Path(log_dir)
         self.max_size = max_size
         self.program_user = program_user
+        # The slots' working directory: a deployment's stable path (a symlink to the current
+        # release), not this code's resolved folder, which an upgrade later deletes.
+        self.app_dir = app_dir or REPO
 
     def _proxy(self):
         transport = SupervisorTransport(None, None, serverurl=self.url)
@@ -100,7 +109,7 @@ class SupervisorPool:
                 render_program(
                     n,
                     python=sys.executable,
-                    app_dir=REPO,
+                    app_dir=self.app_dir,
                     log_dir=self.log_dir,
                     user=self.program_user,
                 ),
@@ -134,4 +143,5 @@ def scaler_from_settings(settings) -> SupervisorPool | None:
         Path(settings.supervisor_log_dir),
         settings.pool_max_size,
         settings.supervisor_program_user,
+        Path(settings.supervisor_program_dir) if settings.supervisor_program_dir else None,
     )
