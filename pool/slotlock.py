@@ -23,6 +23,10 @@ class SlotBusy(Exception):
     pass
 
 
+class Abandoned(Exception):
+    """Whoever wanted this slot is gone (a forked slot's launcher died while it waited)."""
+
+
 def lock_path(socket_path: str, pool_id: int | str) -> Path:
     return Path(socket_path).parent / f"slot-{pool_id}.lock"
 
@@ -39,9 +43,12 @@ def acquire(
     grace: float = 20.0,
     say: Callable[[str], None] = lambda _: None,
     poll: float = 0.1,
+    abandoned: Callable[[], bool] = lambda: False,
 ) -> int:
     """Lock `path` for this process (the returned fd holds the lock until it is closed or the
-    process ends); wait for a predecessor, then kill it after `grace` seconds."""
+    process ends); wait for a predecessor, then kill it after `grace` seconds — unless
+    `abandoned()` says meanwhile that this process is no longer wanted (it must not kill a
+    successor that took over)."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         deadline = time.monotonic() + grace
@@ -52,6 +59,8 @@ def acquire(
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if abandoned():
+                    raise Abandoned(path.name) from None
                 pid = _holder(fd)
                 if not told:
                     say(f"waiting for the previous process of this slot (pid {pid}) to stop")

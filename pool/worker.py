@@ -903,6 +903,16 @@ def load_settings() -> Settings:
     return settings
 
 
+def _gone(lifeline: socket.socket) -> bool:
+    """Has the launcher's end of the socket closed (EOF, nothing left to read)?"""
+    try:
+        return lifeline.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
 def serve(settings: Settings, lifeline: socket.socket | None = None) -> None:
     """Log as the slot and run it to the end; `lifeline`: see `run_slot`. With a spawner
     configured, the slot's lock is taken first (one process per slot on this host)."""
@@ -913,12 +923,19 @@ def serve(settings: Settings, lifeline: socket.socket | None = None) -> None:
         syslog_address=settings.log_syslog_address if settings.log_syslog else None,
     ).bind(slot=ident)
     lock = None
+    if lifeline is not None and _gone(lifeline):
+        log.warning("the slot's launcher is gone before the slot started")
+        return
     if settings.pool_spawner_socket:
         try:
             lock = slotlock.acquire(
                 slotlock.lock_path(settings.pool_spawner_socket, settings.bot_pool_id),
                 say=log.warning,
+                abandoned=lambda: lifeline is not None and _gone(lifeline),
             )
+        except slotlock.Abandoned:
+            log.warning("the slot's launcher is gone before the slot started")
+            return
         except slotlock.SlotBusy as exc:
             log.error("cannot start: {}", exc)
             sys.exit(1)

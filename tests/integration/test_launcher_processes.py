@@ -135,3 +135,25 @@ def test_a_predecessor_that_does_not_stop_is_killed_after_the_grace(tmp_path):
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+def test_a_slot_abandoned_while_it_waits_kills_nobody(tmp_path):
+    path = slotlock.lock_path(str(tmp_path / "spawner.sock"), 5)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path), "600"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        asked = []
+
+        def abandoned() -> bool:  # the launcher dies while we wait for the lock
+            asked.append(True)
+            return len(asked) > 1
+
+        with pytest.raises(slotlock.Abandoned):
+            slotlock.acquire(path, grace=1.0, poll=0.1, abandoned=abandoned)
+        assert holder.poll() is None  # the slot that took over keeps running
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
