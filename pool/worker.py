@@ -835,17 +835,14 @@ def _watch_lifeline(lifeline: socket.socket, stop: asyncio.Event, log) -> None:
     loop = asyncio.get_running_loop()
 
     def readable() -> None:
-        try:
-            data = lifeline.recv(4096, socket.MSG_DONTWAIT)
-        except BlockingIOError:
+        if not _gone(lifeline):
+            with contextlib.suppress(OSError):  # the launcher sends nothing more: drop it
+                lifeline.recv(4096, socket.MSG_DONTWAIT)
             return
-        except OSError:
-            data = b""
-        if not data:
-            loop.remove_reader(lifeline.fileno())
-            if not stop.is_set():
-                log.warning("the slot's launcher is gone: stopping")
-                stop.set()
+        loop.remove_reader(lifeline.fileno())
+        if not stop.is_set():
+            log.warning("the slot's launcher is gone: stopping")
+            stop.set()
 
     loop.add_reader(lifeline.fileno(), readable)
 

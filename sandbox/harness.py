@@ -244,10 +244,9 @@ class Supervisor:
 def process_ended(pid: int) -> bool:
     """The process is gone or a zombie (ended, not yet reaped by whoever is its parent now)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return _stat_fields(pid)[0] in ("Z", "X")
     except OSError:
         return True
-    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
 def process_name(pid: int) -> str:
@@ -260,7 +259,7 @@ def process_name(pid: int) -> str:
 
 def parent_pid(pid: int) -> int | None:
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return int(_stat_fields(pid)[1])
     except (OSError, IndexError, ValueError):
         return None
 
@@ -275,10 +274,10 @@ def rss_kib(pid: int) -> int:
 
 def _rollup_kib(pid: int, *fields: str) -> int:
     try:
-        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+        rollup = smaps_rollup_kib(pid)
     except OSError:
         return 0
-    return sum(int(line.split()[1]) for line in lines if line.split(":")[0] in fields)
+    return sum(rollup.get(field, 0) for field in fields)
 
 
 def pss_kib(pid: int) -> int:

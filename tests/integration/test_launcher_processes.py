@@ -4,6 +4,7 @@ lock."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -98,13 +99,23 @@ time.sleep(float(sys.argv[2]))
 """
 
 
+@contextlib.contextmanager
+def holder_of(path, seconds: float):
+    """Another process holding the slot's lock for `seconds` (killed at the end)."""
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    ) as holder:
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            yield holder
+        finally:
+            holder.kill()
+            holder.wait()
+
+
 def test_a_slot_waits_for_its_predecessor_then_takes_the_lock(tmp_path):
     path = slotlock.lock_path(str(tmp_path / "spawner.sock"), 3)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path), "1"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with holder_of(path, 1) as holder:
         said: list[str] = []
         fd = slotlock.acquire(path, grace=20, say=said.append)
         try:
@@ -113,37 +124,21 @@ def test_a_slot_waits_for_its_predecessor_then_takes_the_lock(tmp_path):
             assert path.read_text().strip() == str(os.getpid())
         finally:
             os.close(fd)
-    finally:
-        holder.kill()
-        holder.wait()
-        holder.stdout.close()
 
 
 def test_a_predecessor_that_does_not_stop_is_killed_after_the_grace(tmp_path):
     path = slotlock.lock_path(str(tmp_path / "spawner.sock"), 4)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path), "600"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with holder_of(path, 600) as holder:
         said: list[str] = []
         fd = slotlock.acquire(path, grace=0.5, say=said.append)
         os.close(fd)
         assert holder.wait(timeout=5) == -signal.SIGKILL
         assert any("killing it" in line for line in said)
-    finally:
-        holder.kill()
-        holder.wait()
-        holder.stdout.close()
 
 
 def test_a_slot_abandoned_while_it_waits_kills_nobody(tmp_path):
     path = slotlock.lock_path(str(tmp_path / "spawner.sock"), 5)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path), "600"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with holder_of(path, 600) as holder:
         asked = []
 
         def abandoned() -> bool:  # the launcher dies while we wait for the lock
@@ -153,7 +148,3 @@ def test_a_slot_abandoned_while_it_waits_kills_nobody(tmp_path):
         with pytest.raises(slotlock.Abandoned):
             slotlock.acquire(path, grace=1.0, poll=0.1, abandoned=abandoned)
         assert holder.poll() is None  # the slot that took over keeps running
-    finally:
-        holder.kill()
-        holder.wait()
-        holder.stdout.close()

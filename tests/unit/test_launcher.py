@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from core.settings import SLOT_PREFIX
+from pool import launcher
 from pool.spawner import Spawner, SpawnerError
 
 
@@ -41,3 +43,8 @@ def test_the_spawner_refuses_a_directory_others_may_write(tmp_path):
     with pytest.raises(SpawnerError, match="writable by nobody else"):
         Spawner(shared / "spawner.sock").open()
     assert not (shared / "spawner.sock").exists()
+
+
+def test_the_launcher_names_slots_as_the_settings_do():
+    # the launcher may not import core.settings (pydantic): its copy must agree
+    assert launcher.SLOT_PREFIX == SLOT_PREFIX
