@@ -24,7 +24,7 @@ from bench.customers import NOW, STAFF, clock_env, customer_flow, setup_salon
 from bots.clock import FixedClock
 from bots.context import TenantContext
 from bots.parsing import parse_week
-from bots.services import AdminService, BookingService
+from bots.services import BookingService, CatalogueService, SalonService, ScheduleService
 from bots.slots import Interval, Rules, StaffDay, free_slots_any
 from core.crypto import TokenCipher
 from core.db import create_pool
@@ -86,14 +86,15 @@ async def bench_service(db, repeat: int) -> None:
     clock = FixedClock(NOW)
     async with db.acquire() as conn:
         await migrate_tenant(conn, tenant.client_id)
-    admin = AdminService(db, tenant, clock)
-    service = await admin.add_service("Стрижка", 60, 1500)
-    await admin.update_setting("buffer_min", 15)
+    catalogue = CatalogueService(db, tenant, clock)
+    schedule = ScheduleService(db, tenant, clock)
+    service = await catalogue.add_service("Стрижка", 60, 1500)
+    await SalonService(db, tenant, clock).update_setting("buffer_min", 15)
     staff_ids = []
     for s in range(STAFF):
-        staff_id = await admin.add_staff(f"Мастер {s + 1}")
-        await admin.toggle_staff_service(staff_id, service)
-        await admin.set_week(staff_id, parse_week("пн-вс 09:00-13:00, 14:00-21:00"))
+        staff_id = await catalogue.add_staff(f"Мастер {s + 1}")
+        await catalogue.toggle_staff_service(staff_id, service)
+        await schedule.set_week(staff_id, parse_week("пн-вс 09:00-13:00, 14:00-21:00"))
         staff_ids.append(staff_id)
     async with db.acquire() as conn:
         await conn.execute(

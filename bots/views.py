@@ -6,7 +6,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bots import texts
+from bots.parsing import WEEKDAYS
 from bots.repository import BookingRow
+from bots.slots import Interval
 
 WEEKDAY_SHORT = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
 MONTHS = [
@@ -68,3 +70,15 @@ def owner_notice(template: str, b: BookingRow, tz: ZoneInfo, **extra) -> str:
 def cutoff_text(minutes: int) -> str:
     hours = minutes / 60
     return texts.MY_CUTOFF.format(hours=int(hours) if hours == int(hours) else round(hours, 1))
+
+
+def week_lines(week: dict[int, list[Interval]]) -> list[str]:
+    lines = []
+    for d, name in enumerate(WEEKDAYS):
+        intervals = week.get(d) or []
+        lines.append(f"{name} " + (", ".join(fmt_interval(i) for i in intervals) or "выходной"))
+    return lines
+
+
+def fmt_interval(i: Interval) -> str:
+    return f"{i.starts:%H:%M}-{i.ends:%H:%M}"

@@ -19,7 +19,7 @@ from bots.clock import FixedClock
 from bots.context import TenantContext
 from bots.factory import BotOptions, build_dispatcher
 from bots.parsing import parse_week
-from bots.services import AdminService
+from bots.services import CatalogueService, ScheduleService
 from core.migrations import migrate_tenant
 from sandbox.telegram.inprocess import InProcessTelegram
 
@@ -36,8 +36,9 @@ class Salon:
     username: str
     db: asyncpg.Pool
     clock: FixedClock
-    admin: AdminService
     tenant: TenantContext
+    catalogue: CatalogueService  # the owner's services, as /admin uses them
+    schedule: ScheduleService
     bot: Bot
     dp: Dispatcher
 
@@ -72,20 +73,31 @@ async def running_salon(
     )
     tg.attach(bot, dp)
     try:
-        yield Salon(tg, username, db, clock, AdminService(db, tenant, clock), tenant, bot, dp)
+        yield Salon(
+            tg,
+            username,
+            db,
+            clock,
+            tenant,
+            CatalogueService(db, tenant, clock),
+            ScheduleService(db, tenant, clock),
+            bot,
+            dp,
+        )
     finally:
         await bot.session.close()
         await db.close()
 
 
-async def set_up(admin: AdminService) -> dict[str, int]:
+async def set_up(salon: Salon) -> dict[str, int]:
     """A salon ready for bookings: two services, two specialists, hours with a break."""
-    cut = await admin.add_service("Стрижка", 60, 1500)
-    color = await admin.add_service("Окрашивание", 120, 4000)
-    anna = await admin.add_staff("Анна")
-    oleg = await admin.add_staff("Олег")
+    catalogue, schedule = salon.catalogue, salon.schedule
+    cut = await catalogue.add_service("Стрижка", 60, 1500)
+    color = await catalogue.add_service("Окрашивание", 120, 4000)
+    anna = await catalogue.add_staff("Анна")
+    oleg = await catalogue.add_staff("Олег")
     for staff_id in (anna, oleg):
-        await admin.toggle_staff_service(staff_id, cut)
-        await admin.set_week(staff_id, parse_week("пн-пт 10:00-13:00, 14:00-18:00"))
-    await admin.toggle_staff_service(anna, color)
+        await catalogue.toggle_staff_service(staff_id, cut)
+        await schedule.set_week(staff_id, parse_week("пн-пт 10:00-13:00, 14:00-18:00"))
+    await catalogue.toggle_staff_service(anna, color)
     return {"cut": cut, "color": color, "anna": anna, "oleg": oleg}
