@@ -1,0 +1,140 @@
+"""The Sales Bot's purchase flow: its real Dispatcher fed by the in-process Telegram sandbox, on
+real PostgreSQL and Redis, with the YooKassa stand-in over HTTP (the service's gateway talks to
+it as to YooKassa). A buyer's message returns when the bot has handled it. The purchase up to a
+running tenant bot, the webhook race and the pool's full queue stay end-to-end
+(tests/e2e/test_sales_e2e.py): they need pool workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import pytest_asyncio
+
+from core.crypto import TokenCipher
+from sandbox.telegram.inprocess import InProcessTelegram
+from tests.e2e.conftest import new_token
+from tests.e2e.sales_stand import SalesStand, start_sales
+
+
+@dataclass
+class Shop:
+    """What `start_sales` needs of a stand, with the Telegram in-process."""
+
+    env: dict[str, str]
+    dsn: str
+    tg: InProcessTelegram
+    cipher: TokenCipher
+
+    async def fetch(self, sql: str, *args):
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+
+
+@pytest_asyncio.fixture
+async def stand(env_for_servers, pg_dsn) -> Shop:
+    key = TokenCipher.generate_key()
+    env = {
+        **env_for_servers,
+        "TELEGRAM_API_BASE": "http://127.0.0.1:9",  # unused: every Bot is the in-process one
+        "TOKEN_ENCRYPTION_KEY": key,
+        "LOG_LEVEL": "INFO",
+    }
+    return Shop(env, pg_dsn, InProcessTelegram(), TokenCipher(key))
+
+
+@pytest_asyncio.fixture
+async def sales(stand: Shop) -> AsyncIterator[SalesStand]:
+    sales_stand, yk_server = await start_sales(stand)
+    try:
+        yield sales_stand
+    finally:
+        await sales_stand.service.stop()
+        await sales_stand.yk.close()
+        await yk_server.close()
+
+
+async def count(stand, sql: str, *args) -> int:
+    rows = await stand.fetch(sql, *args)
+    return rows[0][0]
+
+
+async def test_bad_input_at_every_step_is_refused_and_nothing_is_lost(stand, sales):
+    taken, taken_name = new_token()
+    await stand.tg.register_bot(taken, taken_name)
+    # `taken` runs for a live tenant (as if bought earlier).
+    conn_rows = await stand.fetch(
+        "INSERT INTO platform.subscriptions (client_id, buyer_telegram_id, status)"
+        " VALUES ('client_900', 1, 'active') RETURNING client_id"
+    )
+    assert conn_rows
+    await stand.fetch(
+        "INSERT INTO platform.tenants (client_id, company_name, admin_telegram_id)"
+        " VALUES ('client_900', 'Чужой салон', 1)"
+    )
+    await stand.fetch(
+        "INSERT INTO platform.tenant_bots (client_id, bot_id, bot_username, token_encrypted,"
+        " token_fingerprint) VALUES ('client_900', 1, $1, $2, $3)",
+        taken_name,
+        stand.cipher.encrypt(taken),
+        stand.cipher.fingerprint(taken),
+    )
+    token, username = new_token()
+    unregistered, _ = new_token()
+    await stand.tg.register_bot(token, username)
+    buyer = sales.buyer(stand.tg)
+
+    await buyer.say("/start")
+    await buyer.expect("30 дн.")
+    await buyer.click("Купить")
+    await buyer.expect("Выберите тариф")
+    await buyer.click("1 год")
+    await buyer.expect("@BotFather")
+    for bad, answer in [
+        ("привет", "не похоже на токен"),
+        ("123:abc", "не похоже на токен"),
+        (unregistered, "Telegram не принял этот токен"),
+        (taken, "уже подключён к нашему сервису"),
+    ]:
+        await buyer.say(bad)
+        await buyer.expect(answer)
+    await buyer.say(token)
+    await buyer.expect(f"Бот @{username} найден")
+    await buyer.say("Б" * 300)
+    await buyer.expect("Слишком длинное название: 300 символов")
+    await buyer.say("   ")
+    await buyer.expect("Название не может быть пустым")
+    await buyer.say("Барбершоп «Борода»")
+    await buyer.expect("Telegram ID владельца")
+    for bad in ("abc", "-5", "12.5", "١٢٣"):
+        await buyer.say(bad)
+        await buyer.expect("Telegram ID — это число")
+    await buyer.say("123456789")
+    summary = await buyer.expect("Проверьте заказ")
+    assert "Барбершоп «Борода»" in summary["text"] and "123456789" in summary["text"]
+    assert "1 год (365 дн.)" in summary["text"] and "8 990 ₽" in summary["text"]
+
+    # every message that held a token is gone from the chat; nothing was ordered yet
+    for message in await buyer.transcript():
+        if message["from"] == "user" and ":" in (message["text"] or ""):
+            assert message["deleted"], message["text"]
+    assert await count(stand, "SELECT count(*) FROM platform.orders") == 0
+
+    await buyer.click("Перейти к оплате")
+    await buyer.expect("Заказ №")
+    order = (await stand.fetch("SELECT * FROM platform.orders"))[0]
+    assert (order["status"], order["company_name"], order["admin_telegram_id"], order["days"]) == (
+        "pending",
+        "Барбершоп «Борода»",
+        123456789,
+        365,
+    )
+    assert str(order["amount"]) == "8990.00"
+    payment = (await sales.yk.payments())[0]
+    assert payment["metadata"]["order_id"] == str(order["id"])
+    assert payment["amount"] == {"value": "8990.00", "currency": "RUB"}
+    assert payment["confirmation"]["return_url"] == "https://t.me/botpool_sales_bot"
