@@ -4,7 +4,9 @@ polling the HTTP Telegram sandbox (e2e), or fed by the in-process one when `stan
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from loguru import logger
@@ -78,3 +80,15 @@ async def start_sales(stand, **overrides: str):
     yk = SandboxYooKassa(yk_server.url)
     await yk.set_webhook(webhook)
     return SalesStand(service, yk, yk_state, webhook), yk_server
+
+
+@contextlib.asynccontextmanager
+async def running_sales(stand, **overrides: str) -> AsyncIterator[SalesStand]:
+    """`start_sales`, stopped (service, YooKassa client and stand-in) at the end."""
+    sales_stand, yk_server = await start_sales(stand, **overrides)
+    try:
+        yield sales_stand
+    finally:
+        await sales_stand.service.stop()
+        await sales_stand.yk.close()
+        await yk_server.close()

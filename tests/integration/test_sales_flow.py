@@ -9,18 +9,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import asyncpg
 import pytest_asyncio
 
 from core.crypto import TokenCipher
 from sandbox.telegram.inprocess import InProcessTelegram
-from tests.e2e.conftest import new_token
-from tests.e2e.sales_stand import SalesStand, start_sales
+from tests.e2e.conftest import fetch, new_token
+from tests.e2e.sales_stand import SalesStand, running_sales
 
 
 @dataclass
 class Shop:
-    """What `start_sales` needs of a stand, with the Telegram in-process."""
+    """What `running_sales` needs of a stand, with the Telegram in-process."""
 
     env: dict[str, str]
     dsn: str
@@ -28,11 +27,7 @@ class Shop:
     cipher: TokenCipher
 
     async def fetch(self, sql: str, *args):
-        conn = await asyncpg.connect(self.dsn)
-        try:
-            return await conn.fetch(sql, *args)
-        finally:
-            await conn.close()
+        return await fetch(self.dsn, sql, *args)
 
 
 @pytest_asyncio.fixture
@@ -49,18 +44,8 @@ async def stand(env_for_servers, pg_dsn) -> Shop:
 
 @pytest_asyncio.fixture
 async def sales(stand: Shop) -> AsyncIterator[SalesStand]:
-    sales_stand, yk_server = await start_sales(stand)
-    try:
+    async with running_sales(stand) as sales_stand:
         yield sales_stand
-    finally:
-        await sales_stand.service.stop()
-        await sales_stand.yk.close()
-        await yk_server.close()
-
-
-async def count(stand, sql: str, *args) -> int:
-    rows = await stand.fetch(sql, *args)
-    return rows[0][0]
 
 
 async def test_bad_input_at_every_step_is_refused_and_nothing_is_lost(stand, sales):
@@ -122,7 +107,7 @@ async def test_bad_input_at_every_step_is_refused_and_nothing_is_lost(stand, sal
     for message in await buyer.transcript():
         if message["from"] == "user" and ":" in (message["text"] or ""):
             assert message["deleted"], message["text"]
-    assert await count(stand, "SELECT count(*) FROM platform.orders") == 0
+    assert await stand.fetch("SELECT 1 FROM platform.orders") == []
 
     await buyer.click("Перейти к оплате")
     await buyer.expect("Заказ №")
