@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest_asyncio
 
 from core.crypto import TokenCipher
+from sales import texts
 from sandbox.telegram.inprocess import InProcessTelegram
 from tests.e2e.conftest import fetch, new_token
 from tests.e2e.sales_stand import SalesStand, running_sales
@@ -123,3 +124,18 @@ async def test_bad_input_at_every_step_is_refused_and_nothing_is_lost(stand, sal
     assert payment["metadata"]["order_id"] == str(order["id"])
     assert payment["amount"] == {"value": "8990.00", "currency": "RUB"}
     assert payment["confirmation"]["return_url"] == "https://t.me/botpool_sales_bot"
+
+
+async def test_a_paid_order_with_no_free_slot_is_queued_and_the_buyer_told(stand, sales):
+    token, username = new_token()
+    await stand.tg.register_bot(token, username)
+    buyer = sales.buyer(stand.tg)
+    payment_id = await buyer.order(token, "Студия йоги")
+    # YooKassa notifies the service's webhook; the service answers the buyer on its own
+    await sales.yk.succeed(payment_id)
+    await buyer.expect(texts.QUEUED[:40])
+    orders = await stand.fetch("SELECT status, payment_id FROM platform.orders")
+    assert [(o["status"], o["payment_id"]) for o in orders] == [("queued", payment_id)]
+    await buyer.say("/mybots")
+    mine = await buyer.expect("Ваши боты")
+    assert texts.STATUS_QUEUED in mine["text"]
