@@ -14,6 +14,8 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.filters import CommandStart
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import (
     BufferedInputFile,
@@ -24,6 +26,9 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
 )
+from aiogram_dialog import Dialog, DialogManager, StartMode, Window, setup_dialogs
+from aiogram_dialog.widgets.kbd import Back, Next
+from aiogram_dialog.widgets.text import Const
 
 from sandbox.telegram.client import SandboxError, SandboxTimeoutError
 from sandbox.telegram.inprocess import InProcessTelegram
@@ -207,3 +212,44 @@ async def test_a_reply_the_bot_sends_later_is_awaited_only_when_asked(tg, bot, d
     reply = await tg.wait_for_reply(BOT, USER, after=sent["message_id"], timeout=5)
     assert reply["text"] == "готово"
     await later
+
+
+class Steps(StatesGroup):
+    first = State()
+    second = State()
+
+
+def build_dialog_dispatcher() -> Dispatcher:
+    """A two-window aiogram-dialog screen, the way the bots' screens are declared."""
+    router = Router()
+
+    @router.message(CommandStart())
+    async def start(message: Message, dialog_manager: DialogManager) -> None:
+        await dialog_manager.start(Steps.first, mode=StartMode.RESET_STACK)
+
+    dp = Dispatcher(storage=MemoryStorage())
+    dp.include_router(
+        Dialog(
+            Window(Const("Шаг 1"), Next(Const("Дальше")), state=Steps.first),
+            Window(Const("Шаг 2"), Back(Const("Назад")), state=Steps.second),
+        )
+    )
+    dp.include_router(router)
+    setup_dialogs(dp)
+    return dp
+
+
+async def test_aiogram_dialog_screens_run_in_process(tg, bot) -> None:
+    tg.attach(bot, build_dialog_dispatcher())
+    first = await tg.ask(BOT, USER, "/start")
+    assert first["text"] == "Шаг 1"
+    second = await tg.click(BOT, USER, "Дальше")
+    assert (second["event"], second["message_id"], second["text"]) == (
+        "edit",
+        first["message_id"],
+        "Шаг 2",
+    )
+    back = await tg.click(BOT, USER, "Назад")
+    assert back["text"] == "Шаг 1"
+    callbacks = [c for m in await tg.transcript(BOT, USER) for c in m["callbacks"]]
+    assert len(callbacks) == 2 and all(c["answered"] for c in callbacks)
