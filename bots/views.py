@@ -1,7 +1,11 @@
-"""Formatting of dates, times and bookings for messages (Russian, in the salon's time zone)."""
+"""Formatting of dates, times, hours and bookings for messages and files (Russian, in the salon's
+time zone). Services return data; this module renders it."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -9,6 +13,7 @@ from bots import texts
 from bots.parsing import WEEKDAYS
 from bots.repository import BookingRow
 from bots.slots import Interval
+from core.text import csv_cell
 
 WEEKDAY_SHORT = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
 MONTHS = [
@@ -82,3 +87,30 @@ def week_lines(week: dict[int, list[Interval]]) -> list[str]:
 
 def fmt_interval(i: Interval) -> str:
     return f"{i.starts:%H:%M}-{i.ends:%H:%M}"
+
+
+def bookings_csv(rows: Iterable[BookingRow], tz: ZoneInfo) -> bytes:
+    """The owner's export: one line per booking, `;`-separated, UTF-8 with a BOM (Excel opens
+    it as UTF-8); cells that a spreadsheet would run as a formula are neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        ["id", "дата", "время", "услуга", "мастер", "клиент", "телефон", "цена", "статус"]
+    )
+    for r in rows:
+        local = r.starts_at.astimezone(tz)
+        writer.writerow(
+            csv_cell(value)
+            for value in [
+                r.id,
+                local.strftime("%d.%m.%Y"),
+                local.strftime("%H:%M"),
+                r.service_name,
+                r.staff_name,
+                r.customer_name,
+                r.customer_phone,
+                r.price,
+                texts.OWNER_STATUS.get(r.status, r.status),
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
