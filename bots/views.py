@@ -10,24 +10,17 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bots import texts
-from bots.parsing import WEEKDAYS
 from bots.repository import BookingRow
 from bots.slots import Interval
 from core.text import csv_cell
 
-WEEKDAY_SHORT = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
-MONTHS = [
-    "января", "февраля", "марта", "апреля", "мая", "июня",
-    "июля", "августа", "сентября", "октября", "ноября", "декабря",
-]  # fmt: skip
-
 
 def day_label(day: date) -> str:
-    return f"{WEEKDAY_SHORT[day.weekday()]} {day:%d.%m}"
+    return f"{texts.WEEKDAY_SHORT[day.weekday()]} {day:%d.%m}"
 
 
 def day_long(day: date) -> str:
-    return f"{WEEKDAY_SHORT[day.weekday()].lower()}, {day.day} {MONTHS[day.month - 1]}"
+    return f"{texts.WEEKDAY_SHORT[day.weekday()].lower()}, {day.day} {texts.MONTHS[day.month - 1]}"
 
 
 def when(moment: datetime, tz: ZoneInfo) -> str:
@@ -79,9 +72,9 @@ def cutoff_text(minutes: int) -> str:
 
 def week_lines(week: dict[int, list[Interval]]) -> list[str]:
     lines = []
-    for d, name in enumerate(WEEKDAYS):
+    for d, name in enumerate(texts.WEEKDAYS):
         intervals = week.get(d) or []
-        lines.append(f"{name} " + (", ".join(fmt_interval(i) for i in intervals) or "выходной"))
+        lines.append(f"{name} " + (", ".join(fmt_interval(i) for i in intervals) or texts.DAY_OFF))
     return lines
 
 
@@ -94,9 +87,7 @@ def bookings_csv(rows: Iterable[BookingRow], tz: ZoneInfo) -> bytes:
     it as UTF-8); cells that a spreadsheet would run as a formula are neutralised."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        ["id", "дата", "время", "услуга", "мастер", "клиент", "телефон", "цена", "статус"]
-    )
+    writer.writerow(texts.CSV_HEADER)
     for r in rows:
         local = r.starts_at.astimezone(tz)
         writer.writerow(
