@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bots import keyboards, texts
 from bots.callbacks import MenuAction, MenuCallback
-from bots.services import AdminService, CustomerService
+from bots.services import CustomerService, SalonService
 
 
 def build_router() -> Router:
@@ -17,7 +17,7 @@ def build_router() -> Router:
 
     @router.message(CommandStart())
     async def start(
-        message: Message, state: FSMContext, customers: CustomerService, admin: AdminService
+        message: Message, state: FSMContext, customers: CustomerService, salon: SalonService
     ) -> None:
         await state.clear()
         user = message.from_user
@@ -25,7 +25,7 @@ def build_router() -> Router:
         settings = await customers.settings()
         text = texts.GREETING.format(company=settings.company_name)
         if is_owner:
-            if not await admin.is_ready() and await admin.claim_owner_greeting():
+            if not await salon.is_ready() and await salon.claim_owner_greeting():
                 text += "\n\n" + texts.SETUP_GUIDE.format(company=settings.company_name)
             else:
                 text += "\n\n" + texts.OWNER_GREETING
