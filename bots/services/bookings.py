@@ -4,7 +4,6 @@ bookings, and the owner's operations on any booking."""
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -20,7 +19,14 @@ from bots.errors import (
 )
 from bots.repository import BookingRow, ServiceRow, StaffRow
 from bots.services.base import BaseService, SalonSettings
-from bots.slots import Interval, StaffDay, day_bounds_utc, free_slots, local_today
+from bots.slots import (
+    Interval,
+    StaffDay,
+    day_bounds_utc,
+    days_with_slots,
+    free_slots_any,
+    local_today,
+)
 from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy
 
 EXCLUSION_VIOLATION = "23P01"
@@ -102,13 +108,7 @@ class BookingService(BaseService):
         if loaded is None:
             return [], settings
         service, settings, staff = loaded
-        rules = settings.rules(service)
-        days = []
-        for i in range(settings.horizon_days):
-            day = today + timedelta(days=i)
-            if any(free_slots(member, day, now, rules) for member in staff):
-                days.append(day)
-        return days, settings
+        return days_with_slots(staff, now, settings.rules(service)), settings
 
     async def available_times(
         self, service_id: int, staff_id: int, day: date, conn=None, *, ignore: int = 0
@@ -123,12 +123,7 @@ class BookingService(BaseService):
         if loaded is None:
             return {}
         service, settings, staff = loaded
-        rules = settings.rules(service)
-        found: dict[datetime, list[int]] = defaultdict(list)
-        for member in staff:
-            for slot in free_slots(member, day, now, rules):
-                found[slot].append(member.staff_id)
-        return dict(sorted(found.items()))
+        return free_slots_any(staff, day, now, settings.rules(service))
 
     # --- booking ---------------------------------------------------------------------------
 

@@ -1,19 +1,17 @@
-"""The owner's reports: statistics and the CSV export of a period's bookings."""
+"""The owner's reports: statistics and the CSV export of a period's bookings (the data;
+`bots.views` renders the file)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from bots import texts
+from bots import views
 from bots.repository import BookingRow
 from bots.services.base import BaseService, SalonSettings
 from bots.slots import day_bounds_utc
 from bots.status import ACTIVE_STATUSES, BookingStatus
-from core.text import csv_cell
 
 
 @dataclass(frozen=True)
@@ -56,27 +54,6 @@ class ReportService(BaseService):
         )
 
     async def export_csv(self, first: date, last: date) -> bytes:
+        """The period's bookings, cancelled ones too, as a CSV file (see `views.bookings_csv`)."""
         rows, settings = await self._period(first, last)
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow(
-            ["id", "дата", "время", "услуга", "мастер", "клиент", "телефон", "цена", "статус"]
-        )
-        tz = settings.tz
-        for r in rows:
-            local = r.starts_at.astimezone(tz)
-            writer.writerow(
-                csv_cell(value)
-                for value in [
-                    r.id,
-                    local.strftime("%d.%m.%Y"),
-                    local.strftime("%H:%M"),
-                    r.service_name,
-                    r.staff_name,
-                    r.customer_name,
-                    r.customer_phone,
-                    r.price,
-                    texts.OWNER_STATUS.get(r.status, r.status),
-                ]
-            )
-        return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+        return views.bookings_csv(rows, settings.tz)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bots import texts
 from bots.parsing import InputError
 from bots.services.base import SETTING_KEYS, BaseService, SalonSettings
 from bots.slots import local_today
@@ -38,7 +39,7 @@ class SalonService(BaseService):
 
     async def update_setting(self, key: str, value: Any) -> SalonSettings:
         if key not in SETTING_KEYS:
-            raise InputError("Нет такой настройки.")
+            raise InputError(texts.SETTING_UNKNOWN)
         async with self.db.acquire() as conn:
             await self.repo.set_setting(conn, key, value)
             self.cache.clear()
