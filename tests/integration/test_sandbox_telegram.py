@@ -591,7 +591,7 @@ async def test_wait_for_reply_sees_new_messages_and_edits(tg: SandboxTelegram, b
     question = await tg.send_message(BOT, USER, "Когда есть время?")
 
     async def reply_later() -> Message:
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # the reply comes after the wait has begun: what is tested
         return await bot.send_message(USER, "Завтра в 10:00")
 
     task = asyncio.create_task(reply_later())
