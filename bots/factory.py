@@ -25,10 +25,13 @@ from bots.dialogs import admin
 from bots.dialogs.common import STALE_DIALOG_ERRORS, AnsweringMessageManager, on_stale_dialog
 from bots.handlers import booking, fallback, my, start
 from bots.services import (
-    AdminService,
     BookingService,
+    CatalogueService,
     CustomerService,
     ReminderService,
+    ReportService,
+    SalonService,
+    ScheduleService,
     SettingsCache,
 )
 from core.keys import fsm_prefix, ratelimit
@@ -59,11 +62,6 @@ class BotOptions:
             ratelimit_window=settings.ratelimit_window,
             fsm_ttl=settings.fsm_ttl,
         )
-
-
-class _InterimBookingService(BookingService, AdminService):
-    """The customer's and the owner's booking operations under one name, as the services
-    split (issue 12 item 4) will have them; gone with that split."""
 
 
 class TenantDispatcher(Dispatcher):
@@ -113,21 +111,18 @@ def build_dispatcher(
     )
     clock = options.clock
     cache = SettingsCache(ttl=options.settings_ttl)
-    admin_service = AdminService(db, tenant, clock, cache)
+    salon = SalonService(db, tenant, clock, cache)
     reminders = ReminderService(db, tenant, clock, cache)
     dp = TenantDispatcher(
         storage=storage,
         tenant=tenant,
+        salon=salon,
+        catalogue=CatalogueService(db, tenant, clock, cache),
+        schedule=ScheduleService(db, tenant, clock, cache),
+        booking=BookingService(db, tenant, clock, cache),
         customers=CustomerService(db, tenant, clock, cache),
-        booking=_InterimBookingService(db, tenant, clock, cache),
-        admin=admin_service,
-        # the owner's dialogs use the names of the services split (issue 12 item 4); until it
-        # lands, AdminService answers for all four
-        salon=admin_service,
-        catalogue=admin_service,
-        schedule=admin_service,
-        reports=admin_service,
         reminders=reminders,
+        reports=ReportService(db, tenant, clock, cache),
     )
     window = FixedWindow(
         redis,
@@ -144,7 +139,7 @@ def build_dispatcher(
     dp.include_router(fallback.build_router())
     setup_dialogs(dp, message_manager=AnsweringMessageManager())
 
-    background = Background(reminders, admin_service, options.reminder_interval)
+    background = Background(reminders, salon, options.reminder_interval)
     dp["background"] = background
     dp.startup.register(background.on_startup)
     dp.shutdown.register(background.on_shutdown)

@@ -15,7 +15,7 @@ from bots import texts, views
 from bots.dialogs.admin import common
 from bots.dialogs.states import AdminHours
 from bots.errors import NotAllowed
-from bots.parsing import InputError, parse_date, parse_intervals, parse_week
+from bots.parsing import DAY_OFF_WORDS, InputError, parse_date, parse_intervals, parse_week
 from bots.slots import Interval
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _exception(text: str, today: date) -> tuple[date, list[Interval]]:
     rest = rest.strip()
     if not rest:
         raise InputError(texts.EXCEPTION_HOURS_MISSING)
-    intervals = [] if rest.lower() in (texts.DAY_OFF, "-") else parse_intervals(rest)
+    intervals = [] if rest.lower() in DAY_OFF_WORDS else parse_intervals(rest)
     if day < today:
         raise InputError(texts.EXCEPTION_PAST)
     return day, intervals

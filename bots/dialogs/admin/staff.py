@@ -18,7 +18,7 @@ from bots.dialogs.common import answer
 from bots.dialogs.states import AdminHours, AdminStaff
 from bots.errors import NotAllowed
 from bots.parsing import InputError
-from bots.services import fmt_interval, week_lines
+from bots.views import fmt_interval, week_lines
 from core.text import clean_text
 
 if TYPE_CHECKING:
