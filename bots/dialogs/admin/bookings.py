@@ -21,6 +21,8 @@ from bots.parsing import parse_date
 from bots.status import ACTIVE_STATUSES, BookingStatus
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from bots.repository import BookingRow
     from bots.services import BookingService, SalonService
 
@@ -53,26 +55,16 @@ async def day_getter(
     active = [b for b in items if b.status in ACTIVE_STATUSES]
     return {
         "text": common.take_note(dialog_manager, DayDraft) + text,
-        "started": [
-            (
-                b.id,
-                texts.BK_NOSHOW_BTN.format(time=views.hhmm(b.starts_at, tz), name=b.customer_name),
-            )
-            for b in active
-            if b.starts_at <= now
-        ],
-        "coming": [
-            (
-                b.id,
-                texts.BK_CANCEL_BTN.format(time=views.hhmm(b.starts_at, tz), name=b.customer_name),
-            )
-            for b in active
-            if b.starts_at > now
-        ],
+        "started": [_button(texts.BK_NOSHOW_BTN, b, tz) for b in active if b.starts_at <= now],
+        "coming": [_button(texts.BK_CANCEL_BTN, b, tz) for b in active if b.starts_at > now],
     }
 
 
-def _line(b: BookingRow, tz) -> str:
+def _button(label: str, b: BookingRow, tz: ZoneInfo) -> tuple[int, str]:
+    return b.id, label.format(time=views.hhmm(b.starts_at, tz), name=b.customer_name)
+
+
+def _line(b: BookingRow, tz: ZoneInfo) -> str:
     status = "" if b.status == BookingStatus.BOOKED else f" ({texts.OWNER_STATUS[b.status]})"
     return texts.DAY_ITEM.format(
         time=views.hhmm(b.starts_at, tz),
