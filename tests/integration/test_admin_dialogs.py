@@ -9,7 +9,7 @@ from typing import Any
 import pytest_asyncio
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import AnswerCallbackQuery, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 from bots import texts
@@ -53,7 +53,8 @@ async def test_an_outdated_admin_button_says_so_and_changes_nothing(salon):
 
 
 class RecordingSession(BaseSession):
-    """Answers every Bot API call with True and remembers it (only answers are expected)."""
+    """Remembers every Bot API call; a sent or edited message comes back as Telegram would
+    return it, anything else as True."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,6 +62,15 @@ class RecordingSession(BaseSession):
 
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout=None) -> Any:
         self.calls.append(method)
+        if isinstance(method, SendMessage | EditMessageText):
+            return Message(
+                message_id=getattr(method, "message_id", None) or 1000 + len(self.calls),
+                date=datetime.now(UTC),
+                chat=Chat(id=method.chat_id, type="private"),
+                from_user=User(id=bot.id, is_bot=True, first_name="bot"),
+                text=method.text,
+                reply_markup=method.reply_markup,
+            )
         return True
 
     async def stream_content(self, *args: Any, **kwargs: Any):  # pragma: no cover
@@ -70,12 +80,12 @@ class RecordingSession(BaseSession):
         pass
 
 
-def _press_update(user_id: int, data: str) -> Update:
+def _press_update(user_id: int, data: str, message_id: int = 1, text: str = "меню") -> Update:
     bot_user = User(id=1, is_bot=True, first_name="bot")
     user = User(id=user_id, is_bot=False, first_name="Алиса")
     chat = Chat(id=user_id, type="private")
     message = Message(
-        message_id=1, date=datetime.now(UTC), chat=chat, from_user=bot_user, text="меню"
+        message_id=message_id, date=datetime.now(UTC), chat=chat, from_user=bot_user, text=text
     )
     query = CallbackQuery(
         id="crafted", from_user=user, chat_instance="1", message=message, data=data
@@ -103,6 +113,29 @@ async def test_a_stranger_pressing_the_owners_admin_button_gets_nothing_of_it(sa
     # the owner's dialog is untouched: the button still opens the form
     reply = await tg.click(bot, OWNER, texts.ADMIN_ADD_SERVICE)
     assert reply["message_id"] == message_id and reply["text"] == texts.ASK_SERVICE
+
+
+async def test_a_press_the_handler_answered_itself_is_answered_once(salon, redis_client):
+    tg, bot = salon.tg, salon.username
+    await salon.catalogue.add_service("Маникюр", 90, 2000)
+    await tg.ask(bot, OWNER, "/admin")
+    await tg.click(bot, OWNER, texts.ADMIN_SERVICES)
+    card = await tg.click(bot, OWNER, "Маникюр")
+    message_id, delete = await _button(salon, OWNER, texts.DELETE)
+
+    # the owner's press, fed to a dispatcher of the same tenant (the same Redis, the same
+    # dialog), which records what it asks of Telegram; the bot id is the sandbox bot's
+    session = RecordingSession()
+    [bot_id] = [b["id"] for b in await tg._request("GET", "bots") if b["username"] == bot]
+    recording_bot = Bot(f"{bot_id}:AArecordingSessionToken", session=session)
+    dp = build_dispatcher(salon.tenant, redis=redis_client, db=salon.db)
+    update = _press_update(OWNER, delete, message_id, card["text"])
+    await dp.feed_update(recording_bot, update)
+    answers = [c for c in session.calls if isinstance(c, AnswerCallbackQuery)]
+    assert [(a.text, a.show_alert) for a in answers] == [(texts.SERVICE_DELETED, False)]
+    [edit] = [c for c in session.calls if isinstance(c, EditMessageText)]
+    assert edit.message_id == message_id and edit.text == texts.SERVICES_EMPTY
+    assert await salon.fetch("SELECT 1 FROM client_001.services WHERE active") == []
 
 
 async def test_commands_and_customer_buttons_pass_an_open_admin_dialog(salon):
