@@ -11,15 +11,19 @@ from typing import Any
 import asyncpg
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import ErrorEvent, Update
+from aiogram_dialog import setup_dialogs
 from loguru import logger
 
 from bots import texts
 from bots.background import Background
 from bots.clock import Clock, FileClock, SystemClock
 from bots.context import TenantContext
-from bots.handlers import admin, booking, fallback, my, start
+from bots.dialogs import admin
+from bots.dialogs.common import STALE_DIALOG_ERRORS, AnsweringMessageManager, on_stale_dialog
+from bots.handlers import booking, fallback, my, start
 from bots.services import (
     BookingService,
     CatalogueService,
@@ -100,7 +104,8 @@ def build_dispatcher(
     options = options or BotOptions()
     storage = RedisStorage(
         redis,
-        key_builder=DefaultKeyBuilder(prefix=fsm_prefix(tenant.client_id)),
+        # dialogs keep their stacks and contexts under destiny keys: client_NNN:fsm:…:aiogd:…
+        key_builder=DefaultKeyBuilder(prefix=fsm_prefix(tenant.client_id), with_destiny=True),
         state_ttl=options.fsm_ttl,
         data_ttl=options.fsm_ttl,
     )
@@ -132,11 +137,14 @@ def build_dispatcher(
     dp.include_router(booking.build_router())
     dp.include_router(my.build_router())
     dp.include_router(fallback.build_router())
+    setup_dialogs(dp, message_manager=AnsweringMessageManager())
 
     background = Background(reminders, salon, options.reminder_interval)
     dp["background"] = background
     dp.startup.register(background.on_startup)
     dp.shutdown.register(background.on_shutdown)
+
+    dp.errors.register(on_stale_dialog, ExceptionTypeFilter(*STALE_DIALOG_ERRORS))
 
     @dp.errors()
     async def on_error(event: ErrorEvent) -> None:

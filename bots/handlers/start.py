@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import DialogManager
 
 from bots import keyboards, texts
 from bots.callbacks import MenuAction, MenuCallback
@@ -17,9 +18,14 @@ def build_router() -> Router:
 
     @router.message(CommandStart())
     async def start(
-        message: Message, state: FSMContext, customers: CustomerService, salon: SalonService
+        message: Message,
+        state: FSMContext,
+        dialog_manager: DialogManager,
+        customers: CustomerService,
+        salon: SalonService,
     ) -> None:
         await state.clear()
+        await dialog_manager.reset_stack(remove_keyboard=False)  # an open dialog ends here
         user = message.from_user
         is_owner = await customers.greet(user.id, user.first_name, user.username)
         settings = await customers.settings()
@@ -32,8 +38,9 @@ def build_router() -> Router:
         await message.answer(text, reply_markup=keyboards.main_menu())
 
     @router.message(Command("cancel"))
-    async def cancel(message: Message, state: FSMContext) -> None:
+    async def cancel(message: Message, state: FSMContext, dialog_manager: DialogManager) -> None:
         await state.clear()
+        await dialog_manager.reset_stack(remove_keyboard=False)
         await message.answer(texts.CANCELLED_INPUT, reply_markup=keyboards.remove_reply())
 
     @router.callback_query(MenuCallback.filter(F.action == MenuAction.HOME))
