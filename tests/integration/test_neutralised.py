@@ -67,7 +67,8 @@ async def test_csv_cells_and_names_are_neutralised(salon):
 
 
 class RecordingSession(BaseSession):
-    """Records what the bot sends; answers nothing (the handlers do not read the result)."""
+    """Records what the bot sends; a sent message comes back as Telegram would return it (a
+    dialog reads it), anything else answers nothing."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -76,7 +77,11 @@ class RecordingSession(BaseSession):
     async def make_request(self, bot, method, timeout=None):
         if isinstance(method, SendMessage):
             self.sent.append(method.text)
-        elif isinstance(method, AnswerCallbackQuery):
+            chat = Chat(id=method.chat_id, type="private" if method.chat_id > 0 else "supergroup")
+            return Message(
+                message_id=len(self.sent), date=datetime.now(UTC), chat=chat, text=method.text
+            )
+        if isinstance(method, AnswerCallbackQuery):
             self.sent.append(method.text)
 
     async def stream_content(self, *args, **kwargs):  # pragma: no cover - not used
