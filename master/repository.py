@@ -123,13 +123,14 @@ async def count_clients(conn: asyncpg.Connection) -> int:
 
 
 async def list_clients(conn: asyncpg.Connection, *, offset: int, limit: int) -> list[ClientRow]:
-    return await rows_to(ClientRow, Q.list_clients(conn, offset=offset, limit=limit))
+    return await rows_to(ClientRow, Q.clients(conn, client_id=None, offset=offset, limit=limit))
 
 
 async def client_card(conn: asyncpg.Connection, client_id: str) -> ClientCard | None:
-    row = await Q.client_row(conn, client_id=client_id)
-    if row is None:
+    found = [row async for row in Q.clients(conn, client_id=client_id, offset=0, limit=1)]
+    if not found:
         return None
+    row = found[0]
     return ClientCard(
         client=row_to(ClientRow, row),
         admin_telegram_id=row["admin_telegram_id"],

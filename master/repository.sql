@@ -3,7 +3,7 @@
 -- clients -------------------------------------------------------------------------------------
 -- A client is anyone with a tenant row, a subscription or a paid order (a paid order that waits
 -- for a slot has no tenant row yet); names come from the tenant, else from the latest order.
--- list-clients and client-row share their SELECT; count-clients its `ids`.
+-- count-clients and clients share `ids`.
 
 -- name: count-clients$
 WITH ids AS (
@@ -13,7 +13,8 @@ WITH ids AS (
 )
 SELECT count(*) FROM ids;
 
--- name: list-clients
+-- name: clients
+-- All clients a page at a time, or one (`client_id` given).
 WITH ids AS (
     SELECT client_id FROM platform.tenants
     UNION SELECT client_id FROM platform.subscriptions
@@ -36,32 +37,8 @@ SELECT i.client_id,
         FROM platform.orders WHERE client_id = i.client_id
        ORDER BY created_at DESC LIMIT 1
   ) o ON true
+ WHERE :client_id::text IS NULL OR i.client_id = :client_id
  ORDER BY i.client_id OFFSET :offset LIMIT :limit;
-
--- name: client-row^
-WITH ids AS (
-    SELECT client_id FROM platform.tenants
-    UNION SELECT client_id FROM platform.subscriptions
-    UNION SELECT client_id FROM platform.orders WHERE client_id IS NOT NULL AND paid_at IS NOT NULL
-)
-SELECT i.client_id,
-       COALESCE(t.company_name, o.company_name, '—') AS company_name,
-       COALESCE(t.admin_telegram_id, o.admin_telegram_id) AS admin_telegram_id,
-       t.suspended_at IS NOT NULL AS suspended,
-       COALESCE(b.bot_username, o.bot_username) AS bot_username,
-       a.slot, s.status AS subscription_status, s.ends_at,
-       COALESCE(s.buyer_telegram_id, o.buyer_telegram_id) AS buyer_telegram_id
-  FROM ids i
-  LEFT JOIN platform.tenants t ON t.client_id = i.client_id
-  LEFT JOIN platform.tenant_bots b ON b.client_id = i.client_id
-  LEFT JOIN platform.slot_assignments a ON a.client_id = i.client_id AND a.released_at IS NULL
-  LEFT JOIN platform.subscriptions s ON s.client_id = i.client_id
-  LEFT JOIN LATERAL (
-      SELECT company_name, admin_telegram_id, bot_username, buyer_telegram_id
-        FROM platform.orders WHERE client_id = i.client_id
-       ORDER BY created_at DESC LIMIT 1
-  ) o ON true
- WHERE i.client_id = :client_id;
 
 -- name: client-payments
 SELECT p.payment_id, p.amount, p.currency, p.recorded_at, o.kind
