@@ -76,6 +76,18 @@ def test_a_tenant_file_gets_the_quoted_schema_and_refuses_a_bad_client_id():
         tenant_queries(module, 'client_001"; DROP SCHEMA platform; --')
 
 
+def test_tenant_queries_name_every_table_with_the_schema_mark():
+    """A table named without `{schema}.` would resolve through the connection's search_path:
+    the tenant's own schema as role `client_NNN`, but nothing (or the wrong one) elsewhere."""
+    table_ref = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+(?!\{schema\}\.)([a-z_][\w.]*)")
+    for sql_file in SQL_FILES:
+        text = sql_file.read_text(encoding="utf-8")
+        if SCHEMA_MARK not in text:
+            continue
+        ctes = set(re.findall(r"\b([a-z_]\w*) AS \(", text))
+        assert set(table_ref.findall(text)) <= ctes, sql_file.name
+
+
 def strings(tree: ast.AST):
     """String constants and f-strings, without docstrings."""
     docstrings = set()
