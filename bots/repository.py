@@ -2,7 +2,7 @@
 beside this file, bound parameters, plain dataclasses.
 
 `Repo(client_id)` holds the tenant's queries (its validated, quoted schema name put in by
-`core.db.tenant_queries`); every method takes a connection (the service owns the transaction).
+`core.db.TenantQueries`); every method takes a connection (the service owns the transaction).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from datetime import date, datetime, time
 from typing import Any
 
 from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy, ReminderState
-from core.db import affected_rows, row_to, rows_to, tenant_queries
+from core.db import TenantQueries, affected_rows, row_to, rows_to
 from core.status import parse_stored
+
+QUERIES = TenantQueries(__file__)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class DueReminder:
 
 class Repo:
     def __init__(self, client_id: str) -> None:
-        self.q = tenant_queries(__file__, client_id)
+        self.q = QUERIES.for_client(client_id)
 
     # --- users and customers ---------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.db import SCHEMA_MARK, queries, tenant_queries
+from core.db import SCHEMA_MARK, TenantQueries, queries
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "pool", "bots", "sales", "master")
@@ -38,7 +38,7 @@ CALLED = re.compile(r"\b(?:Q|self\.q)\.([a-z_][a-z0-9_]*)\b")
 def load(sql_file: Path):
     module_file = str(sql_file.with_suffix(".py"))
     if SCHEMA_MARK in sql_file.read_text(encoding="utf-8"):
-        return tenant_queries(module_file, "client_001")
+        return TenantQueries(module_file).for_client("client_001")
     return queries(module_file)
 
 
@@ -69,11 +69,12 @@ def test_every_named_query_loads_and_is_the_one_its_repository_calls(sql_file: P
 
 
 def test_a_tenant_file_gets_the_quoted_schema_and_refuses_a_bad_client_id():
-    module = str(ROOT / "bots" / "repository.py")
-    sql = tenant_queries(module, "client_042").booking.sql
+    tenant = TenantQueries(str(ROOT / "bots" / "repository.py"))
+    sql = tenant.for_client("client_042").booking.sql
     assert '"client_042".bookings' in sql and SCHEMA_MARK not in sql and "$1" in sql
+    assert '"client_007".bookings' in tenant.for_client("client_007").booking.sql
     with pytest.raises(ValueError):
-        tenant_queries(module, 'client_001"; DROP SCHEMA platform; --')
+        tenant.for_client('client_001"; DROP SCHEMA platform; --')
 
 
 def test_tenant_queries_name_every_table_with_the_schema_mark():
