@@ -1,5 +1,6 @@
-"""What every bot's screens share: a choice among (id, label) pairs, the one error handler for
-outdated dialog buttons, and the router that answers whatever no other handler took."""
+"""What every bot's screens share: a choice among (id, label) pairs, windows that take no
+message, the one error handler for outdated dialog buttons, and the router that answers whatever
+no other handler took."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from aiogram import Dispatcher, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
-from aiogram_dialog import DialogManager
+from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.api.exceptions import UnknownIntent, UnknownState
+from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Select
 from aiogram_dialog.widgets.text import Format
 
@@ -26,6 +28,17 @@ def choice(widget_id: str, items: str, on_click, type_factory=str) -> Select:
         type_factory=type_factory,
         on_click=on_click,
     )
+
+
+def buttons_only(hint: str) -> MessageInput:
+    """For a window that waits for a button: a message gets `hint` (what the bot says to a
+    message it does not understand) and the window stays as it is, not sent again."""
+
+    async def on_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+        manager.show_mode = ShowMode.NO_UPDATE
+        await message.answer(hint)
+
+    return MessageInput(on_message)
 
 
 def register_outdated_handler(dp: Dispatcher, text: str) -> None:

@@ -15,7 +15,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Column
 from aiogram_dialog.widgets.text import Const, Format
 
-from core.screens import choice
+from core.screens import buttons_only, choice
 from sales import texts
 from sales.dialogs.common import (
     PurchaseDraft,
@@ -176,6 +176,7 @@ def build_dialog() -> Dialog:
             prompt(texts.CHOOSE_TARIFF),
             Column(choice("tariff", "tariffs", on_tariff, int)),
             cancel_button(),
+            buttons_only(texts.UNKNOWN),
             state=Purchase.tariff,
             getter=get_tariffs,
         ),
@@ -192,6 +193,7 @@ def build_dialog() -> Dialog:
             Format(texts.SUMMARY),
             Button(Const(texts.PAY_ORDER), id="pay", on_click=on_pay),
             cancel_button(),
+            buttons_only(texts.UNKNOWN),
             state=Purchase.confirm,
             getter=get_with_tariff,
         ),

@@ -59,6 +59,16 @@ async def test_cancel_ends_the_purchase_and_its_buttons(sales_bot):
     assert len(bot.session.sent) == sent
 
 
+async def test_a_message_at_a_step_of_buttons_gets_the_usual_hint(sales_bot):
+    dp, bot = sales_bot
+    await dp.feed_update(bot, press(BUYER, BUY))
+    sent = len(bot.session.sent)
+    await dp.feed_update(bot, say(BUYER, "привет"))
+    assert [m.text for m in bot.session.sent[sent:]] == [texts.UNKNOWN]  # the step stays
+    await dp.feed_update(bot, press(BUYER, buttons(bot.session.sent[sent - 1])["1 месяц — 990 ₽"]))
+    assert "@BotFather" in bot.session.sent[-1].text
+
+
 async def test_start_makes_the_open_purchase_outdated(sales_bot):
     dp, bot = sales_bot
     await dp.feed_update(bot, press(BUYER, BUY))
