@@ -13,6 +13,7 @@ import asyncpg
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
+from aiogram_dialog import setup_dialogs
 from aiohttp import web
 from loguru import logger
 
@@ -20,10 +21,12 @@ from core import periodic
 from core.crypto import cipher_from_settings
 from core.db import pool_from_settings
 from core.redis_client import make_redis
+from core.screens import fallback_router, register_outdated_handler
 from core.settings import Settings
 from core.telegram import build_bot
 from master import autoscale, metrics, texts
 from master.alerts import AlertMonitor
+from master.dialogs import clients as clients_dialog
 from master.handlers import clients as client_handlers
 from master.handlers import pool as pool_handlers
 from master.services import ClientService, PoolService
@@ -55,6 +58,11 @@ def build_dispatcher(
     dp.update.outer_middleware(AdminsOnly(admin_ids))
     dp.include_router(client_handlers.build_router())
     dp.include_router(pool_handlers.build_router(alert_threshold=alert_threshold))
+    # after the plain routers: a dialog open in the chat takes every button left over
+    dp.include_router(clients_dialog.build_dialog())
+    dp.include_router(fallback_router(texts.UNKNOWN, texts.STALE_BUTTON))
+    register_outdated_handler(dp, texts.STALE_BUTTON)
+    setup_dialogs(dp)
     return dp
 
 

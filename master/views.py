@@ -160,3 +160,14 @@ def client_card_text(card) -> str:
             )
         )
     return text
+
+
+def confirm_text(action: str, client_id: str, days: int, order: str) -> str:
+    """The question before an action from a client's card (`CardAction`'s values)."""
+    template = {
+        "extend": texts.CONFIRM_EXTEND,
+        "suspend": texts.CONFIRM_SUSPEND,
+        "resume": texts.CONFIRM_RESUME,
+        "resend": texts.CONFIRM_RESEND,
+    }[action]
+    return template.format(client_id=client_id, days=days, short=order[:8])

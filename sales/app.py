@@ -13,6 +13,7 @@ from functools import partial
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import BotCommand
+from aiogram_dialog import setup_dialogs
 from aiohttp import web
 
 from bots.clock import FileClock, SystemClock
@@ -23,13 +24,15 @@ from core.migrations import ensure_platform
 from core.platform_repo import open_client_ids
 from core.ratelimit import FixedWindow, RateLimitMiddleware
 from core.redis_client import make_redis
+from core.screens import fallback_router, register_outdated_handler
 from core.settings import Settings
 from core.telegram import build_bot
 from core.tenant_access import restore_tenant_redis_users
 from pool.manager import BotPoolManager
 from pool.store import SlotStore
 from sales import texts
-from sales.handlers import fallback, mybots, purchase, start
+from sales.dialogs import purchase as purchase_dialog
+from sales.handlers import mybots, purchase, start
 from sales.lifecycle import SubscriptionService
 from sales.middlewares import TokenMessageGuard
 from sales.orders import OrderProcessor
@@ -54,23 +57,27 @@ def build_dispatcher(
     rate_limit: FixedWindow | None = None,
 ) -> Dispatcher:
     # an abandoned purchase (with the buyer's token, encrypted) expires `fsm_ttl` s after its
-    # last step
+    # last step; aiogram-dialog keeps its stack and contexts under destiny keys
+    # (`sales:fsm:<bot>:<chat>:<user>:aiogd:…`), with the same TTL
     storage = RedisStorage(
         redis,
-        key_builder=DefaultKeyBuilder(prefix=keys.sales_fsm_prefix()),
+        key_builder=DefaultKeyBuilder(prefix=keys.sales_fsm_prefix(), with_destiny=True),
         state_ttl=fsm_ttl,
         data_ttl=fsm_ttl,
     )
     dp = Dispatcher(storage=storage, purchase=purchase_service, retention=retention)
-    guard = TokenMessageGuard()
-    dp.message.outer_middleware(guard)
-    dp.edited_message.outer_middleware(guard)
     if rate_limit is not None:
         dp.update.outer_middleware(RateLimitMiddleware(rate_limit, texts.SLOW_DOWN))
     dp.include_router(start.build_router())
     dp.include_router(mybots.build_router())
     dp.include_router(purchase.build_router())
-    dp.include_router(fallback.build_router())
+    dp.include_router(purchase_dialog.build_dialog())
+    dp.include_router(fallback_router(texts.UNKNOWN, texts.SESSION_LOST))
+    register_outdated_handler(dp, texts.SESSION_LOST)
+    setup_dialogs(dp)
+    guard = TokenMessageGuard()  # after setup_dialogs: it reads the dialog's current step
+    dp.message.outer_middleware(guard)
+    dp.edited_message.outer_middleware(guard)
     return dp
 
 

@@ -26,16 +26,7 @@ class TariffCallback(CallbackData, prefix="t"):
     client_id: ClientIdText = ""
 
 
-class OwnerAction(StrEnum):
-    ME = "me"
-
-
-class OwnerCallback(CallbackData, prefix="o"):
-    action: OwnerAction
-
-
 class OrderAction(StrEnum):
-    PAY = "pay"
     RETRY = "retry"
     CHECK = "check"
     NEW_TOKEN = "token"

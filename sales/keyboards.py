@@ -14,8 +14,6 @@ from sales.callbacks import (
     MenuCallback,
     OrderAction,
     OrderCallback,
-    OwnerAction,
-    OwnerCallback,
     TariffCallback,
 )
 from sales.repository import BuyerBot, Tariff
@@ -54,20 +52,6 @@ def tariffs(items: list[Tariff], client_id: str = "") -> InlineKeyboardMarkup:
 
 def cancel_only() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[_cancel_row()])
-
-
-def owner() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.OWNER_ME, callback_data=OwnerCallback(action=OwnerAction.ME))
-    kb.row(*_cancel_row())
-    return kb.as_markup()
-
-
-def summary() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.PAY_ORDER, callback_data=OrderCallback(action=OrderAction.PAY))
-    kb.row(*_cancel_row())
-    return kb.as_markup()
 
 
 def payment(order_hex: str, url: str, price: str) -> InlineKeyboardMarkup:

@@ -16,7 +16,7 @@ class SalesBuyer:
         self.tg = tg
         self.bot = sales_bot
         self.user_id = user_id
-        self.cursor = 0
+        self.seen = 0  # the chat's event number of the last bot message or edit looked at
 
     async def say(self, text: str) -> dict[str, Any]:
         sent = await self.tg.send_message(self.bot, self.user_id, text)
@@ -38,7 +38,9 @@ class SalesBuyer:
         raise AssertionError(f"the button {button!r} got no answer within {timeout:g} s")
 
     async def expect(self, contains: str, timeout: float = 20) -> dict[str, Any]:
-        """The next bot message whose text contains `contains` (skipping others)."""
+        """The next bot message or edit whose text contains `contains` (skipping others: each
+        message and each edit is looked at once, so a screen that drops its buttons when the
+        next one is sent is passed over)."""
         deadline = time.monotonic() + timeout
         seen: list[str] = []
         while True:
@@ -49,11 +51,11 @@ class SalesBuyer:
                 )
             try:
                 message = await self.tg.wait_for_reply(
-                    self.bot, self.user_id, after=self.cursor, timeout=left
+                    self.bot, self.user_id, since=self.seen, timeout=left
                 )
             except SandboxTimeoutError:
                 continue
-            self.cursor = max(self.cursor, message["message_id"])
+            self.seen = max(self.seen, message["seq"])
             text = message.get("text") or ""
             if contains in text:
                 return message

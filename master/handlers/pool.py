@@ -11,6 +11,21 @@ from pool.manager import PoolError
 from pool.scaler import ScalerError
 
 
+async def ask_release(message: Message, pool: PoolService, pool_id: int) -> None:
+    """The confirmation to release slot `pool_id` (from /pool or from a client's card)."""
+    slot = await pool.slot(pool_id)
+    if slot is None:
+        await message.answer(texts.STALE_BUTTON)
+        return
+    client = f" ({slot['client_id']}, @{slot['bot_username']})" if slot["client_id"] else ""
+    await message.answer(
+        texts.CONFIRM_RELEASE.format(slot=slot["container_id"], client=client),
+        reply_markup=keyboards.confirm(
+            PoolAction.RELEASE_DO, texts.BTN_CONFIRM_RELEASE, slot=pool_id
+        ),
+    )
+
+
 def build_router(*, alert_threshold: float) -> Router:
     router = Router(name="pool")
 
@@ -40,18 +55,8 @@ def build_router(*, alert_threshold: float) -> Router:
 
     @router.callback_query(PoolCallback.filter(F.action == PoolAction.RELEASE_ASK))
     async def release_ask(query: CallbackQuery, callback_data: PoolCallback, pool: PoolService):
-        slot = await pool.slot(callback_data.slot)
         await query.answer()
-        if slot is None:
-            await query.message.answer(texts.STALE_BUTTON)
-            return
-        client = f" ({slot['client_id']}, @{slot['bot_username']})" if slot["client_id"] else ""
-        await query.message.answer(
-            texts.CONFIRM_RELEASE.format(slot=slot["container_id"], client=client),
-            reply_markup=keyboards.confirm(
-                PoolAction.RELEASE_DO, texts.BTN_CONFIRM_RELEASE, slot=callback_data.slot
-            ),
-        )
+        await ask_release(query.message, pool, callback_data.slot)
 
     @router.callback_query(PoolCallback.filter(F.action == PoolAction.RELEASE_DO))
     async def release_do(query: CallbackQuery, callback_data: PoolCallback, pool: PoolService):
@@ -117,13 +122,5 @@ def build_router(*, alert_threshold: float) -> Router:
     @router.message(Command("stats"))
     async def stats(message: Message, pool: PoolService) -> None:
         await message.answer(views.stats_text(await pool.stats(), await pool.status()))
-
-    @router.message()
-    async def unknown(message: Message) -> None:
-        await message.answer(texts.UNKNOWN)
-
-    @router.callback_query()
-    async def stale(query: CallbackQuery) -> None:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
 
     return router

@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Awaitable
+
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
+from aiogram_dialog import DialogManager
 
 from core.status import OrderStatus, SubscriptionStatus
 from sales import keyboards, texts
 from sales.purchase import PaymentStart, PurchaseService, StartOutcome
-from sales.validation import format_date, format_price, short_order
+from sales.validation import InputError, format_date, format_price, short_order
+
+
+async def forget(dialog_manager: DialogManager) -> None:
+    """End whatever the buyer was in: a plain step, or a dialog (its last screen loses its
+    buttons)."""
+    state: FSMContext = dialog_manager.middleware_data["state"]
+    await state.clear()
+    await dialog_manager.reset_stack()
+
+
+async def delete_quietly(message: Message) -> None:
+    """Remove a message that may hold a token (from the chat, and so from Telegram's history)."""
+    with contextlib.suppress(TelegramAPIError):
+        await message.delete()
+
+
+async def pay_or_explain(message: Message, placing: Awaitable[PaymentStart]) -> None:
+    """Show the payment of an order being placed, or why it was not (`InputError`)."""
+    try:
+        start = await placing
+    except InputError as error:
+        await message.answer(error.text)
+        return
+    await show_payment(message, start)
 
 
 async def show_payment(message: Message, start: PaymentStart) -> None:

@@ -8,12 +8,12 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram_dialog import DialogManager
 
 from core.status import RUNNING_SUBSCRIPTIONS
 from sales import keyboards, texts
 from sales.callbacks import BotAction, BotCallback, TariffCallback
-from sales.handlers.common import show_my_bots, show_payment
-from sales.handlers.purchase import delete_quietly
+from sales.handlers.common import delete_quietly, forget, pay_or_explain, show_my_bots
 from sales.purchase import PurchaseService
 from sales.states import NewToken
 from sales.validation import InputError
@@ -23,8 +23,8 @@ def build_router() -> Router:
     router = Router(name="mybots")
 
     @router.message(Command("mybots"))
-    async def my_bots(message: Message, state: FSMContext, purchase: PurchaseService) -> None:
-        await state.clear()
+    async def my_bots(message: Message, dialog_manager: DialogManager, purchase: PurchaseService):
+        await forget(dialog_manager)
         await show_my_bots(message, message.from_user.id, purchase)
 
     @router.callback_query(BotCallback.filter(F.action == BotAction.RENEW))
@@ -47,22 +47,21 @@ def build_router() -> Router:
         query: CallbackQuery, callback_data: TariffCallback, purchase: PurchaseService
     ) -> None:
         await query.answer()
-        try:
-            start = await purchase.place_renewal(
+        await pay_or_explain(
+            query.message,
+            purchase.place_renewal(
                 buyer=query.from_user.id,
                 client_id=callback_data.client_id,
                 tariff_id=callback_data.tariff_id,
-            )
-        except InputError as error:
-            await query.message.answer(error.text)
-            return
-        await show_payment(query.message, start)
+            ),
+        )
 
     @router.callback_query(BotCallback.filter(F.action == BotAction.REPLACE_TOKEN))
     async def replace_asked(
         query: CallbackQuery,
         callback_data: BotCallback,
         state: FSMContext,
+        dialog_manager: DialogManager,
         purchase: PurchaseService,
     ) -> None:
         await query.answer()
@@ -74,6 +73,7 @@ def build_router() -> Router:
         if bot.status not in RUNNING_SUBSCRIPTIONS:
             await query.message.answer(texts.REPLACE_NOT_RUNNING)
             return
+        await dialog_manager.reset_stack()  # a purchase in progress is abandoned, as before
         await state.set_state(NewToken.for_bot)
         await state.set_data({"client_id": bot.client_id})
         await query.message.answer(

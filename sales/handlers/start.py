@@ -6,10 +6,12 @@ from aiogram import F, Router
 from aiogram.filters import CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import DialogManager
 
 from sales import keyboards, texts
 from sales.callbacks import MenuAction, MenuCallback
-from sales.handlers.common import show_my_bots
+from sales.dialogs.purchase import start_purchase
+from sales.handlers.common import forget, show_my_bots
 from sales.purchase import PurchaseService
 from sales.validation import format_price
 
@@ -18,8 +20,8 @@ def build_router() -> Router:
     router = Router(name="start")
 
     @router.message(CommandStart())
-    async def start(message: Message, state: FSMContext, purchase: PurchaseService) -> None:
-        await state.clear()
+    async def start(message: Message, dialog_manager: DialogManager, purchase: PurchaseService):
+        await forget(dialog_manager)
         tariffs = await purchase.tariffs()
         if not tariffs:
             await message.answer(texts.NO_TARIFFS)
@@ -33,12 +35,10 @@ def build_router() -> Router:
         await message.answer(texts.WELCOME.format(tariffs=lines), reply_markup=keyboards.welcome())
 
     @router.callback_query(MenuCallback.filter(F.action == MenuAction.BUY))
-    async def buy(query: CallbackQuery, state: FSMContext, purchase: PurchaseService) -> None:
+    async def buy(query: CallbackQuery, state: FSMContext, dialog_manager: DialogManager) -> None:
         await query.answer()
-        await state.clear()
-        await query.message.answer(
-            texts.CHOOSE_TARIFF, reply_markup=keyboards.tariffs(await purchase.tariffs())
-        )
+        await state.clear()  # a replacement token asked for is no longer awaited
+        await start_purchase(dialog_manager)
 
     @router.callback_query(MenuCallback.filter(F.action == MenuAction.MY_BOTS))
     async def my_bots(query: CallbackQuery, purchase: PurchaseService) -> None:
@@ -46,8 +46,8 @@ def build_router() -> Router:
         await show_my_bots(query.message, query.from_user.id, purchase)
 
     @router.callback_query(MenuCallback.filter(F.action == MenuAction.CANCEL))
-    async def cancel(query: CallbackQuery, state: FSMContext) -> None:
-        await state.clear()
+    async def cancel(query: CallbackQuery, dialog_manager: DialogManager) -> None:
+        await forget(dialog_manager)
         await query.answer()
         await query.message.answer(texts.CANCELLED)
 

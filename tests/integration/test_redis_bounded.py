@@ -1,14 +1,23 @@
 """Bounded Redis (issue 10, item 4) against a real redis-server: the memory alert and metric,
-the FSM TTLs of both bots, and the pool's alerts for slots that are fenced, failing or stuck."""
+the FSM TTLs of both bots (the Sales Bot's dialogs too), and the pool's alerts for slots that
+are fenced, failing or stuck."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from aiogram.fsm.storage.base import StorageKey
 
 from bots.context import TenantContext
 from bots.factory import BotOptions, build_dispatcher
+from core.telegram import build_bot
 from master.alerts import pool_conditions, redis_memory_alert
 from master.metrics import redis_memory_families
+from sales import texts
+from sales.app import build_dispatcher as build_sales_dispatcher
+from sales.callbacks import MenuAction, MenuCallback
+from sales.repository import Tariff
+from tests.screens import ScreenSession, press
 
 
 async def test_redis_past_80_percent_of_maxmemory_raises_an_alert_and_shows_in_metrics(
@@ -83,3 +92,24 @@ def test_the_pool_screen_shows_why_a_slot_fails():
     }
     status = {"total": 1, "busy": 1, "free": 0, "stale": 0, "slots": [slot]}
     assert "webhook is active (×4)" in pool_text(status)
+
+
+class OneTariff:
+    async def tariffs(self) -> list[Tariff]:
+        return [Tariff(1, "m1", "1 месяц", 30, Decimal("990"), "RUB")]
+
+
+async def test_an_abandoned_sales_dialog_expires(redis_client):
+    dp = build_sales_dispatcher(redis=redis_client, purchase_service=OneTariff(), fsm_ttl=60)
+    session = ScreenSession()
+    bot = build_bot("6100000996:AAsalesDialogTtl_abcdefghijklmnopqrstuv", "http://127.0.0.1:9")
+    bot.session = session
+    await dp.feed_update(bot, press(8800002, MenuCallback(action=MenuAction.BUY).pack()))
+
+    [screen] = session.sent
+    assert screen.text == texts.CHOOSE_TARIFF  # the purchase dialog's first window
+    found = await redis_client.keys("sales:fsm:*")
+    assert any(":aiogd:stack:" in k for k in found), found
+    assert any(":aiogd:context:" in k for k in found), found
+    for k in found:
+        assert 0 < await redis_client.ttl(k) <= 60, k

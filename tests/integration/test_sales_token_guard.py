@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aiogram.client.session.base import BaseSession
-from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import DeleteMessage, SendMessage
 from aiogram.types import Chat, Message, PhotoSize, Update, User
 
@@ -14,6 +13,7 @@ from core.telegram import build_bot
 from sales import texts
 from sales.app import build_dispatcher
 from sales.states import Purchase
+from tests.screens import dialog_state, open_dialog_at
 
 BUYER = 8800001
 TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
@@ -45,9 +45,8 @@ async def test_a_token_is_deleted_wherever_it_is_sent(redis_client):
     bot.session = session
     chat, user = Chat(id=BUYER, type="private"), User(id=BUYER, is_bot=False, first_name="Б")
     now = datetime.now(UTC)
-    # at the company-name step: a token is not taken for a company name
-    key = StorageKey(bot_id=bot.id, chat_id=BUYER, user_id=BUYER)
-    await dp.storage.set_state(key, Purchase.company)
+    # at the purchase dialog's company-name step: a token is not taken for a company name
+    proxy = await open_dialog_at(dp, bot, BUYER, Purchase.company, {"draft": {"tariff_id": 1}})
     updates = [
         Update(
             update_id=1,
@@ -79,4 +78,4 @@ async def test_a_token_is_deleted_wherever_it_is_sent(redis_client):
     told = [c[1] for c in session.calls if c[0] == "send"]
     assert deleted == [11, 12, 13]
     assert told == [texts.TOKEN_MESSAGE_DELETED] * 3
-    assert await dp.storage.get_state(key) == Purchase.company.state  # the step goes on
+    assert await dialog_state(proxy) == Purchase.company  # the step goes on

@@ -496,6 +496,23 @@ async def test_edit_message_text_and_not_modified(tg: SandboxTelegram, bot: Bot)
         await bot.edit_message_text("чужое", chat_id=USER, message_id=1)
 
 
+async def test_edit_reply_markup_without_one_removes_the_keyboard(
+    tg: SandboxTelegram, bot: Bot
+) -> None:
+    """What aiogram-dialog does to the previous screen when it sends the next one."""
+    await started_user(tg, bot)
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Купить", callback_data="buy")]]
+    )
+    sent = await bot.send_message(USER, "Тарифы", reply_markup=markup)
+    edited = await bot.edit_message_reply_markup(chat_id=USER, message_id=sent.message_id)
+    assert (edited.text, edited.reply_markup) == ("Тарифы", None)
+    record = (await tg.transcript(BOT, USER))[-1]
+    assert (record["text"], record["edited"], record["reply_markup"]) == ("Тарифы", True, None)
+    with pytest.raises(SandboxError, match="no inline button 'Купить'"):
+        await tg.press_button(BOT, USER, "Купить")
+
+
 async def test_delete_message(tg: SandboxTelegram, bot: Bot) -> None:
     await started_user(tg, bot)
     sent = await bot.send_message(USER, "Временное")

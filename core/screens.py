@@ -1,0 +1,76 @@
+"""What every bot's screens share: a choice among (id, label) pairs, windows that take no
+message, the one error handler for outdated dialog buttons, and the router that answers whatever
+no other handler took."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram import Dispatcher, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram_dialog import DialogManager, ShowMode
+from aiogram_dialog.api.exceptions import UnknownIntent, UnknownState
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Select
+from aiogram_dialog.widgets.text import Format
+
+
+def choice(widget_id: str, items: str, on_click, type_factory=str) -> Select:
+    """Buttons for the window data's `items`, a list of (id, label) pairs; a press calls
+    `on_click(callback, widget, manager, id)`."""
+    return Select(
+        Format("{item[1]}"),
+        id=widget_id,
+        item_id_getter=lambda item: item[0],
+        items=items,
+        type_factory=type_factory,
+        on_click=on_click,
+    )
+
+
+def buttons_only(hint: str) -> MessageInput:
+    """For a window that waits for a button: a message gets `hint` (what the bot says to a
+    message it does not understand) and the window stays as it is, not sent again."""
+
+    async def on_message(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+        manager.show_mode = ShowMode.NO_UPDATE
+        await message.answer(hint)
+
+    return MessageInput(on_message)
+
+
+def register_outdated_handler(dp: Dispatcher, text: str) -> None:
+    """A button of a dialog that is over or expired (`UnknownIntent`), or a dialog saved by a
+    version that no longer has its step (`UnknownState`): the user gets `text` (which says how
+    to start again) — as a pop-up for a button, as a message otherwise. A dialog that cannot be
+    loaded any more is dropped; a live one is left as it is."""
+
+    async def on_outdated(event: ErrorEvent, dialog_manager: DialogManager | None = None) -> None:
+        if isinstance(event.exception, UnknownState) and dialog_manager is not None:
+            await dialog_manager.reset_stack(remove_keyboard=False)
+        query = event.update.callback_query
+        if query is not None:
+            with contextlib.suppress(TelegramAPIError):
+                await query.answer(text, show_alert=True)
+        elif event.update.message is not None:
+            await event.update.message.answer(text)
+
+    dp.errors.register(on_outdated, ExceptionTypeFilter(UnknownIntent, UnknownState))
+
+
+def fallback_router(unknown: str, stale: str) -> Router:
+    """Include last: a message nobody handled gets the `unknown` hint; a button nobody handled
+    (from an old version, or a plain screen that is gone) the `stale` pop-up."""
+    router = Router(name="fallback")
+
+    @router.message()
+    async def unknown_message(message: Message) -> None:
+        await message.answer(unknown)
+
+    @router.callback_query()
+    async def stale_button(query: CallbackQuery) -> None:
+        await query.answer(stale, show_alert=True)
+
+    return router

@@ -1,0 +1,1 @@
+"""Declarative screens of the Master Bot (aiogram-dialog): one dialog per module."""

@@ -1,0 +1,1 @@
+"""Declarative screens of the Sales Bot (aiogram-dialog): one dialog per module."""
