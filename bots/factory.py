@@ -11,15 +11,20 @@ from typing import Any
 import asyncpg
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import ErrorEvent, Update
+from aiogram_dialog import setup_dialogs
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from loguru import logger
 
 from bots import texts
 from bots.background import Background
 from bots.clock import Clock, FileClock, SystemClock
 from bots.context import TenantContext
-from bots.handlers import admin, booking, fallback, my, start
+from bots.dialogs import booking, my
+from bots.dialogs.common import KeepScreens, on_stale
+from bots.handlers import admin, fallback, start
 from bots.services import (
     AdminService,
     BookingService,
@@ -93,11 +98,12 @@ def build_dispatcher(
     options: BotOptions | None = None,
 ) -> Dispatcher:
     """The tenant's Dispatcher: FSM in Redis under `client_NNN:fsm:`, data in `client_NNN`,
-    reminders and the owner's first-run greeting started with polling."""
+    reminders and the owner's first-run greeting started with polling. The customer's screens
+    are aiogram-dialog dialogs (their stacks are FSM keys with a destiny, same prefix, TTLs)."""
     options = options or BotOptions()
     storage = RedisStorage(
         redis,
-        key_builder=DefaultKeyBuilder(prefix=fsm_prefix(tenant.client_id)),
+        key_builder=DefaultKeyBuilder(prefix=fsm_prefix(tenant.client_id), with_destiny=True),
         state_ttl=options.fsm_ttl,
         data_ttl=options.fsm_ttl,
     )
@@ -121,16 +127,22 @@ def build_dispatcher(
         log=logger.bind(client=tenant.client_id),
     )
     dp.update.outer_middleware(RateLimitMiddleware(window, texts.RATE_LIMITED))
+    # plain handlers first (commands, menus, reminder buttons), then the dialogs' screens
     dp.include_router(start.build_router())
     dp.include_router(admin.build_router())
     dp.include_router(booking.build_router())
     dp.include_router(my.build_router())
+    dp.include_router(booking.build_dialog())
+    dp.include_router(my.build_dialog())
     dp.include_router(fallback.build_router())
+    setup_dialogs(dp, message_manager=KeepScreens())
 
     background = Background(reminders, admin_service, options.reminder_interval)
     dp["background"] = background
     dp.startup.register(background.on_startup)
     dp.shutdown.register(background.on_shutdown)
+
+    dp.errors.register(on_stale, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState))
 
     @dp.errors()
     async def on_error(event: ErrorEvent) -> None:

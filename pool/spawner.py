@@ -53,6 +53,7 @@ class SpawnerError(Exception):
 def preload() -> None:
     """Import everything a slot runs (and what it imports lazily), then freeze it."""
     import aiogram.client.session.aiohttp  # noqa: F401  (the bot's HTTP session)
+    import aiogram_dialog  # noqa: F401  (the tenant bot's screens)
     import asyncpg.pool  # noqa: F401
     import redis.asyncio  # noqa: F401
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from aiogram.fsm.storage.base import StorageKey
 
+from bots import texts
 from bots.context import TenantContext
 from bots.factory import BotOptions, build_dispatcher
 from master.alerts import pool_conditions, redis_memory_alert
 from master.metrics import redis_memory_families
+from tests.integration.booking_stand import running_salon, set_up
 
 
 async def test_redis_past_80_percent_of_maxmemory_raises_an_alert_and_shows_in_metrics(
@@ -45,6 +47,23 @@ async def test_the_tenant_bot_fsm_state_and_data_expire(redis_client):
     assert len(found) == 2
     for k in found:
         assert 0 < await redis_client.ttl(k) <= 60
+
+
+async def test_an_abandoned_dialog_leaves_only_keys_that_expire(pg_dsn, redis_client):
+    """aiogram-dialog keeps a stack and a context per customer (destiny keys): they live
+    under the tenant's FSM prefix, with the bot's FSM TTL."""
+    customer = 7300001
+    async with running_salon(pg_dsn, redis_client) as salon:
+        await set_up(salon.admin)
+        await salon.tg.ask(salon.username, customer, "/start")
+        await salon.tg.click(salon.username, customer, texts.MENU_BOOK)
+        reply = await salon.tg.click(salon.username, customer, "Стрижка")
+        assert "Выберите специалиста" in reply["text"]  # and the customer walks away
+    found = await redis_client.keys(f"client_001:fsm:*{customer}*")
+    assert any(":aiogd:stack:" in k for k in found), found
+    assert any(":aiogd:context:" in k for k in found), found
+    for k in found:
+        assert 0 < await redis_client.ttl(k) <= BotOptions().fsm_ttl, k
 
 
 def test_fenced_stuck_and_failing_slots_are_alerts():
