@@ -1,8 +1,10 @@
 """`make bench-booking`: the booking bot's two figures.
 
 1. Free-slot computation for a busy day: 10 specialists with a lunch break, 200 bookings
-   that day, a 30-minute step — the pure computation (`bots.slots`), and the whole
-   `BookingService.available_times` with its queries on a real PostgreSQL.
+   that day, a 30-minute step — the pure functions the bot runs (`bots.slots.free_slots_any`
+   behind `BookingService.available_times`, `bots.slots.days_with_slots` behind
+   `available_days`), and the whole `BookingService.available_times` with its queries on a
+   real PostgreSQL.
 2. Booking-flow throughput of one tenant bot through the Telegram sandbox: a real pool worker
    process runs the bot; `--customers` simulated customers book concurrently, each going
    /start → Записаться → service → specialist → day → time → name → phone → Подтвердить
@@ -24,8 +26,8 @@ from bench.customers import NOW, STAFF, clock_env, customer_flow, setup_salon
 from bots.clock import FixedClock
 from bots.context import TenantContext
 from bots.parsing import parse_week
-from bots.services import AdminService, BookingService
-from bots.slots import Interval, Rules, StaffDay, free_slots_any
+from bots.services import BookingService, CatalogueService, SalonService, ScheduleService
+from bots.slots import Interval, Rules, StaffDay, days_with_slots, free_slots_any
 from core.crypto import TokenCipher
 from core.db import create_pool
 from core.migrations import migrate_platform, migrate_tenant
@@ -65,19 +67,31 @@ def busy_day(tz) -> tuple[list[StaffDay], Rules]:
     return staff, rules
 
 
+def timed(repeat: int, run) -> tuple[list[float], object]:
+    """Milliseconds of each of `repeat` calls of `run()`, and the last result."""
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = run()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings, result
+
+
 def bench_pure(repeat: int) -> None:
     from zoneinfo import ZoneInfo
 
     staff, rules = busy_day(ZoneInfo("Europe/Moscow"))
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = free_slots_any(staff, DAY, NOW, rules)
-        timings.append((time.perf_counter() - started) * 1000)
+    timings, result = timed(repeat, lambda: free_slots_any(staff, DAY, NOW, rules))
     print(
         f"free slots, pure computation ({STAFF} specialists, {BOOKINGS} bookings): "
         f"median {statistics.median(timings):.3f} ms, max {max(timings):.3f} ms "
         f"(n={repeat}, {len(result)} start times free)"
+    )
+    timings, result = timed(repeat, lambda: days_with_slots(staff, NOW, rules))
+    print(
+        f"days with free slots, pure computation ({rules.horizon_days}-day horizon, the same "
+        f"specialists): median {statistics.median(timings):.3f} ms, max {max(timings):.3f} ms "
+        f"(n={repeat}, {len(result)} days)"
     )
 
 
@@ -86,14 +100,15 @@ async def bench_service(db, repeat: int) -> None:
     clock = FixedClock(NOW)
     async with db.acquire() as conn:
         await migrate_tenant(conn, tenant.client_id)
-    admin = AdminService(db, tenant, clock)
-    service = await admin.add_service("Стрижка", 60, 1500)
-    await admin.update_setting("buffer_min", 15)
+    catalogue = CatalogueService(db, tenant, clock)
+    schedule = ScheduleService(db, tenant, clock)
+    service = await catalogue.add_service("Стрижка", 60, 1500)
+    await SalonService(db, tenant, clock).update_setting("buffer_min", 15)
     staff_ids = []
     for s in range(STAFF):
-        staff_id = await admin.add_staff(f"Мастер {s + 1}")
-        await admin.toggle_staff_service(staff_id, service)
-        await admin.set_week(staff_id, parse_week("пн-вс 09:00-13:00, 14:00-21:00"))
+        staff_id = await catalogue.add_staff(f"Мастер {s + 1}")
+        await catalogue.toggle_staff_service(staff_id, service)
+        await schedule.set_week(staff_id, parse_week("пн-вс 09:00-13:00, 14:00-21:00"))
         staff_ids.append(staff_id)
     async with db.acquire() as conn:
         await conn.execute(

@@ -15,7 +15,7 @@ from bots import texts
 from bots.clock import write_clock_file
 from bots.context import TenantContext
 from bots.parsing import parse_week
-from bots.services import AdminService
+from bots.services import CatalogueService, ScheduleService
 from sandbox.telegram.client import SandboxTelegram
 
 NOW = datetime(2030, 3, 4, 4, 0, tzinfo=UTC)  # Monday 07:00 in Moscow
@@ -33,12 +33,13 @@ def clock_env(path: Path) -> dict[str, str]:
 async def setup_salon(db: asyncpg.Pool, client_id: str, company: str, owner: int) -> None:
     """One service («Стрижка», 60 min) and `STAFF` specialists «Мастер N» who do it, every day
     09:00–13:00 and 14:00–21:00 (through the owner's service, as /admin would)."""
-    admin = AdminService(db, TenantContext(client_id, company, owner))
-    service = await admin.add_service("Стрижка", 60, 1500)
+    tenant = TenantContext(client_id, company, owner)
+    catalogue, schedule = CatalogueService(db, tenant), ScheduleService(db, tenant)
+    service = await catalogue.add_service("Стрижка", 60, 1500)
     for s in range(STAFF):
-        staff_id = await admin.add_staff(f"Мастер {s + 1}")
-        await admin.toggle_staff_service(staff_id, service)
-        await admin.set_week(staff_id, parse_week("пн-вс 09:00-13:00, 14:00-21:00"))
+        staff_id = await catalogue.add_staff(f"Мастер {s + 1}")
+        await catalogue.toggle_staff_service(staff_id, service)
+        await schedule.set_week(staff_id, parse_week("пн-вс 09:00-13:00, 14:00-21:00"))
 
 
 async def customer_flow(tg: SandboxTelegram, bot: str, user: int, index: int) -> int:

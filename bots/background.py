@@ -22,16 +22,16 @@ from aiogram.exceptions import TelegramRetryAfter
 from loguru import logger
 
 from bots import keyboards, notify, texts, views
-from bots.services import REMINDER_ATTEMPTS, AdminService, ReminderService
+from bots.services import REMINDER_ATTEMPTS, ReminderService, SalonService
 from core import periodic
 
 REMINDER_JITTER = 0.1  # each pause between rounds is the interval ± 10 %
 
 
 class Background:
-    def __init__(self, reminders: ReminderService, admin: AdminService, interval: float) -> None:
+    def __init__(self, reminders: ReminderService, salon: SalonService, interval: float) -> None:
         self.reminders = reminders
-        self.admin = admin
+        self.salon = salon
         self.interval = interval
         self.tasks: list[asyncio.Task] = []
         self.greeting: asyncio.Task | None = None
@@ -60,14 +60,14 @@ class Background:
         """The setup guide, once, if the owner already pressed Start and nothing is set up.
         The owner's own /start competes for the same claim, so only one of them sends it."""
         try:
-            if await self.admin.is_ready() or not await self.admin.claim_owner_greeting():
+            if await self.salon.is_ready() or not await self.salon.claim_owner_greeting():
                 return
-            settings = await self.admin.settings()
+            settings = await self.salon.settings()
             text = texts.SETUP_GUIDE.format(company=settings.company_name)
-            if await notify.send(bot, self.admin.tenant.admin_telegram_id, text):
+            if await notify.send(bot, self.salon.tenant.admin_telegram_id, text):
                 self.log.info("first-run guide sent to the owner")
             else:
-                await self.admin.unclaim_owner_greeting()
+                await self.salon.unclaim_owner_greeting()
         except Exception:
             self.log.exception("first-run greeting failed")
 
@@ -112,7 +112,7 @@ class Background:
         )
         await notify.send(
             bot,
-            self.admin.tenant.admin_telegram_id,
+            self.salon.tenant.admin_telegram_id,
             texts.REMINDER_GIVEN_UP.format(
                 when=views.when(booking.starts_at, settings.tz),
                 customer=booking.customer_name,

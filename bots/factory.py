@@ -26,10 +26,13 @@ from bots.dialogs import booking, my
 from bots.dialogs.common import KeepScreens, on_stale
 from bots.handlers import admin, fallback, start
 from bots.services import (
-    AdminService,
     BookingService,
+    CatalogueService,
     CustomerService,
     ReminderService,
+    ReportService,
+    SalonService,
+    ScheduleService,
     SettingsCache,
 )
 from core.keys import fsm_prefix, ratelimit
@@ -109,15 +112,18 @@ def build_dispatcher(
     )
     clock = options.clock
     cache = SettingsCache(ttl=options.settings_ttl)
-    admin_service = AdminService(db, tenant, clock, cache)
+    salon = SalonService(db, tenant, clock, cache)
     reminders = ReminderService(db, tenant, clock, cache)
     dp = TenantDispatcher(
         storage=storage,
         tenant=tenant,
-        customers=CustomerService(db, tenant, clock, cache),
+        salon=salon,
+        catalogue=CatalogueService(db, tenant, clock, cache),
+        schedule=ScheduleService(db, tenant, clock, cache),
         booking=BookingService(db, tenant, clock, cache),
-        admin=admin_service,
+        customers=CustomerService(db, tenant, clock, cache),
         reminders=reminders,
+        reports=ReportService(db, tenant, clock, cache),
     )
     window = FixedWindow(
         redis,
@@ -137,7 +143,7 @@ def build_dispatcher(
     dp.include_router(fallback.build_router())
     setup_dialogs(dp, message_manager=KeepScreens())
 
-    background = Background(reminders, admin_service, options.reminder_interval)
+    background = Background(reminders, salon, options.reminder_interval)
     dp["background"] = background
     dp.startup.register(background.on_startup)
     dp.shutdown.register(background.on_shutdown)

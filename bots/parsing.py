@@ -1,4 +1,5 @@
-"""Parsing and validation of what people type. Pure; errors carry a Russian explanation."""
+"""Parsing and validation of what people type. Pure; errors carry a Russian explanation from
+`bots.texts`. The Russian words below are what people may type (input vocabulary), not texts."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bots import texts
 from bots.slots import Interval
 from core.text import clean_text
 
-WEEKDAYS = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
 _WEEKDAY_ALIASES = {
     "пн": 0, "понедельник": 0,
     "вт": 1, "вторник": 1,
@@ -21,6 +22,10 @@ _WEEKDAY_ALIASES = {
     "сб": 5, "суббота": 5,
     "вс": 6, "воскресенье": 6,
 }  # fmt: skip
+DAY_OFF_WORDS = ("выходной", "-", "нет")  # «сб выходной»
+NO_REMINDERS_WORDS = ("нет", "0", "-")
+ROUBLE_SIGNS = ("₽", "р")  # «1500р»
+_LETTER = re.compile(r"[A-Za-zА-Яа-яЁё]")
 
 
 class InputError(ValueError):
@@ -31,38 +36,38 @@ def normalize_phone(text: str) -> str:
     """A Russian (or international) phone number in E.164 form: +79991234567."""
     raw = (text or "").strip()
     if not raw or not re.fullmatch(r"[+\d\s()\-.]{5,25}", raw):
-        raise InputError("Номер телефона должен состоять из цифр, например +7 999 123-45-67.")
+        raise InputError(texts.PHONE_NOT_DIGITS)
     digits = re.sub(r"\D", "", raw)
     if raw.startswith("+"):
         if digits.startswith("7") and len(digits) != 11:
-            raise InputError("В российском номере 11 цифр, например +7 999 123-45-67.")
+            raise InputError(texts.PHONE_RU_LENGTH)
         if 11 <= len(digits) <= 15 and digits[0] != "0":
             return "+" + digits
     elif len(digits) == 11 and digits[0] in "78":
         return "+7" + digits[1:]
     elif len(digits) == 10 and digits[0] == "9":
         return "+7" + digits
-    raise InputError("Не похоже на номер телефона. Пример: +7 999 123-45-67.")
+    raise InputError(texts.PHONE_INVALID)
 
 
 def clean_name(text: str) -> str:
     name = clean_text(text)
-    if not (2 <= len(name) <= 60) or not re.search(r"[A-Za-zА-Яа-яЁё]", name):
-        raise InputError("Пожалуйста, напишите имя буквами (от 2 до 60 символов).")
+    if not (2 <= len(name) <= 60) or not _LETTER.search(name):
+        raise InputError(texts.NAME_INVALID)
     if name.startswith("/"):
-        raise InputError("Пожалуйста, напишите имя, а не команду.")
+        raise InputError(texts.NAME_IS_COMMAND)
     return name
 
 
 def parse_time(text: str) -> time:
     match = re.fullmatch(r"\s*(\d{1,2})[:.](\d{2})\s*", text or "")
     if not match:
-        raise InputError(f"Не понял время «{text.strip()}». Пишите так: 09:30.")
+        raise InputError(texts.TIME_UNCLEAR.format(text=text.strip()))
     hour, minute = int(match[1]), int(match[2])
     if hour == 24 and minute == 0:
         return time(23, 59)
     if hour > 23 or minute > 59:
-        raise InputError(f"Нет такого времени: «{text.strip()}».")
+        raise InputError(texts.TIME_IMPOSSIBLE.format(text=text.strip()))
     return time(hour, minute)
 
 
@@ -75,17 +80,17 @@ def parse_intervals(text: str) -> list[Interval]:
             continue
         pieces = re.split(r"\s*[-–—]\s*", part)
         if len(pieces) != 2:
-            raise InputError(f"Не понял интервал «{part}». Пишите так: 10:00-14:00.")
+            raise InputError(texts.INTERVAL_UNCLEAR.format(text=part))
         starts, ends = parse_time(pieces[0]), parse_time(pieces[1])
         if ends <= starts:
-            raise InputError(f"В интервале «{part}» конец раньше начала.")
+            raise InputError(texts.INTERVAL_BACKWARDS.format(text=part))
         intervals.append(Interval(starts, ends))
     if not intervals:
-        raise InputError("Укажите хотя бы один интервал, например 10:00-19:00.")
+        raise InputError(texts.INTERVALS_MISSING)
     intervals.sort(key=lambda i: i.starts)
     for a, b in itertools.pairwise(intervals):
         if b.starts < a.ends:
-            raise InputError("Интервалы пересекаются — проверьте время.")
+            raise InputError(texts.INTERVALS_OVERLAP)
     return intervals
 
 
@@ -94,12 +99,12 @@ def parse_week(text: str) -> dict[int, list[Interval]]:
     week: dict[int, list[Interval]] = {}
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if not lines:
-        raise InputError("Пришлите расписание: по строке на день, например «пн 10:00-19:00».")
+        raise InputError(texts.WEEK_MISSING)
     for line in lines:
         head, _, rest = line.partition(" ")
         days = _parse_days(head.strip().lower().rstrip(":"))
         rest = rest.strip()
-        value = [] if rest.lower() in ("выходной", "-", "нет") else parse_intervals(rest)
+        value = [] if rest.lower() in DAY_OFF_WORDS else parse_intervals(rest)
         for day in days:
             week[day] = value
     return {d: v for d, v in week.items() if v}
@@ -113,9 +118,7 @@ def _parse_days(word: str) -> list[int]:
             return list(range(a[0], b[0] + 1))
     elif word in _WEEKDAY_ALIASES:
         return [_WEEKDAY_ALIASES[word]]
-    raise InputError(
-        f"Не понял день недели «{word}». Пишите: пн, вт, ср, чт, пт, сб, вс или пн-пт."
-    )
+    raise InputError(texts.WEEKDAY_UNCLEAR.format(text=word))
 
 
 def parse_date(text: str, today: date) -> date:
@@ -133,8 +136,8 @@ def parse_date(text: str, today: date) -> date:
             found = date(today.year, month, day)
             return found if found >= today else date(today.year + 1, month, day)
     except ValueError:
-        raise InputError(f"Нет такой даты: «{text}».") from None
-    raise InputError(f"Не понял дату «{text}». Пишите так: 25.12 или 25.12.2030.")
+        raise InputError(texts.DATE_IMPOSSIBLE.format(text=text)) from None
+    raise InputError(texts.DATE_UNCLEAR.format(text=text))
 
 
 @dataclass(frozen=True)
@@ -148,27 +151,25 @@ def parse_service(text: str) -> ServiceInput:
     """«Стрижка; 60; 1500» — name, minutes, roubles."""
     parts = [p.strip() for p in re.split(r"[;\n]", text or "") if p.strip()]
     if len(parts) != 3:
-        raise InputError(
-            "Пришлите три значения через «;»: название; длительность в минутах; цена в рублях. "
-            "Например: Стрижка; 60; 1500"
-        )
+        raise InputError(texts.SERVICE_FORMAT)
     name = clean_text(parts[0])
     if not 1 <= len(name) <= 100:
-        raise InputError("Название услуги — от 1 до 100 символов.")
-    duration = parse_int(parts[1], "Длительность", 5, 720)
-    price = parse_int(
-        parts[2].replace(" ", "").removesuffix("₽").removesuffix("р"), "Цена", 0, 10_000_000
-    )
+        raise InputError(texts.SERVICE_NAME_LENGTH)
+    duration = parse_int(parts[1], texts.DURATION_LABEL, 5, 720)
+    price_text = parts[2].replace(" ", "")
+    for sign in ROUBLE_SIGNS:
+        price_text = price_text.removesuffix(sign)
+    price = parse_int(price_text, texts.PRICE_LABEL, 0, 10_000_000)
     return ServiceInput(name, duration, price)
 
 
 def parse_int(text: str, what: str, low: int, high: int) -> int:
     text = (text or "").strip()
     if not re.fullmatch(r"\d{1,9}", text):
-        raise InputError(f"{what}: нужно целое число от {low} до {high}.")
+        raise InputError(texts.NUMBER_NOT_INTEGER.format(what=what, low=low, high=high))
     value = int(text)
     if not low <= value <= high:
-        raise InputError(f"{what}: нужно число от {low} до {high}.")
+        raise InputError(texts.NUMBER_OUT_OF_RANGE.format(what=what, low=low, high=high))
     return value
 
 
@@ -179,25 +180,23 @@ def parse_timezone(text: str) -> str:
             raise ZoneInfoNotFoundError(name)
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            f"Не знаю часовой пояс «{name}». Пример: Europe/Moscow, Asia/Yekaterinburg."
-        ) from None
+        raise InputError(texts.TIMEZONE_UNKNOWN.format(text=name)) from None
     return name
 
 
 def parse_minutes_list(text: str) -> list[int]:
     """Reminder offsets in hours: «24, 2» → [1440, 120]; «нет» → []."""
     text = (text or "").strip().lower()
-    if text in ("нет", "0", "-"):
+    if text in NO_REMINDERS_WORDS:
         return []
     values = []
     for part in re.split(r"[,;\s]+", text):
         if not part:
             continue
-        hours = parse_int(part, "Часы до напоминания", 1, 168)
+        hours = parse_int(part, texts.REMINDER_HOURS_LABEL, 1, 168)
         values.append(hours * 60)
     if not values or len(values) > 3:
-        raise InputError("Укажите от одного до трёх чисел часов через запятую, например: 24, 2")
+        raise InputError(texts.REMINDER_HOURS_COUNT)
     return sorted(set(values), reverse=True)
 
 

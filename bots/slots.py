@@ -120,13 +120,10 @@ def free_slots_any(
     return dict(sorted(found.items()))
 
 
-def days_with_slots(
-    staff: Sequence[StaffDay], now: datetime, rules: Rules, limit: int | None = None
-) -> list[date]:
-    days = []
-    for day in horizon_days(now, rules):
-        if any(free_slots(member, day, now, rules) for member in staff):
-            days.append(day)
-            if limit is not None and len(days) >= limit:
-                break
-    return days
+def days_with_slots(staff: Sequence[StaffDay], now: datetime, rules: Rules) -> list[date]:
+    """The local days within the horizon on which at least one of `staff` has a free slot."""
+    return [
+        day
+        for day in horizon_days(now, rules)
+        if any(free_slots(member, day, now, rules) for member in staff)
+    ]

@@ -1,26 +1,26 @@
-"""Formatting of dates, times and bookings for messages (Russian, in the salon's time zone)."""
+"""Formatting of dates, times, hours and bookings for messages and files (Russian, in the salon's
+time zone). Services return data; this module renders it."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bots import texts
 from bots.repository import BookingRow
-
-WEEKDAY_SHORT = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
-MONTHS = [
-    "января", "февраля", "марта", "апреля", "мая", "июня",
-    "июля", "августа", "сентября", "октября", "ноября", "декабря",
-]  # fmt: skip
+from bots.slots import Interval
+from core.text import csv_cell
 
 
 def day_label(day: date) -> str:
-    return f"{WEEKDAY_SHORT[day.weekday()]} {day:%d.%m}"
+    return f"{texts.WEEKDAY_SHORT[day.weekday()]} {day:%d.%m}"
 
 
 def day_long(day: date) -> str:
-    return f"{WEEKDAY_SHORT[day.weekday()].lower()}, {day.day} {MONTHS[day.month - 1]}"
+    return f"{texts.WEEKDAY_SHORT[day.weekday()].lower()}, {day.day} {texts.MONTHS[day.month - 1]}"
 
 
 def when(moment: datetime, tz: ZoneInfo) -> str:
@@ -64,3 +64,40 @@ def owner_notice(template: str, b: BookingRow, tz: ZoneInfo, **extra) -> str:
 def cutoff_text(minutes: int) -> str:
     hours = minutes / 60
     return texts.MY_CUTOFF.format(hours=int(hours) if hours == int(hours) else round(hours, 1))
+
+
+def week_lines(week: dict[int, list[Interval]]) -> list[str]:
+    lines = []
+    for d, name in enumerate(texts.WEEKDAYS):
+        intervals = week.get(d) or []
+        lines.append(f"{name} " + (", ".join(fmt_interval(i) for i in intervals) or texts.DAY_OFF))
+    return lines
+
+
+def fmt_interval(i: Interval) -> str:
+    return f"{i.starts:%H:%M}-{i.ends:%H:%M}"
+
+
+def bookings_csv(rows: Iterable[BookingRow], tz: ZoneInfo) -> bytes:
+    """The owner's export: one line per booking, `;`-separated, UTF-8 with a BOM (Excel opens
+    it as UTF-8); cells that a spreadsheet would run as a formula are neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(texts.CSV_HEADER)
+    for r in rows:
+        local = r.starts_at.astimezone(tz)
+        writer.writerow(
+            csv_cell(value)
+            for value in [
+                r.id,
+                local.strftime("%d.%m.%Y"),
+                local.strftime("%H:%M"),
+                r.service_name,
+                r.staff_name,
+                r.customer_name,
+                r.customer_phone,
+                r.price,
+                texts.OWNER_STATUS.get(r.status, r.status),
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

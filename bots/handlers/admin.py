@@ -33,12 +33,15 @@ from bots.parsing import (
 )
 from bots.services import (
     SETTING_KEYS,
-    AdminService,
+    BookingService,
+    CatalogueService,
+    ReportService,
+    SalonService,
     SalonSettings,
-    fmt_interval,
-    week_lines,
+    ScheduleService,
 )
 from bots.status import ACTIVE_STATUSES, BookingStatus
+from bots.views import fmt_interval, week_lines
 from core.text import clean_text
 
 EDITABLE = list(SETTING_KEYS)
@@ -100,9 +103,9 @@ def build_router() -> Router:
 
     # --- entry -----------------------------------------------------------------------------
 
-    async def home_text(admin: AdminService) -> str:
-        settings = await admin.settings()
-        progress = await admin.setup_progress()
+    async def home_text(salon: SalonService) -> str:
+        settings = await salon.settings()
+        progress = await salon.setup_progress()
         extra = ""
         if not progress["ready"]:
             extra = texts.ADMIN_PROGRESS.format(
@@ -113,20 +116,20 @@ def build_router() -> Router:
         return texts.ADMIN_HOME.format(company=settings.company_name, progress=extra)
 
     @owner.message(Command("admin"))
-    async def admin_command(message: Message, state: FSMContext, admin: AdminService) -> None:
+    async def admin_command(message: Message, state: FSMContext, salon: SalonService) -> None:
         await state.clear()
-        await message.answer(await home_text(admin), reply_markup=keyboards.admin_home())
+        await message.answer(await home_text(salon), reply_markup=keyboards.admin_home())
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.HOME))
-    async def admin_home(query: CallbackQuery, state: FSMContext, admin: AdminService) -> None:
+    async def admin_home(query: CallbackQuery, state: FSMContext, salon: SalonService) -> None:
         await state.clear()
         await query.answer()
-        await query.message.edit_text(await home_text(admin), reply_markup=keyboards.admin_home())
+        await query.message.edit_text(await home_text(salon), reply_markup=keyboards.admin_home())
 
     # --- services --------------------------------------------------------------------------
 
-    async def services_view(admin: AdminService) -> tuple[str, Any]:
-        items = await admin.services()
+    async def services_view(catalogue: CatalogueService) -> tuple[str, Any]:
+        items = await catalogue.services()
         text = texts.SERVICES_TITLE.format(count=len(items)) if items else texts.SERVICES_EMPTY
         for s in items:
             text += "\n• " + texts.SERVICE_BUTTON.format(
@@ -135,17 +138,19 @@ def build_router() -> Router:
         return text, keyboards.admin_services(items)
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.SERVICES))
-    async def services(query: CallbackQuery, state: FSMContext, admin: AdminService) -> None:
+    async def services(
+        query: CallbackQuery, state: FSMContext, catalogue: CatalogueService
+    ) -> None:
         await state.clear()
-        text, markup = await services_view(admin)
+        text, markup = await services_view(catalogue)
         await query.answer()
         await query.message.edit_text(text, reply_markup=markup)
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.SERVICE))
     async def service_card(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery, callback_data: AdminCallback, catalogue: CatalogueService
     ) -> None:
-        s = await admin.service(callback_data.id)
+        s = await catalogue.service(callback_data.id)
         if s is None:
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
@@ -163,9 +168,12 @@ def build_router() -> Router:
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.SERVICE_EDIT))
     async def service_edit(
-        query: CallbackQuery, callback_data: AdminCallback, state: FSMContext, admin: AdminService
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        state: FSMContext,
+        catalogue: CatalogueService,
     ) -> None:
-        s = await admin.service(callback_data.id)
+        s = await catalogue.service(callback_data.id)
         if s is None:
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
@@ -178,7 +186,9 @@ def build_router() -> Router:
 
     @owner.message(AdminStates.service_add, F.text)
     @owner.message(AdminStates.service_edit, F.text)
-    async def service_input(message: Message, state: FSMContext, admin: AdminService) -> None:
+    async def service_input(
+        message: Message, state: FSMContext, catalogue: CatalogueService
+    ) -> None:
         try:
             parsed = parse_service(message.text)
         except InputError as exc:
@@ -186,7 +196,7 @@ def build_router() -> Router:
             return
         data = await state.get_data()
         if await state.get_state() == AdminStates.service_edit.state:
-            ok = await admin.update_service(
+            ok = await catalogue.update_service(
                 data["service_id"], parsed.name, parsed.duration_min, parsed.price
             )
             if not ok:
@@ -194,36 +204,38 @@ def build_router() -> Router:
                 await message.answer(texts.ADMIN_STALE)
                 return
         else:
-            await admin.add_service(parsed.name, parsed.duration_min, parsed.price)
+            await catalogue.add_service(parsed.name, parsed.duration_min, parsed.price)
         await state.clear()
-        text, markup = await services_view(admin)
+        text, markup = await services_view(catalogue)
         await message.answer(texts.SERVICE_SAVED + "\n\n" + text, reply_markup=markup)
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.SERVICE_DEL))
     async def service_delete(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery, callback_data: AdminCallback, catalogue: CatalogueService
     ) -> None:
-        if not await admin.delete_service(callback_data.id):
+        if not await catalogue.delete_service(callback_data.id):
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
-        text, markup = await services_view(admin)
+        text, markup = await services_view(catalogue)
         await query.answer(texts.SERVICE_DELETED)
         await query.message.edit_text(text, reply_markup=markup)
 
     # --- staff -----------------------------------------------------------------------------
 
-    async def staff_list_view(admin: AdminService) -> tuple[str, Any]:
-        items = await admin.staff()
+    async def staff_list_view(catalogue: CatalogueService) -> tuple[str, Any]:
+        items = await catalogue.staff()
         text = texts.STAFF_TITLE.format(count=len(items)) if items else texts.STAFF_EMPTY
         return text, keyboards.admin_staff_list(items)
 
-    async def staff_view(admin: AdminService, staff_id: int) -> tuple[str, Any] | None:
-        member = await admin.staff_member(staff_id)
+    async def staff_view(
+        catalogue: CatalogueService, schedule: ScheduleService, staff_id: int
+    ) -> tuple[str, Any] | None:
+        member = await catalogue.staff_member(staff_id)
         if member is None:
             return None
-        services, selected = await admin.staff_services(staff_id)
+        services, selected = await catalogue.staff_services(staff_id)
         names = [s.name for s in services if s.id in selected]
-        week, exceptions = await admin.schedule(staff_id)
+        week, exceptions = await schedule.schedule(staff_id)
         exc_text = ""
         if exceptions:
             exc_text = texts.EXCEPTIONS_TITLE + "\n".join(
@@ -240,18 +252,24 @@ def build_router() -> Router:
         return text, keyboards.admin_staff(staff_id, sorted(exceptions)[:10])
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.STAFF_LIST))
-    async def staff_list(query: CallbackQuery, state: FSMContext, admin: AdminService) -> None:
+    async def staff_list(
+        query: CallbackQuery, state: FSMContext, catalogue: CatalogueService
+    ) -> None:
         await state.clear()
-        text, markup = await staff_list_view(admin)
+        text, markup = await staff_list_view(catalogue)
         await query.answer()
         await query.message.edit_text(text, reply_markup=markup)
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.STAFF))
     async def staff_card(
-        query: CallbackQuery, callback_data: AdminCallback, state: FSMContext, admin: AdminService
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        state: FSMContext,
+        catalogue: CatalogueService,
+        schedule: ScheduleService,
     ) -> None:
         await state.clear()
-        view = await staff_view(admin, callback_data.id)
+        view = await staff_view(catalogue, schedule, callback_data.id)
         if view is None:
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
@@ -265,38 +283,40 @@ def build_router() -> Router:
         await query.message.answer(texts.ASK_STAFF)
 
     @owner.message(AdminStates.staff_add, F.text)
-    async def staff_input(message: Message, state: FSMContext, admin: AdminService) -> None:
+    async def staff_input(
+        message: Message, state: FSMContext, catalogue: CatalogueService, schedule: ScheduleService
+    ) -> None:
         name = clean_text(message.text)
         if not 1 <= len(name) <= 100 or name.startswith("/"):
             await message.answer(f"Имя — от 1 до 100 символов.\n\n{texts.ADMIN_HINT_INPUT}")
             return
-        staff_id = await admin.add_staff(name)
+        staff_id = await catalogue.add_staff(name)
         await state.clear()
-        view = await staff_view(admin, staff_id)
+        view = await staff_view(catalogue, schedule, staff_id)
         await message.answer(
             texts.STAFF_SAVED.format(name=name) + "\n\n" + view[0], reply_markup=view[1]
         )
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.STAFF_DEL))
     async def staff_delete(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery, callback_data: AdminCallback, catalogue: CatalogueService
     ) -> None:
-        if not await admin.delete_staff(callback_data.id):
+        if not await catalogue.delete_staff(callback_data.id):
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
-        text, markup = await staff_list_view(admin)
+        text, markup = await staff_list_view(catalogue)
         await query.answer(texts.STAFF_DELETED)
         await query.message.edit_text(text, reply_markup=markup)
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.STAFF_SERVICES))
     async def staff_services(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery, callback_data: AdminCallback, catalogue: CatalogueService
     ) -> None:
-        member = await admin.staff_member(callback_data.id)
+        member = await catalogue.staff_member(callback_data.id)
         if member is None:
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
-        services, selected = await admin.staff_services(member.id)
+        services, selected = await catalogue.staff_services(member.id)
         await query.answer()
         text = texts.STAFF_SERVICES_TITLE.format(name=member.name)
         if not services:
@@ -307,14 +327,14 @@ def build_router() -> Router:
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.STAFF_TOGGLE))
     async def staff_toggle(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery, callback_data: AdminCallback, catalogue: CatalogueService
     ) -> None:
         try:
-            await admin.toggle_staff_service(callback_data.id, callback_data.extra)
+            await catalogue.toggle_staff_service(callback_data.id, callback_data.extra)
         except NotAllowed:
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
-        services, selected = await admin.staff_services(callback_data.id)
+        services, selected = await catalogue.staff_services(callback_data.id)
         await query.answer()
         await query.message.edit_reply_markup(
             reply_markup=keyboards.admin_staff_services(callback_data.id, services, selected)
@@ -322,9 +342,12 @@ def build_router() -> Router:
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.HOURS_EDIT))
     async def hours_edit(
-        query: CallbackQuery, callback_data: AdminCallback, state: FSMContext, admin: AdminService
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        state: FSMContext,
+        catalogue: CatalogueService,
     ) -> None:
-        if await admin.staff_member(callback_data.id) is None:
+        if await catalogue.staff_member(callback_data.id) is None:
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
         await state.set_state(AdminStates.week)
@@ -333,7 +356,9 @@ def build_router() -> Router:
         await query.message.answer(texts.ASK_WEEK)
 
     @owner.message(AdminStates.week, F.text)
-    async def week_input(message: Message, state: FSMContext, admin: AdminService) -> None:
+    async def week_input(
+        message: Message, state: FSMContext, catalogue: CatalogueService, schedule: ScheduleService
+    ) -> None:
         try:
             week = parse_week(message.text)
         except InputError as exc:
@@ -342,18 +367,21 @@ def build_router() -> Router:
         staff_id = (await state.get_data())["staff_id"]
         await state.clear()
         try:
-            await admin.set_week(staff_id, week)
+            await schedule.set_week(staff_id, week)
         except NotAllowed:
             await message.answer(texts.ADMIN_STALE)
             return
-        view = await staff_view(admin, staff_id)
+        view = await staff_view(catalogue, schedule, staff_id)
         await message.answer(texts.WEEK_SAVED + "\n\n" + view[0], reply_markup=view[1])
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.EXC_ADD))
     async def exception_add(
-        query: CallbackQuery, callback_data: AdminCallback, state: FSMContext, admin: AdminService
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        state: FSMContext,
+        catalogue: CatalogueService,
     ) -> None:
-        if await admin.staff_member(callback_data.id) is None:
+        if await catalogue.staff_member(callback_data.id) is None:
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
         await state.set_state(AdminStates.exception)
@@ -362,9 +390,15 @@ def build_router() -> Router:
         await query.message.answer(texts.ASK_EXCEPTION)
 
     @owner.message(AdminStates.exception, F.text)
-    async def exception_input(message: Message, state: FSMContext, admin: AdminService) -> None:
+    async def exception_input(
+        message: Message,
+        state: FSMContext,
+        salon: SalonService,
+        catalogue: CatalogueService,
+        schedule: ScheduleService,
+    ) -> None:
         head, _, rest = message.text.strip().partition(" ")
-        today = await admin.today()
+        today = await salon.today()
         try:
             day = parse_date(head, today)
             rest = rest.strip()
@@ -379,11 +413,11 @@ def build_router() -> Router:
         staff_id = (await state.get_data())["staff_id"]
         await state.clear()
         try:
-            await admin.set_exception(staff_id, day, intervals)
+            await schedule.set_exception(staff_id, day, intervals)
         except NotAllowed:
             await message.answer(texts.ADMIN_STALE)
             return
-        view = await staff_view(admin, staff_id)
+        view = await staff_view(catalogue, schedule, staff_id)
         await message.answer(
             texts.EXCEPTION_SAVED.format(day=views.day_label(day)) + "\n\n" + view[0],
             reply_markup=view[1],
@@ -391,24 +425,27 @@ def build_router() -> Router:
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.EXC_DEL))
     async def exception_delete(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        catalogue: CatalogueService,
+        schedule: ScheduleService,
     ) -> None:
         try:
             day = views.day_from_id(callback_data.extra)
         except ValueError:
             day = None
-        if day is None or not await admin.delete_exception(callback_data.id, day):
+        if day is None or not await schedule.delete_exception(callback_data.id, day):
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
-        view = await staff_view(admin, callback_data.id)
+        view = await staff_view(catalogue, schedule, callback_data.id)
         await query.answer(texts.EXCEPTION_DELETED)
         if view is not None:
             await query.message.edit_text(view[0], reply_markup=view[1])
 
     # --- settings --------------------------------------------------------------------------
 
-    async def settings_view(admin: AdminService) -> tuple[str, Any]:
-        settings = await admin.settings()
+    async def settings_view(salon: SalonService) -> tuple[str, Any]:
+        settings = await salon.settings()
         lines = [texts.SETTINGS_TITLE]
         labels = []
         for key in EDITABLE:
@@ -418,21 +455,21 @@ def build_router() -> Router:
         return "\n".join(lines), keyboards.admin_settings(labels)
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.SETTINGS))
-    async def settings_screen(query: CallbackQuery, state: FSMContext, admin: AdminService) -> None:
+    async def settings_screen(query: CallbackQuery, state: FSMContext, salon: SalonService) -> None:
         await state.clear()
-        text, markup = await settings_view(admin)
+        text, markup = await settings_view(salon)
         await query.answer()
         await query.message.edit_text(text, reply_markup=markup)
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.SETTING))
     async def setting_ask(
-        query: CallbackQuery, callback_data: AdminCallback, state: FSMContext, admin: AdminService
+        query: CallbackQuery, callback_data: AdminCallback, state: FSMContext, salon: SalonService
     ) -> None:
         if not 0 <= callback_data.extra < len(EDITABLE):
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
         key = EDITABLE[callback_data.extra]
-        settings = await admin.settings()
+        settings = await salon.settings()
         label, hint = texts.SETTING_LABELS[key]
         await state.set_state(AdminStates.setting)
         await state.update_data(key=key)
@@ -442,7 +479,7 @@ def build_router() -> Router:
         )
 
     @owner.message(AdminStates.setting, F.text)
-    async def setting_input(message: Message, state: FSMContext, admin: AdminService) -> None:
+    async def setting_input(message: Message, state: FSMContext, salon: SalonService) -> None:
         key = (await state.get_data()).get("key")
         if key not in EDITABLE:
             await state.clear()
@@ -453,16 +490,16 @@ def build_router() -> Router:
         except InputError as exc:
             await message.answer(f"{exc}\n\n{texts.ADMIN_HINT_INPUT}")
             return
-        await admin.update_setting(key, value)
+        await salon.update_setting(key, value)
         await state.clear()
-        text, markup = await settings_view(admin)
+        text, markup = await settings_view(salon)
         await message.answer(texts.SETTING_SAVED + "\n\n" + text, reply_markup=markup)
 
     # --- bookings by day -------------------------------------------------------------------
 
-    async def day_view(admin: AdminService, day: date) -> tuple[str, Any]:
-        items = await admin.bookings_on(day)
-        settings = await admin.settings()
+    async def day_view(salon: SalonService, booking: BookingService, day: date) -> tuple[str, Any]:
+        items = await booking.bookings_on(day)
+        settings = await salon.settings()
         tz = settings.tz
         if not items:
             text = texts.DAY_EMPTY.format(day=views.day_long(day))
@@ -483,26 +520,29 @@ def build_router() -> Router:
                     )
                 )
             text = "\n".join(lines)
-        return text, keyboards.admin_day(items, tz, admin.now())
+        return text, keyboards.admin_day(items, tz, salon.now())
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.BOOKINGS))
-    async def bookings(query: CallbackQuery, state: FSMContext, admin: AdminService) -> None:
+    async def bookings(query: CallbackQuery, state: FSMContext, salon: SalonService) -> None:
         await state.clear()
         await query.answer()
         await query.message.edit_text(
-            texts.BOOKINGS_TITLE, reply_markup=keyboards.admin_bookings(await admin.today())
+            texts.BOOKINGS_TITLE, reply_markup=keyboards.admin_bookings(await salon.today())
         )
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.DAY))
     async def bookings_day(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        salon: SalonService,
+        booking: BookingService,
     ) -> None:
         try:
             day = views.day_from_id(callback_data.extra)
         except ValueError:
             await query.answer(texts.ADMIN_STALE, show_alert=True)
             return
-        text, markup = await day_view(admin, day)
+        text, markup = await day_view(salon, booking, day)
         await query.answer()
         await query.message.edit_text(text, reply_markup=markup)
 
@@ -513,25 +553,30 @@ def build_router() -> Router:
         await query.message.answer(texts.ASK_DATE)
 
     @owner.message(AdminStates.date_pick, F.text)
-    async def day_input(message: Message, state: FSMContext, admin: AdminService) -> None:
+    async def day_input(
+        message: Message, state: FSMContext, salon: SalonService, booking: BookingService
+    ) -> None:
         try:
-            day = parse_date(message.text, await admin.today() - timedelta(days=180))
+            day = parse_date(message.text, await salon.today() - timedelta(days=180))
         except InputError as exc:
             await message.answer(f"{exc}\n\n{texts.ADMIN_HINT_INPUT}")
             return
         await state.clear()
-        text, markup = await day_view(admin, day)
+        text, markup = await day_view(salon, booking, day)
         await message.answer(text, reply_markup=markup)
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.BK_CANCEL))
     async def booking_cancel_ask(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        salon: SalonService,
+        booking: BookingService,
     ) -> None:
-        b = await admin.booking(callback_data.id)
+        b = await booking.booking(callback_data.id)
         if b is None or b.status not in ACTIVE_STATUSES:
             await query.answer(texts.BK_NOT_ACTIVE, show_alert=True)
             return
-        settings = await admin.settings()
+        settings = await salon.settings()
         await query.answer()
         await query.message.edit_text(
             texts.BK_CANCEL_ASK.format(
@@ -545,14 +590,18 @@ def build_router() -> Router:
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.BK_CANCEL_YES))
     async def booking_cancel(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService, bot: Bot
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        salon: SalonService,
+        booking: BookingService,
+        bot: Bot,
     ) -> None:
         try:
-            b = await admin.cancel_by_owner(callback_data.id)
+            b = await booking.cancel_by_owner(callback_data.id)
         except NotAllowed:
             await query.answer(texts.BK_NOT_ACTIVE, show_alert=True)
             return
-        settings = await admin.settings()
+        settings = await salon.settings()
         delivered = await notify.send(
             bot,
             b.customer_id,
@@ -565,24 +614,27 @@ def build_router() -> Router:
             if delivered
             else texts.BK_CANCELLED_UNREACHABLE.format(phone=b.customer_phone)
         )
-        text, markup = await day_view(admin, b.starts_at.astimezone(settings.tz).date())
+        text, markup = await day_view(salon, booking, b.starts_at.astimezone(settings.tz).date())
         await query.answer()
         await query.message.edit_text(note + "\n\n" + text, reply_markup=markup)
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.BK_NOSHOW))
     async def booking_no_show(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        salon: SalonService,
+        booking: BookingService,
     ) -> None:
         try:
-            b = await admin.mark_no_show(callback_data.id)
+            b = await booking.mark_no_show(callback_data.id)
         except BookingNotStarted:
             await query.answer(texts.BK_FUTURE, show_alert=True)
             return
         except NotAllowed:
             await query.answer(texts.BK_NOT_ACTIVE, show_alert=True)
             return
-        settings = await admin.settings()
-        text, markup = await day_view(admin, b.starts_at.astimezone(settings.tz).date())
+        settings = await salon.settings()
+        text, markup = await day_view(salon, booking, b.starts_at.astimezone(settings.tz).date())
         await query.answer(texts.BK_NOSHOW)
         await query.message.edit_text(texts.BK_NOSHOW + "\n\n" + text, reply_markup=markup)
 
@@ -594,14 +646,17 @@ def build_router() -> Router:
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.STATS))
     async def stats(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        salon: SalonService,
+        reports: ReportService,
     ) -> None:
         if not callback_data.extra:
             await query.answer()
             await query.message.edit_text(texts.STATS_PICK, reply_markup=keyboards.admin_stats())
             return
-        first, last = _period(await admin.today(), callback_data.extra)
-        result = await admin.stats(first, last)
+        first, last = _period(await salon.today(), callback_data.extra)
+        result = await reports.stats(first, last)
         text = texts.STATS_TEXT.format(
             first=f"{first:%d.%m.%Y}",
             last=f"{last:%d.%m.%Y}",
@@ -620,10 +675,13 @@ def build_router() -> Router:
 
     @owner.callback_query(AdminCallback.filter(F.action == AdminAction.CSV))
     async def export(
-        query: CallbackQuery, callback_data: AdminCallback, admin: AdminService
+        query: CallbackQuery,
+        callback_data: AdminCallback,
+        salon: SalonService,
+        reports: ReportService,
     ) -> None:
-        first, last = _period(await admin.today(), callback_data.extra)
-        data = await admin.export_csv(first, last)
+        first, last = _period(await salon.today(), callback_data.extra)
+        data = await reports.export_csv(first, last)
         await query.answer()
         await query.message.answer_document(
             BufferedInputFile(data, filename=f"bookings_{first:%Y%m%d}_{last:%Y%m%d}.csv"),

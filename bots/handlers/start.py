@@ -11,7 +11,7 @@ from aiogram_dialog import DialogManager
 from bots import keyboards, texts
 from bots.callbacks import MenuAction, MenuCallback
 from bots.dialogs.common import leave, show_menu
-from bots.services import AdminService, CustomerService
+from bots.services import CustomerService, SalonService
 
 
 def build_router() -> Router:
@@ -23,7 +23,7 @@ def build_router() -> Router:
         state: FSMContext,
         dialog_manager: DialogManager,
         customers: CustomerService,
-        admin: AdminService,
+        salon: SalonService,
     ) -> None:
         await state.clear()
         await leave(dialog_manager)
@@ -32,7 +32,7 @@ def build_router() -> Router:
         settings = await customers.settings()
         text = texts.GREETING.format(company=settings.company_name)
         if is_owner:
-            if not await admin.is_ready() and await admin.claim_owner_greeting():
+            if not await salon.is_ready() and await salon.claim_owner_greeting():
                 text += "\n\n" + texts.SETUP_GUIDE.format(company=settings.company_name)
             else:
                 text += "\n\n" + texts.OWNER_GREETING

@@ -17,7 +17,7 @@ from bots.clock import FixedClock
 from bots.context import TenantContext
 from bots.factory import BotOptions, build_bot, build_dispatcher
 from bots.parsing import parse_week
-from bots.services import AdminService
+from bots.services import CatalogueService, ScheduleService
 from core.migrations import migrate_tenant
 from sandbox.telegram.app import SandboxServer
 from sandbox.telegram.client import SandboxTelegram
@@ -35,8 +35,9 @@ class Salon:
     username: str
     db: asyncpg.Pool
     clock: FixedClock
-    admin: AdminService
     tenant: TenantContext
+    catalogue: CatalogueService  # the owner's services, as /admin uses them
+    schedule: ScheduleService
 
     async def fetch(self, sql: str, *args):
         async with self.db.acquire() as conn:
@@ -71,7 +72,15 @@ async def running_salon(
         await asyncio.wait_for(started.wait(), 10)
         await asyncio.wait_for(dp["background"].greeting, 10)  # the first-run guide, if any
         try:
-            yield Salon(tg, username, db, clock, AdminService(db, tenant, clock), tenant)
+            yield Salon(
+                tg,
+                username,
+                db,
+                clock,
+                tenant,
+                CatalogueService(db, tenant, clock),
+                ScheduleService(db, tenant, clock),
+            )
         finally:
             await dp.stop_polling()
             await asyncio.gather(polling, return_exceptions=True)
@@ -79,14 +88,15 @@ async def running_salon(
             await db.close()
 
 
-async def set_up(admin: AdminService) -> dict[str, int]:
+async def set_up(salon: Salon) -> dict[str, int]:
     """A salon ready for bookings: two services, two specialists, hours with a break."""
-    cut = await admin.add_service("Стрижка", 60, 1500)
-    color = await admin.add_service("Окрашивание", 120, 4000)
-    anna = await admin.add_staff("Анна")
-    oleg = await admin.add_staff("Олег")
+    catalogue, schedule = salon.catalogue, salon.schedule
+    cut = await catalogue.add_service("Стрижка", 60, 1500)
+    color = await catalogue.add_service("Окрашивание", 120, 4000)
+    anna = await catalogue.add_staff("Анна")
+    oleg = await catalogue.add_staff("Олег")
     for staff_id in (anna, oleg):
-        await admin.toggle_staff_service(staff_id, cut)
-        await admin.set_week(staff_id, parse_week("пн-пт 10:00-13:00, 14:00-18:00"))
-    await admin.toggle_staff_service(anna, color)
+        await catalogue.toggle_staff_service(staff_id, cut)
+        await schedule.set_week(staff_id, parse_week("пн-пт 10:00-13:00, 14:00-18:00"))
+    await catalogue.toggle_staff_service(anna, color)
     return {"cut": cut, "color": color, "anna": anna, "oleg": oleg}

@@ -29,7 +29,7 @@ async def test_full_booking_flow(salon):
     reply = await tg.click(bot, ALICE, texts.MENU_BOOK)
     assert reply["text"] == texts.SOON
 
-    ids = await set_up(salon.admin)
+    ids = await set_up(salon)
     await tg.ask(bot, ALICE, "/start")
     reply = await tg.click(bot, ALICE, texts.MENU_BOOK)
     assert reply["text"] == texts.CHOOSE_SERVICE
@@ -83,7 +83,7 @@ async def test_full_booking_flow(salon):
 
 
 async def test_confirm_double_tap_books_once(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     await _reach_summary(salon, ALICE, "Анна", "10:00")
     message_id, data = await tg._find_button(bot, ALICE, texts.CONFIRM)
@@ -98,7 +98,7 @@ async def test_confirm_double_tap_books_once(salon):
 
 
 async def test_race_for_one_slot_gives_one_booking(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     bob = ALICE + 1
     await _reach_summary(salon, ALICE, "Олег", "10:00")
@@ -121,7 +121,7 @@ async def test_race_for_one_slot_gives_one_booking(salon):
 
 
 async def test_any_specialist_falls_back_to_the_other_one(salon):
-    ids = await set_up(salon.admin)
+    ids = await set_up(salon)
     tg, bot = salon.tg, salon.username
     await _reach_summary(salon, ALICE, "Любой", "10:00")
     await tg.click(bot, ALICE, texts.CONFIRM)
@@ -170,7 +170,7 @@ async def _reach_summary(salon, user, staff, at, phone="+79991234567"):
 
 
 async def test_name_and_phone_sent_at_once_are_taken_in_order(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     await tg.ask(bot, ALICE, "/start")
     await tg.click(bot, ALICE, texts.MENU_BOOK)
@@ -186,7 +186,7 @@ async def test_name_and_phone_sent_at_once_are_taken_in_order(salon):
 
 
 async def test_a_command_while_asked_for_a_name_is_a_command(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     reply = await _to_the_name_question(salon, ALICE, "Анна", "12:00")
     assert reply["text"] == texts.ASK_NAME

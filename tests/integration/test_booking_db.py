@@ -14,10 +14,11 @@ from bots.context import TenantContext
 from bots.errors import SlotTaken
 from bots.parsing import parse_week
 from bots.services import (
-    AdminService,
     BookingService,
+    CatalogueService,
     Draft,
     ReminderService,
+    ScheduleService,
     new_request_key,
 )
 from core.migrations import migrate_tenant
@@ -41,13 +42,14 @@ async def db(pg_dsn):
 
 
 async def salon(db, clock):
-    admin = AdminService(db, TENANT, clock)
-    service = await admin.add_service("Стрижка", 60, 1500)
+    catalogue = CatalogueService(db, TENANT, clock)
+    schedule = ScheduleService(db, TENANT, clock)
+    service = await catalogue.add_service("Стрижка", 60, 1500)
     staff = []
     for name in ("Анна", "Олег"):
-        staff_id = await admin.add_staff(name)
-        await admin.toggle_staff_service(staff_id, service)
-        await admin.set_week(staff_id, parse_week("пн-пт 10:00-18:00"))
+        staff_id = await catalogue.add_staff(name)
+        await catalogue.toggle_staff_service(staff_id, service)
+        await schedule.set_week(staff_id, parse_week("пн-пт 10:00-18:00"))
         staff.append(staff_id)
     return service, staff
 

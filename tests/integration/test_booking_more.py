@@ -57,7 +57,7 @@ async def book(salon, user, staff="Анна", day="Пн 04.03", at="10:00", phon
 
 
 async def test_reschedule_then_cancel_with_owner_notices_and_cutoff(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     await tg.ask(bot, OWNER, "/start")
     await book(salon, ALICE, day="Вт 05.03", at="10:00")
@@ -118,7 +118,7 @@ async def test_reschedule_then_cancel_with_owner_notices_and_cutoff(salon):
 
 
 async def test_reminders_go_out_once_with_buttons_and_blocked_customers_are_marked(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     await book(salon, ALICE, day="Вт 05.03", at="10:00")
     await book(salon, BOB, staff="Олег", day="Вт 05.03", at="10:00", phone="+79990000002")
@@ -284,7 +284,7 @@ async def test_owner_sets_up_the_salon_and_manages_bookings(salon):
 
 
 async def test_bad_input_stale_buttons_and_unknown_commands(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     reply = await tg.ask(bot, ALICE, "/nonsense")
     assert reply["text"] == texts.UNKNOWN_COMMAND

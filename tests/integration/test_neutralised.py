@@ -41,7 +41,7 @@ def test_names_lose_control_bidi_and_zero_width_characters():
 
 
 async def test_csv_cells_and_names_are_neutralised(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     await tg.ask(bot, ALICE, "/start")
     await tg.click(bot, ALICE, texts.MENU_BOOK)

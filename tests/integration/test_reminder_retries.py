@@ -21,7 +21,7 @@ async def salon(pg_dsn, redis_client):
 
 
 async def test_stuck_reminders_are_retried_with_a_bound_then_the_owner_is_told(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     await tg.ask(bot, OWNER, "/start")  # the owner can be messaged
     await book(salon, ALICE, day="Вт 05.03", at="10:00")

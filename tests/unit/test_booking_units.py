@@ -27,7 +27,7 @@ from bots.parsing import (
     parse_week,
 )
 from bots.services import new_request_key
-from bots.slots import Interval, Rules, StaffDay, free_slots, free_slots_any
+from bots.slots import Interval, Rules, StaffDay, days_with_slots, free_slots, free_slots_any
 
 MSK = ZoneInfo("Europe/Moscow")
 DAY = date(2030, 3, 4)  # a Monday
@@ -143,6 +143,16 @@ def test_any_specialist_merges_and_remembers_who_is_free():
         "10:00": [2],
         "11:00": [1],
     }
+
+
+def test_days_with_slots_are_the_horizons_days_on_which_anyone_is_free():
+    # Mondays only; the first Monday (today) is full for one specialist, free for the other
+    full = staff(("10:00", "12:00"), busy=[(local("10:00"), local("12:00"))])
+    other = StaffDay(2, weekly={0: [Interval(time(10), time(11))]})
+    second_monday = DAY + timedelta(days=7)
+    assert days_with_slots([full, other], NOW, rules(horizon=14)) == [DAY, second_monday]
+    assert days_with_slots([full], NOW, rules(horizon=14)) == [second_monday]
+    assert days_with_slots([full], NOW, rules(horizon=7)) == []
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,328 @@
+"""Bookings: what a customer can book and when, the booking itself, the customer's own
+bookings, and the owner's operations on any booking."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+import asyncpg
+
+from bots.errors import (
+    BookingCutoffPassed,
+    BookingNotActive,
+    BookingNotFound,
+    BookingNotStarted,
+    ServiceGone,
+    SlotTaken,
+)
+from bots.repository import BookingRow, ServiceRow, StaffRow
+from bots.services.base import BaseService, SalonSettings
+from bots.slots import (
+    Interval,
+    StaffDay,
+    day_bounds_utc,
+    days_with_slots,
+    free_slots_any,
+    local_today,
+)
+from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+@dataclass(frozen=True)
+class Draft:
+    service_id: int
+    staff_id: int  # 0 = any free specialist
+    starts_at: datetime
+    request_key: str
+    customer_id: int
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class BookResult:
+    booking: BookingRow
+    created: bool  # False: this request was booked before (a double tap)
+
+
+def new_request_key() -> str:
+    return secrets.token_hex(8)
+
+
+class BookingService(BaseService):
+    # --- what can be booked ----------------------------------------------------------------
+
+    async def bookable_services(self) -> list[ServiceRow]:
+        async with self.db.acquire() as conn:
+            return await self.repo.services(conn, bookable_only=True)
+
+    async def service(self, service_id: int) -> ServiceRow | None:
+        async with self.db.acquire() as conn:
+            return await self.repo.service(conn, service_id)
+
+    async def staff_for(self, service_id: int) -> list[StaffRow]:
+        async with self.db.acquire() as conn:
+            return await self.repo.staff(conn, service_id=service_id)
+
+    async def _load(
+        self, conn, service_id: int, staff_id: int, first: date, last: date, ignore: int = 0
+    ) -> tuple[ServiceRow, SalonSettings, list[StaffDay]] | None:
+        service = await self.repo.service(conn, service_id)
+        if service is None:
+            return None
+        settings = await self.settings(conn)
+        staff = await self.repo.staff(conn, service_id=service_id)
+        if staff_id:
+            staff = [s for s in staff if s.id == staff_id]
+        if not staff:
+            return None
+        ids = [s.id for s in staff]
+        days = {s.id: StaffDay(s.id) for s in staff}
+        for h in await self.repo.hours(conn, ids):
+            days[h.staff_id].weekly.setdefault(h.weekday, []).append(Interval(h.starts, h.ends))
+        for e in await self.repo.exceptions(conn, ids, first, last):
+            found = days[e.staff_id].exceptions.setdefault(e.day, [])
+            if e.starts is not None:
+                found.append(Interval(e.starts, e.ends))
+        start, _ = day_bounds_utc(first, settings.tz)
+        _, end = day_bounds_utc(last, settings.tz)
+        for staff_member, begin, until in await self.repo.busy(
+            conn, ids, start - timedelta(days=1), end, ignore
+        ):
+            days[staff_member].busy.append((begin, until))
+        return service, settings, list(days.values())
+
+    async def available_days(
+        self, service_id: int, staff_id: int, ignore: int = 0
+    ) -> tuple[list[date], SalonSettings]:
+        now = self.now()
+        async with self.db.acquire() as conn:
+            settings = await self.settings(conn)
+            today = local_today(now, settings.tz)
+            last = today + timedelta(days=max(settings.horizon_days - 1, 0))
+            loaded = await self._load(conn, service_id, staff_id, today, last, ignore)
+        if loaded is None:
+            return [], settings
+        service, settings, staff = loaded
+        return days_with_slots(staff, now, settings.rules(service)), settings
+
+    async def available_times(
+        self, service_id: int, staff_id: int, day: date, conn=None, *, ignore: int = 0
+    ) -> dict[datetime, list[int]]:
+        """Free start time (UTC) -> the specialists free then; `ignore`: a booking being
+        moved (it does not block its own new time)."""
+        if conn is None:
+            async with self.db.acquire() as conn:
+                return await self.available_times(service_id, staff_id, day, conn, ignore=ignore)
+        now = self.now()
+        loaded = await self._load(conn, service_id, staff_id, day, day, ignore)
+        if loaded is None:
+            return {}
+        service, settings, staff = loaded
+        return free_slots_any(staff, day, now, settings.rules(service))
+
+    # --- booking ---------------------------------------------------------------------------
+
+    async def save_contact(self, customer_id: int, name: str, phone: str) -> None:
+        """The customer's name and phone, remembered for the next booking."""
+        async with self.db.acquire() as conn:
+            await self.repo.save_contact(conn, customer_id, name, phone)
+
+    async def booking_by_key(self, request_key: str) -> BookingRow | None:
+        async with self.db.acquire() as conn:
+            return await self.repo.booking_by_key(conn, request_key)
+
+    async def book(self, draft: Draft) -> BookResult:
+        """Book `draft`; a repeated request key returns the first booking. Raises SlotTaken."""
+        async with self.db.acquire() as conn:
+            existing = await self.repo.booking_by_key(conn, draft.request_key)
+            if existing is not None:
+                return BookResult(existing, False)
+            settings = await self.settings(conn)
+            service = await self.repo.service(conn, draft.service_id)
+            if service is None:
+                raise ServiceGone
+            local_day = draft.starts_at.astimezone(settings.tz).date()
+            free = await self.available_times(draft.service_id, draft.staff_id, local_day, conn)
+            candidates = free.get(draft.starts_at, [])
+            # the chosen specialist, or (for «any») each specialist free then, in order
+            if not candidates:
+                return await self._taken_or_done(conn, draft, list(free))
+            end = draft.starts_at + timedelta(minutes=service.duration_min)
+            until = end + timedelta(minutes=settings.buffer_min)
+            for staff_id in candidates:
+                try:
+                    async with conn.transaction():
+                        await self.repo.save_contact(
+                            conn, draft.customer_id, draft.name, draft.phone
+                        )
+                        booking_id = await self.repo.insert_booking(
+                            conn,
+                            request_key=draft.request_key,
+                            customer_id=draft.customer_id,
+                            customer_name=draft.name,
+                            customer_phone=draft.phone,
+                            service_id=service.id,
+                            staff_id=staff_id,
+                            price=service.price,
+                            starts_at=draft.starts_at,
+                            ends_at=end,
+                            blocked_until=until,
+                        )
+                        if booking_id is None:  # the other tap won the race
+                            existing = await self.repo.booking_by_key(conn, draft.request_key)
+                            return BookResult(existing, False)
+                        await self._schedule_reminders(conn, booking_id, draft.starts_at, settings)
+                except asyncpg.PostgresError as exc:
+                    if exc.sqlstate != EXCLUSION_VIOLATION:
+                        raise
+                    existing = await self.repo.booking_by_key(conn, draft.request_key)
+                    if existing is not None:
+                        return BookResult(existing, False)
+                    continue  # that specialist was just taken: try the next one
+                booking = await self.repo.booking(conn, booking_id)
+                return BookResult(booking, True)
+            free = await self.available_times(draft.service_id, draft.staff_id, local_day, conn)
+            return await self._taken_or_done(conn, draft, list(free))
+
+    async def _taken_or_done(self, conn, draft: Draft, alternatives: list[datetime]) -> BookResult:
+        """The slot is gone — maybe to this very request (a double tap that lost the race)."""
+        existing = await self.repo.booking_by_key(conn, draft.request_key)
+        if existing is not None:
+            return BookResult(existing, False)
+        raise SlotTaken(alternatives)
+
+    async def _schedule_reminders(
+        self, conn, booking_id: int, starts_at: datetime, settings: SalonSettings
+    ) -> None:
+        now = self.now()
+        due = [
+            (offset, starts_at - timedelta(minutes=offset))
+            for offset in settings.reminders_min
+            if starts_at - timedelta(minutes=offset) > now
+        ]
+        await self.repo.replace_reminders(conn, booking_id, due)
+
+    # --- the customer's bookings -----------------------------------------------------------
+
+    async def upcoming(self, customer_id: int) -> list[BookingRow]:
+        async with self.db.acquire() as conn:
+            return await self.repo.customer_upcoming(conn, customer_id, self.now())
+
+    async def customer_booking(self, customer_id: int, booking_id: int) -> BookingRow | None:
+        async with self.db.acquire() as conn:
+            booking = await self.repo.booking(conn, booking_id)
+        if booking is None or booking.customer_id != customer_id:
+            return None
+        return booking
+
+    async def can_change(self, booking: BookingRow, settings: SalonSettings) -> bool:
+        cutoff = booking.starts_at - timedelta(minutes=settings.cancel_cutoff_min)
+        return booking.status in ACTIVE_STATUSES and self.now() < cutoff
+
+    async def cancel_by_customer(self, customer_id: int, booking_id: int) -> BookingRow:
+        async with self.db.acquire() as conn, conn.transaction():
+            booking = await self.repo.booking(conn, booking_id, for_update=True)
+            if booking is None or booking.customer_id != customer_id:
+                raise BookingNotFound
+            if booking.status == BookingStatus.CANCELLED:
+                raise BookingNotActive
+            settings = await self.settings(conn)
+            if not await self.can_change(booking, settings):
+                raise BookingCutoffPassed
+            await self.repo.set_status(
+                conn, booking_id, BookingStatus.CANCELLED, cancelled_by=CancelledBy.CUSTOMER
+            )
+            await self.repo.skip_reminders(conn, booking_id)
+            return replace(
+                booking, status=BookingStatus.CANCELLED, cancelled_by=CancelledBy.CUSTOMER
+            )
+
+    async def confirm_visit(self, customer_id: int, booking_id: int) -> BookingRow:
+        async with self.db.acquire() as conn, conn.transaction():
+            booking = await self.repo.booking(conn, booking_id, for_update=True)
+            if booking is None or booking.customer_id != customer_id:
+                raise BookingNotFound
+            if booking.status not in ACTIVE_STATUSES or booking.starts_at <= self.now():
+                raise BookingNotActive
+            await self.repo.set_status(conn, booking_id, BookingStatus.CONFIRMED)
+            return replace(booking, status=BookingStatus.CONFIRMED)
+
+    async def reschedule(
+        self, customer_id: int, booking_id: int, starts_at: datetime
+    ) -> tuple[BookingRow, BookingRow]:
+        """Move a booking to `starts_at` with the same specialist; returns (old, new)."""
+        async with self.db.acquire() as conn:
+            async with conn.transaction():
+                booking = await self.repo.booking(conn, booking_id, for_update=True)
+                if booking is None or booking.customer_id != customer_id:
+                    raise BookingNotFound
+                settings = await self.settings(conn)
+                if not await self.can_change(booking, settings):
+                    raise BookingCutoffPassed
+            local_day = starts_at.astimezone(settings.tz).date()
+            free = await self.available_times(
+                booking.service_id, booking.staff_id, local_day, conn, ignore=booking_id
+            )
+            if booking.staff_id not in free.get(starts_at, []):
+                raise SlotTaken([t for t, ids in free.items() if booking.staff_id in ids])
+            duration = booking.ends_at - booking.starts_at
+            try:
+                async with conn.transaction():
+                    current = await self.repo.booking(conn, booking_id, for_update=True)
+                    if current.status not in ACTIVE_STATUSES:
+                        raise BookingNotActive
+                    await self.repo.move_booking(
+                        conn,
+                        booking_id,
+                        starts_at,
+                        starts_at + duration,
+                        starts_at + duration + timedelta(minutes=settings.buffer_min),
+                    )
+                    await self._schedule_reminders(conn, booking_id, starts_at, settings)
+            except asyncpg.PostgresError as exc:
+                if exc.sqlstate != EXCLUSION_VIOLATION:
+                    raise
+                free = await self.available_times(
+                    booking.service_id, booking.staff_id, local_day, conn, ignore=booking_id
+                )
+                raise SlotTaken([t for t, ids in free.items() if booking.staff_id in ids]) from None
+            return booking, await self.repo.booking(conn, booking_id)
+
+    # --- the owner's operations on any booking ---------------------------------------------
+
+    async def bookings_on(self, day: date) -> list[BookingRow]:
+        async with self.db.acquire() as conn:
+            settings = await self.settings(conn)
+            start, end = day_bounds_utc(day, settings.tz)
+            return await self.repo.bookings_between(conn, start, end)
+
+    async def booking(self, booking_id: int) -> BookingRow | None:
+        async with self.db.acquire() as conn:
+            return await self.repo.booking(conn, booking_id)
+
+    async def cancel_by_owner(self, booking_id: int) -> BookingRow:
+        async with self.db.acquire() as conn, conn.transaction():
+            booking = await self.repo.booking(conn, booking_id, for_update=True)
+            if booking is None or booking.status not in ACTIVE_STATUSES:
+                raise BookingNotActive
+            await self.repo.set_status(
+                conn, booking_id, BookingStatus.CANCELLED, cancelled_by=CancelledBy.OWNER
+            )
+            await self.repo.skip_reminders(conn, booking_id)
+            return replace(booking, status=BookingStatus.CANCELLED, cancelled_by=CancelledBy.OWNER)
+
+    async def mark_no_show(self, booking_id: int) -> BookingRow:
+        async with self.db.acquire() as conn, conn.transaction():
+            booking = await self.repo.booking(conn, booking_id, for_update=True)
+            if booking is None or booking.status not in ACTIVE_STATUSES:
+                raise BookingNotActive
+            if booking.starts_at > self.now():
+                raise BookingNotStarted
+            await self.repo.set_status(conn, booking_id, BookingStatus.NO_SHOW)
+            await self.repo.skip_reminders(conn, booking_id)
+            return replace(booking, status=BookingStatus.NO_SHOW)
