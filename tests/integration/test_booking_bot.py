@@ -197,7 +197,7 @@ async def test_a_command_while_asked_for_a_name_is_a_command(salon):
 
 
 async def test_the_phone_questions_cancel_button_leaves_the_flow(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     reply = await _to_the_name_question(salon, ALICE, "Анна", "12:00")
     assert reply["text"] == texts.ASK_NAME
@@ -215,7 +215,7 @@ async def test_the_phone_questions_cancel_button_leaves_the_flow(salon):
 
 
 async def test_the_menu_button_of_another_message_closes_the_open_dialog(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     await tg.ask(bot, ALICE, "/start")
     about = await tg.click(bot, ALICE, texts.MENU_ABOUT)  # a new message with «Главное меню»
@@ -231,7 +231,7 @@ async def test_the_menu_button_of_another_message_closes_the_open_dialog(salon):
 
 
 async def test_back_from_a_reschedule_and_from_the_cancel_question_shows_the_card(salon):
-    await set_up(salon.admin)
+    await set_up(salon)
     tg, bot = salon.tg, salon.username
     await _reach_summary(salon, ALICE, "Анна", "12:00")
     await tg.click(bot, ALICE, texts.CONFIRM)

@@ -54,7 +54,7 @@ async def test_an_abandoned_dialog_leaves_only_keys_that_expire(pg_dsn, redis_cl
     under the tenant's FSM prefix, with the bot's FSM TTL."""
     customer = 7300001
     async with running_salon(pg_dsn, redis_client) as salon:
-        await set_up(salon.admin)
+        await set_up(salon)
         await salon.tg.ask(salon.username, customer, "/start")
         await salon.tg.click(salon.username, customer, texts.MENU_BOOK)
         reply = await salon.tg.click(salon.username, customer, "Стрижка")
