@@ -36,10 +36,12 @@ def _booking_id(manager: DialogManager) -> int:
     return manager.dialog_data[_BOOKING]
 
 
-async def _changeable(query: CallbackQuery, manager: DialogManager, booking_id: int):
+async def _changeable(
+    query: CallbackQuery, manager: DialogManager, booking_id: int
+) -> BookingRow | None:
     """The customer's booking if it may still be moved or cancelled; else say why."""
     booking = booking_of(manager)
-    b: BookingRow | None = await booking.customer_booking(query.from_user.id, booking_id)
+    b = await booking.customer_booking(query.from_user.id, booking_id)
     if b is None or b.status not in ACTIVE_STATUSES:
         await alert(query, manager, texts.MY_MISSING)
         return None
