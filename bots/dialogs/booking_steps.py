@@ -52,9 +52,7 @@ async def on_start(start_data: dict | None, manager: DialogManager) -> None:
 
 async def on_service(callback: CallbackQuery, _, manager: DialogManager, service_id: int) -> None:
     if await booking_of(manager).service(service_id) is None:
-        await alert(
-            callback, manager, manager, texts.SERVICE_GONE, refresh=True
-        )  # the list, without it
+        await alert(callback, manager, texts.SERVICE_GONE, refresh=True)  # the list, without it
         return
     await _go(manager, BookingDraft(service_id=service_id), BookingSG.staff)
 

@@ -247,3 +247,17 @@ async def test_back_from_a_reschedule_and_from_the_cancel_question_shows_the_car
     assert reply["text"] == card["text"] and reply["reply_markup"] == card["reply_markup"]
     reply = await tg.click(bot, ALICE, texts.BACK)
     assert reply["text"] == texts.MY_TITLE
+
+
+async def test_a_service_removed_meanwhile_is_refused_and_the_list_shown_again(salon):
+    ids = await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, ALICE, "/start")
+    services = await tg.click(bot, ALICE, texts.MENU_BOOK)
+    await salon.catalogue.delete_service(ids["color"])
+    query = await tg.press_button(bot, ALICE, "Окрашивание")
+    assert await answer_of(salon, ALICE, query) == texts.SERVICE_GONE
+    reply = await tg.wait_for_reply(bot, ALICE, since=services["seq"])
+    buttons = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    assert reply["text"] == texts.CHOOSE_SERVICE and not any("Окрашивание" in b for b in buttons)
+    assert any("Стрижка" in b for b in buttons)
