@@ -14,6 +14,7 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode
 from aiogram_dialog.api.entities import OldMessage
+from aiogram_dialog.api.exceptions import UnknownState
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.utils import remove_intent_id
 from aiogram_dialog.widgets.input import MessageInput
@@ -142,12 +143,12 @@ def only_own_buttons(dialog: Dialog) -> Dialog:
 async def on_stale(event: ErrorEvent, dialog_manager: DialogManager | None = None) -> None:
     """A button of a screen the customer has left (aiogram-dialog: unknown or outdated
     intent, unknown state): say so, as every stale button does, and offer /start."""
+    if isinstance(event.exception, UnknownState) and dialog_manager is not None:
+        await leave(dialog_manager)  # a screen this version no longer has: /start works again
     update = event.update
     if update.callback_query is not None:
         await update.callback_query.answer(texts.STALE_BUTTON, show_alert=True)
     elif update.message is not None:
-        if dialog_manager is not None:
-            await leave(dialog_manager)
         await update.message.answer(texts.STALE_BUTTON)
 
 

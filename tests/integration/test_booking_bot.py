@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest_asyncio
 
@@ -261,3 +262,18 @@ async def test_a_service_removed_meanwhile_is_refused_and_the_list_shown_again(s
     buttons = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
     assert reply["text"] == texts.CHOOSE_SERVICE and not any("Окрашивание" in b for b in buttons)
     assert any("Стрижка" in b for b in buttons)
+
+
+async def test_a_screen_the_bot_no_longer_has_is_stale_once_then_start_works(salon, redis_client):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, ALICE, "/start")
+    await tg.click(bot, ALICE, texts.MENU_BOOK)
+    # an upgrade removed the screen the customer was on
+    [key] = await redis_client.keys(f"client_001:fsm:*{ALICE}:aiogd:context:*")
+    context = json.loads(await redis_client.get(key))
+    await redis_client.set(key, json.dumps({**context, "state": "BookingSG:gone"}), keepttl=True)
+    reply = await tg.ask(bot, ALICE, "/start")
+    assert reply["text"] == texts.STALE_BUTTON
+    reply = await tg.ask(bot, ALICE, "/start")
+    assert "Салон Анны" in reply["text"]
