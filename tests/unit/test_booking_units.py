@@ -224,6 +224,18 @@ def test_callback_data_fits_64_bytes_and_has_no_separator_in_values():
     assert ":" not in new_request_key()
 
 
+def test_dialog_buttons_fit_64_bytes():
+    from aiogram_dialog.api.entities.stack import new_id
+    from aiogram_dialog.utils import intent_callback_data
+
+    from bots.dialogs.common import time_id
+
+    # the longest: a booking or service id in a list, a start time in the time picker
+    for widget, item in [("booking", 2**31 - 1), ("time", time_id(datetime(2099, 1, 1)))]:
+        packed = intent_callback_data(new_id(), f"{widget}:{item}")
+        assert len(packed.encode()) <= 64, packed
+
+
 def test_clock_file(tmp_path):
     path = tmp_path / "clock"
     clock = FileClock(path)
