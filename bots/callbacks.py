@@ -34,38 +34,3 @@ class MyAction(StrEnum):
 class MyCallback(CallbackData, prefix="my"):
     action: MyAction
     id: DbInt = 0
-
-
-class AdminAction(StrEnum):
-    HOME = "h"
-    SERVICES = "svs"
-    SERVICE = "sv"
-    SERVICE_ADD = "sva"
-    SERVICE_EDIT = "sve"
-    SERVICE_DEL = "svd"
-    STAFF_LIST = "sts"
-    STAFF = "st"
-    STAFF_ADD = "sta"
-    STAFF_DEL = "std"
-    STAFF_SERVICES = "stv"
-    STAFF_TOGGLE = "stt"  # id = staff, extra = service
-    HOURS = "hr"
-    HOURS_EDIT = "hre"
-    EXC_ADD = "exa"
-    EXC_DEL = "exd"  # id = staff, extra = yyyymmdd
-    SETTINGS = "set"
-    SETTING = "se"  # extra = index in SETTING_FIELDS
-    BOOKINGS = "bks"
-    DAY = "day"  # extra = yyyymmdd
-    DAY_PICK = "dp"
-    BK_CANCEL = "bc"
-    BK_CANCEL_YES = "bcy"
-    BK_NOSHOW = "bn"
-    STATS = "sa"  # extra = days
-    CSV = "csv"  # extra = days
-
-
-class AdminCallback(CallbackData, prefix="ad"):
-    action: AdminAction
-    id: DbInt = 0
-    extra: DbInt = 0

@@ -15,16 +15,15 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import ErrorEvent, Update
 from aiogram_dialog import setup_dialogs
-from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from loguru import logger
 
 from bots import texts
 from bots.background import Background
 from bots.clock import Clock, FileClock, SystemClock
 from bots.context import TenantContext
-from bots.dialogs import booking, my
-from bots.dialogs.common import KeepScreens, on_stale
-from bots.handlers import admin, fallback, start
+from bots.dialogs import admin, booking, my
+from bots.dialogs.common import STALE_DIALOG_ERRORS, KeepScreens, on_stale_dialog
+from bots.handlers import fallback, start
 from bots.services import (
     BookingService,
     CatalogueService,
@@ -101,11 +100,11 @@ def build_dispatcher(
     options: BotOptions | None = None,
 ) -> Dispatcher:
     """The tenant's Dispatcher: FSM in Redis under `client_NNN:fsm:`, data in `client_NNN`,
-    reminders and the owner's first-run greeting started with polling. The customer's screens
-    are aiogram-dialog dialogs (their stacks are FSM keys with a destiny, same prefix, TTLs)."""
+    reminders and the owner's first-run greeting started with polling."""
     options = options or BotOptions()
     storage = RedisStorage(
         redis,
+        # dialogs keep their stacks and contexts under destiny keys: client_NNN:fsm:…:aiogd:…
         key_builder=DefaultKeyBuilder(prefix=fsm_prefix(tenant.client_id), with_destiny=True),
         state_ttl=options.fsm_ttl,
         data_ttl=options.fsm_ttl,
@@ -133,7 +132,7 @@ def build_dispatcher(
         log=logger.bind(client=tenant.client_id),
     )
     dp.update.outer_middleware(RateLimitMiddleware(window, texts.RATE_LIMITED))
-    # plain handlers first (commands, menus, reminder buttons), then the dialogs' screens
+    # the customer's plain handlers (menus, /my, reminder buttons) before the customer's dialogs
     dp.include_router(start.build_router())
     dp.include_router(admin.build_router())
     dp.include_router(booking.build_router())
@@ -148,7 +147,7 @@ def build_dispatcher(
     dp.startup.register(background.on_startup)
     dp.shutdown.register(background.on_shutdown)
 
-    dp.errors.register(on_stale, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState))
+    dp.errors.register(on_stale_dialog, ExceptionTypeFilter(*STALE_DIALOG_ERRORS))
 
     @dp.errors()
     async def on_error(event: ErrorEvent) -> None:

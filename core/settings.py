@@ -147,7 +147,8 @@ class Settings(BaseSettings):
     reminder_check_interval: float = Field(30.0, gt=0)
     ratelimit_max_events: int = Field(20, ge=0)
     ratelimit_window: float = Field(10.0, gt=0)
-    # Tests only: a file that sets "now" for tenant bots (see bots/clock.py). Never in production.
+    # Tests and `make demo-keep` only: a file that sets "now" for tenant bots and for the Sales
+    # subscription and retention checks (see bots/clock.py). Never in production.
     booking_clock_file: str | None = None
 
     # Logging

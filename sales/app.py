@@ -15,6 +15,7 @@ from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import BotCommand
 from aiohttp import web
 
+from bots.clock import FileClock, SystemClock
 from core import keys, periodic
 from core.crypto import cipher_from_settings
 from core.db import pool_from_settings
@@ -164,6 +165,8 @@ class SalesService:
             log=self.log,
             unpaid_hours=s.order_unpaid_hours,
         )
+        # tests and the demo move time with a clock file; production reads the real clock
+        clock = FileClock(s.booking_clock_file) if s.booking_clock_file else SystemClock()
         self.lifecycle = SubscriptionService(
             db=db,
             manager=manager,
@@ -171,6 +174,7 @@ class SalesService:
             log=self.log,
             grace_days=s.subscription_grace_days,
             archive_days=s.subscription_archive_days,
+            clock=clock,
         )
         self.retention = RetentionService(
             db=db,
@@ -182,6 +186,7 @@ class SalesService:
             alerts_days=s.alerts_retention_days,
             orders_days=s.abandoned_order_retention_days,
             notices_days=s.buyer_notices_retention_days,
+            clock=clock,
         )
         self._runner = web.AppRunner(
             build_webhook_app(

@@ -7,10 +7,11 @@ reminder is sent once and a release happens once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 
+from bots.clock import Clock, SystemClock
 from core.status import RUNNING_SUBSCRIPTIONS, SubscriptionStatus
 from pool.manager import BotPoolManager, PoolError
 from sales import repository as repo
@@ -27,7 +28,9 @@ class SubscriptionService:
         log,
         grace_days: float = 3,
         archive_days: float = 90,
+        clock: Clock | None = None,
     ) -> None:
+        self.clock = clock or SystemClock()
         self.db = db
         self.manager = manager
         self.notifier = notifier
@@ -37,7 +40,7 @@ class SubscriptionService:
         self.archive = timedelta(days=archive_days)
 
     async def tick(self, now: datetime | None = None) -> dict[str, int]:
-        now = now or datetime.now(UTC)
+        now = now or self.clock.now()
         done = {"reminded": 0, "grace": 0, "released": 0}
         async with self.db.acquire() as conn:
             subs = await repo.subscriptions_in(conn, RUNNING_SUBSCRIPTIONS)

@@ -19,10 +19,11 @@ may delete tenants' users and keys). A pass:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 
+from bots.clock import Clock, SystemClock
 from core import redis_acl
 from sales import retention_repo as repo
 
@@ -42,7 +43,9 @@ class RetentionService:
         alerts_days: float = 90,
         orders_days: float = 30,
         notices_days: float = 30,
+        clock: Clock | None = None,
     ) -> None:
+        self.clock = clock or SystemClock()
         self.db = db
         self.redis = redis
         self.notifier = notifier
@@ -56,7 +59,7 @@ class RetentionService:
         }
 
     async def tick(self, now: datetime | None = None) -> dict[str, int]:
-        now = now or datetime.now(UTC)
+        now = now or self.clock.now()
         done = {"reminded": 0, "purged": 0}
         async with self.db.acquire() as conn:
             to_remind = await repo.archives_to_remind(conn, now + self.notice)

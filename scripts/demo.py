@@ -32,6 +32,7 @@ from pool.manager import BotPoolManager
 from sandbox.buyer import SalesBuyer
 from sandbox.harness import (
     REPO,
+    ModuleProcess,
     SalesProcess,
     SandboxTelegramProcess,
     SandboxYooKassaProcess,
@@ -43,6 +44,7 @@ from sandbox.harness import (
 from sandbox.localservers import LocalPostgres, LocalRedis, server_env
 from sandbox.telegram.client import SandboxTelegram
 from sandbox.yookassa.client import SandboxYooKassa
+from scripts.play import render
 
 DEMO_TOKEN = "7000000001:AAdemoSalonAnnaToken_0123456789abcdef"
 DEMO_BOT = "anna_salon_bot"
@@ -55,6 +57,9 @@ BUYER_TOKEN = "7000000002:AAdemoBarberBorisToken_0123456789abcd"
 BUYER_BOT = "boris_barber_bot"
 BUYER_ID = 111222333
 SHOP_ID, SHOP_SECRET = "100500", "demo_sandbox_secret_key"
+MASTER_TOKEN = "7000000200:AAdemoMasterBotToken_0123456789abcdef"
+MASTER_BOT = "botpool_master_bot"
+OPERATOR_ID = 424242
 
 
 def step(text: str) -> None:
@@ -74,7 +79,7 @@ async def demo(keep: bool, run_dir: Path) -> None:
     step("Starting PostgreSQL and Redis on 127.0.0.1 (temporary directories)")
     pg = LocalPostgres().start()
     redis_server = LocalRedis().start()
-    telegram = supervisor = yookassa = sales = None
+    telegram = supervisor = yookassa = sales = master = None
     try:
         print(f"  PostgreSQL on port {pg.port}, Redis on port {redis_server.port}")
         step("Starting the Telegram Bot API sandbox")
@@ -86,6 +91,10 @@ async def demo(keep: bool, run_dir: Path) -> None:
             "TOKEN_ENCRYPTION_KEY": TokenCipher.generate_key(),
             "HEARTBEAT_INTERVAL": "2",
             "HEARTBEAT_STALE_AFTER": "8",
+            # `python -m scripts.play clock +1d` moves the time of the bots and Sales' checks
+            "BOOKING_CLOCK_FILE": str(run_dir / "clock"),
+            "REMINDER_CHECK_INTERVAL": "5",
+            "SUBSCRIPTION_CHECK_INTERVAL": "5",
         }
         os.environ.update(env)
         from core.settings import Settings
@@ -175,11 +184,7 @@ async def demo(keep: bool, run_dir: Path) -> None:
         step("The conversation (sandbox transcript)")
         async with SandboxTelegram(telegram.url) as tg:
             for message in await tg.transcript(DEMO_BOT, CUSTOMER_ID):
-                who = "🤖 bot " if message["from"] == "bot" else "👤 user"
-                for i, line in enumerate((message.get("text") or "").splitlines() or [""]):
-                    print(f"  {who if i == 0 else '      '} | {line}")
-                for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-                    print("         | " + "  ".join(f"[{b['text']}]" for b in row))
+                print("\n".join(f"  {line}" for line in render(message)))
         assert "Салон Анны" in (reply.get("text") or "")
 
         slot_log = supervisor.logs / f"bot-pool-{free['pool_id']}.log"
@@ -201,13 +206,15 @@ async def demo(keep: bool, run_dir: Path) -> None:
         await redis.aclose()
         await db.close()
         if keep:
-            print_keep_help(env, run_dir, supervisor, telegram.url)
+            master = await start_master(env, run_dir, supervisor, telegram.url)
+            print_keep_help(env, run_dir, supervisor, telegram.url, yookassa.url)
             await wait_forever()
     finally:
         step("Stopping everything")
         (run_dir / "demo.env").unlink(missing_ok=True)  # the database password, key and tokens
-        if sales is not None:
-            sales.terminate()
+        for service in (master, sales):
+            if service is not None:
+                service.terminate()
         if yookassa is not None:
             yookassa.stop()
         if supervisor is not None:
@@ -262,39 +269,71 @@ async def purchase_demo(env: dict[str, str], run_dir: Path, telegram_url: str):
 
         step("The Sales Bot conversation (the token message was deleted by the bot)")
         for message in await buyer.transcript():
-            text = message.get("text") or ""
-            if message["deleted"]:
-                text = "[удалено ботом]"
-            who = "🤖 sales" if message["from"] == "bot" else "👤 buyer"
-            for i, line in enumerate(text.splitlines() or [""]):
-                print(f"  {who if i == 0 else '        '} | {line}")
-            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-                print("           | " + "  ".join(f"[{b['text']}]" for b in row))
+            print("\n".join(f"  {line}" for line in render(message, ("🤖 sales", "👤 buyer"))))
         print(f"\n  and @{BUYER_BOT} answers its first customer: {reply['text'].splitlines()[0]}")
         assert notice["text"].startswith("🎉 ВАШ БОТ ГОТОВ!")
     return sales, yookassa
 
 
-def print_keep_help(env, run_dir, supervisor, telegram_url) -> None:
+async def start_master(env, run_dir, supervisor, telegram_url) -> ModuleProcess:
+    step(f"The operator's Master Bot @{MASTER_BOT} (python -m master)")
+    master_env = {
+        **env,
+        "BOT_TOKEN_MASTER": MASTER_TOKEN,
+        "ADMIN_IDS_MASTER": str(OPERATOR_ID),
+        "MASTER_METRICS_PORT": "0",
+        "SUPERVISOR_URL": f"unix://{run_dir}/supervisor.sock",
+        "SUPERVISOR_PROGRAMS_DIR": str(supervisor.programs),
+        "SUPERVISOR_PROGRAM_DIR": str(REPO),
+        "SUPERVISOR_LOG_DIR": str(supervisor.logs),
+    }
+    env.update({k: v for k, v in master_env.items() if k not in env})
+    async with SandboxTelegram(telegram_url) as tg:
+        await tg.register_bot(MASTER_TOKEN, MASTER_BOT, first_name="Bot Pool Master")
+        master = ModuleProcess("master", master_env, run_dir / "master.log").start()
+        reply = await tg.ask(MASTER_BOT, OPERATOR_ID, "/start", timeout=90)
+    print(f"  @{MASTER_BOT} answers the operator ({OPERATOR_ID}): {reply['text'].splitlines()[0]}")
+    return master
+
+
+def print_keep_help(env, run_dir, supervisor, telegram_url, yookassa_url) -> None:
     env_file = run_dir / "demo.env"
-    env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
+    env_file.write_text(
+        "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
+        + f'play() {{ (cd {shlex.quote(str(REPO))} && {shlex.quote(sys.executable)} -m scripts.play "$@"); }}\n'
+    )
     env_file.chmod(0o600)
     print(
         f"""
-Everything keeps running. In another shell:
+Everything keeps running. Who is who (Telegram ids in the sandbox):
 
-  source {env_file}
+  {OWNER_ID:>10}  owner of @{DEMO_BOT} (Салон Анны): /admin sets up services, staff, hours
+  {CUSTOMER_ID:>10}  a customer of @{DEMO_BOT}
+  {BUYER_ID:>10}  a barber who bought @{BUYER_BOT} in @{SALES_BOT}, and its owner
+  {OPERATOR_ID:>10}  the operator, in @{MASTER_BOT} (/pool, /clients, /client client_001)
+
+In another shell, `source {env_file}`, then act as any of them (`play --help`):
+
+  # the owner sets the salon up, then a customer books
+  play say {DEMO_BOT} {OWNER_ID} /admin
+  play press {DEMO_BOT} {OWNER_ID} "Услуги"
+  play say {DEMO_BOT} {CUSTOMER_ID} /start
+  play press {DEMO_BOT} {CUSTOMER_ID} "Записаться"
+  # a new business: a bot from "@BotFather", bought in the Sales Bot, paid at YooKassa
+  play botfather my_demo_bot
+  play say {SALES_BOT} 5550123 /start
+  play pay
+  # time: +1d sends the next day's reminders; +28d brings subscriptions near their end
+  play clock +1d
+  play clock now
+  # the operator
+  play say {MASTER_BOT} {OPERATOR_ID} /pool
+  play show {DEMO_BOT} {CUSTOMER_ID}
+
   .venv/bin/booking-pool status
   .venv/bin/supervisorctl -c {supervisor.conf} status
-  tail -f {supervisor.logs}/bot-pool-1.log
-  curl -s '{telegram_url}/_sandbox/transcript?bot={DEMO_BOT}&user_id={CUSTOMER_ID}'
-  curl -s -XPOST {telegram_url}/_sandbox/updates/message -H 'content-type: application/json' \\
-       -d '{{"bot": "{DEMO_BOT}", "user_id": {CUSTOMER_ID}, "text": "/start"}}'
-  .venv/bin/booking-pool release --slot 1
-  tail -f {run_dir}/sales.log                                  # the Sales service
-  curl -s '{telegram_url}/_sandbox/transcript?bot={SALES_BOT}&user_id={BUYER_ID}'
-  curl -s -XPOST {telegram_url}/_sandbox/updates/message -H 'content-type: application/json' \\
-       -d '{{"bot": "{SALES_BOT}", "user_id": {BUYER_ID}, "text": "/mybots"}}'
+  tail -f {supervisor.logs}/bot-pool-1.log {run_dir}/sales.log {run_dir}/master.log
+  stand-ins: Telegram {telegram_url}, YooKassa {yookassa_url}/_sandbox/payments
 
 Press Ctrl-C here to stop it all.""",
         flush=True,

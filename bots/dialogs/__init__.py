@@ -1,2 +1,2 @@
-"""The tenant bot's screens as aiogram-dialog declarations: one dialog per module, all state
-groups in `states.py`, shared widgets and handlers in `common.py`."""
+"""The tenant bot's screens, declared with aiogram-dialog: one dialog per module, every
+`StatesGroup` in `states.py`, what dialogs share in `common.py`."""

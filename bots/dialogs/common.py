@@ -1,20 +1,22 @@
-"""What the tenant bot's dialogs share: the time codec of widget ids, choice lists, the
-navigation row, message inputs for "a button was expected", the stale-button answer, and
-the message manager that leaves old screens as they are."""
+"""What every dialog of the tenant bot shares: the one answer to an outdated button, the
+message manager (a handler may answer a press itself; old screens stay as they were), and
+the customer's shared pieces: the time codec of widget ids, choice lists, the navigation
+row, message inputs for "a button was expected"."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from aiogram import F
+from aiogram import Bot, F
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode
 from aiogram_dialog.api.entities import OldMessage
-from aiogram_dialog.api.exceptions import UnknownState
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.utils import remove_intent_id
 from aiogram_dialog.widgets.input import MessageInput
@@ -23,6 +25,56 @@ from aiogram_dialog.widgets.text import Const, Format
 
 from bots import keyboards, texts
 from bots.services import BookingService, CustomerService
+
+# a button of a dialog that is closed, replaced or someone else's
+STALE_DIALOG_ERRORS = (UnknownIntent, UnknownState, OutdatedIntent)
+
+
+class AnsweringMessageManager(MessageManager):
+    """aiogram-dialog answers every button press after its handler ran. A handler that
+    answered it itself (through `answer`) is not answered twice: Telegram refuses that."""
+
+    LIMIT = 1000  # ids kept for presses whose dialog failed before aiogram-dialog answered
+
+    def __init__(self) -> None:
+        self._answered: OrderedDict[str, None] = OrderedDict()
+
+    def answered(self, query_id: str) -> None:
+        self._answered[query_id] = None
+        while len(self._answered) > self.LIMIT:
+            self._answered.popitem(last=False)
+
+    async def answer_callback(self, bot: Bot, callback_query: CallbackQuery) -> None:
+        if callback_query.id in self._answered:
+            del self._answered[callback_query.id]
+            return
+        await super().answer_callback(bot, callback_query)
+
+
+async def answer(
+    callback: CallbackQuery, manager: DialogManager, text: str, *, alert: bool = False
+) -> None:
+    """Answer the press with `text` (a notice, or an alert the user must close)."""
+    await callback.answer(text, show_alert=alert)
+    message_manager = getattr(manager, "message_manager", None)
+    if isinstance(message_manager, AnsweringMessageManager):
+        message_manager.answered(callback.id)
+
+
+async def on_stale_dialog(event: ErrorEvent, dialog_manager: DialogManager | None = None) -> None:
+    """A button (or a reply to a message) of a dialog that no longer exists: say so and offer
+    the start, as the bot does for any outdated button. A screen this version no longer has
+    (UnknownState) also closes the user's dialogs, so that /start works again."""
+    if isinstance(event.exception, UnknownState) and dialog_manager is not None:
+        await leave(dialog_manager)
+    update = event.update
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.STALE_BUTTON, show_alert=True)
+    elif update.message is not None:
+        await update.message.answer(texts.STALE_BUTTON, reply_markup=keyboards.main_menu())
+
+
+# --- the customer's dialogs ----------------------------------------------------------------
 
 # a command typed while a dialog waits for text is a command (handled by its router)
 NOT_COMMAND = F.func(lambda message: not (message.text or "").startswith("/"))
@@ -110,7 +162,7 @@ async def alert(
     """Answer a button with an alert; the screen stays as it is unless `refresh`."""
     if not refresh:
         manager.show_mode = ShowMode.NO_UPDATE
-    await callback.answer(text, show_alert=True)
+    await answer(callback, manager, text, alert=True)
 
 
 # --- message inputs ------------------------------------------------------------------------
@@ -137,22 +189,7 @@ def only_own_buttons(dialog: Dialog) -> Dialog:
     return dialog
 
 
-# --- stale buttons and screens -------------------------------------------------------------
-
-
-async def on_stale(event: ErrorEvent, dialog_manager: DialogManager | None = None) -> None:
-    """A button of a screen the customer has left (aiogram-dialog: unknown or outdated
-    intent, unknown state): say so, as every stale button does, and offer /start."""
-    if isinstance(event.exception, UnknownState) and dialog_manager is not None:
-        await leave(dialog_manager)  # a screen this version no longer has: /start works again
-    update = event.update
-    if update.callback_query is not None:
-        await update.callback_query.answer(texts.STALE_BUTTON, show_alert=True)
-    elif update.message is not None:
-        await update.message.answer(texts.STALE_BUTTON)
-
-
-class KeepScreens(MessageManager):
+class KeepScreens(AnsweringMessageManager):
     """Old screens stay as the customer saw them: a new screen never deletes the previous
     message nor strips its buttons (a pressed old button is answered as stale). The reply
     keyboard of the phone question is removed by the answer that ends the input."""

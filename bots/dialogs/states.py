@@ -1,8 +1,60 @@
-"""Every `StatesGroup` of the tenant bot's dialogs (one group per dialog)."""
-
-from __future__ import annotations
+"""Every dialog state of the tenant bot, one `StatesGroup` per dialog."""
 
 from aiogram.fsm.state import State, StatesGroup
+
+# --- the owner (/admin) ----------------------------------------------------------------------
+
+
+class AdminMenu(StatesGroup):
+    home = State()
+
+
+class AdminServices(StatesGroup):
+    list = State()
+    card = State()
+    form = State()  # add (no service chosen) or edit
+
+
+class AdminStaff(StatesGroup):
+    list = State()
+    card = State()
+    add = State()
+    services = State()
+
+
+class AdminHours(StatesGroup):
+    week = State()
+    exception = State()
+
+
+class AdminBookings(StatesGroup):
+    pick = State()
+    day = State()
+    date = State()
+    cancel = State()
+
+
+class AdminSettings(StatesGroup):
+    list = State()
+    ask = State()
+
+
+class AdminReports(StatesGroup):
+    stats = State()
+
+
+# the owner's screens that wait for typed text; elsewhere a message is not the dialog's
+ADMIN_INPUTS = frozenset(
+    {
+        AdminServices.form,
+        AdminStaff.add,
+        AdminHours.week,
+        AdminHours.exception,
+        AdminBookings.date,
+        AdminSettings.ask,
+    }
+)
+
 
 # --- the customer --------------------------------------------------------------------------
 

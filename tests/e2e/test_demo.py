@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from bots import texts
 from sandbox.harness import REPO
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +32,7 @@ def test_demo_runs_and_stops_cleanly():
 
 def test_demo_keep_stopped_with_sigterm_cleans_up_and_removes_its_secrets():
     import re
+    import shlex
     import signal
     import socket
     import threading
@@ -63,6 +65,36 @@ def test_demo_keep_stopped_with_sigterm_cleans_up_and_removes_its_secrets():
             for p in re.search(r"PostgreSQL on port (\d+), Redis on port (\d+)", out).groups()
         ]
         assert env_file.exists()
+        assert "botpool_master_bot answers the operator (424242)" in out
+        assert "424242  the operator" in out and "987654321  owner of @anna_salon_bot" in out
+
+        def play(*args: str) -> subprocess.CompletedProcess:
+            """What the help says: `source demo.env`, then `play ...` in any directory."""
+            return subprocess.run(
+                ["bash", "-c", f'source {shlex.quote(str(env_file))} && play "$@"', "play", *args],
+                cwd="/",
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+
+        said = play("say", "anna_salon_bot", "555000111", "/start")
+        assert said.returncode == 0 and "Добро пожаловать в «Салон Анны»" in said.stdout
+        assert "[📅 Записаться]" in said.stdout  # its buttons are shown too
+        pressed = play("press", "anna_salon_bot", "555000111", "Записаться")
+        assert (
+            pressed.returncode == 0 and texts.SOON.splitlines()[0] in pressed.stdout
+        )  # no services
+        missing = play("press", "anna_salon_bot", "555000111", "Нет такой кнопки")
+        assert missing.returncode == 1 and "no inline button" in missing.stderr
+        clock_file = env_file.parent / "clock"
+        moved = play("clock", "+1d")
+        assert moved.returncode == 0 and clock_file.exists(), moved.stdout + moved.stderr
+        assert play("clock", "now").returncode == 0 and not clock_file.exists()
+        paid = play("pay")  # the demo's purchase is paid already: nothing pending
+        assert paid.returncode == 1 and "no pending payment" in paid.stdout
+        operator = play("say", "botpool_master_bot", "424242", "/pool")
+        assert operator.returncode == 0 and "СТАТУС ПУЛА" in operator.stdout
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(timeout=120) == 0
     finally:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bots.clock import write_clock_file
 from sales import texts
 from sandbox.buyer import payment_id_of
 from sandbox.harness import REPO, wait_until
@@ -365,6 +366,28 @@ async def test_a_flooding_user_is_slowed_down_and_other_buyers_are_not(stand):
         await wait_until(answered, timeout=20, interval=0.1, what="5 answers and one notice")
         await other.say("/start")
         await other.expect("Тарифы")
+    finally:
+        await sales.service.stop()
+        await sales.yk.close()
+        await yk_server.close()
+
+
+async def test_the_subscription_checks_take_now_from_the_clock_file(stand, tmp_path):
+    """`make demo-keep` moves time with `BOOKING_CLOCK_FILE` (`play clock +28d`): Sales' own
+    checks read it too, not only the tenant bots."""
+    from tests.e2e.sales_stand import start_sales
+
+    clock = tmp_path / "clock"
+    sales, yk_server = await start_sales(stand, BOOKING_CLOCK_FILE=str(clock))
+    try:
+        stand.start_worker(1)
+        await stand.wait_status(1, "waiting")
+        buyer, _, _ = await buy(stand, sales, "Салон Часов")
+        ends = await value(stand, "SELECT ends_at FROM platform.subscriptions")
+        assert (await sales.service.lifecycle.tick())["grace"] == 0  # no file: the real time
+        write_clock_file(clock, ends + timedelta(minutes=1))
+        assert (await sales.service.lifecycle.tick())["grace"] == 1
+        await buyer.expect("Подписка на бота")
     finally:
         await sales.service.stop()
         await sales.yk.close()

@@ -8,8 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bots.callbacks import (
-    AdminAction,
-    AdminCallback,
     MenuAction,
     MenuCallback,
     MyAction,
@@ -215,7 +213,6 @@ def test_callback_data_fits_64_bytes_and_has_no_separator_in_values():
     biggest = [
         MenuCallback(action=MenuAction.HOME),
         MyCallback(action=MyAction.CONFIRM_VISIT, id=2**31 - 1),
-        *(AdminCallback(action=a, id=2**31 - 1, extra=20991231) for a in AdminAction),
     ]
     for data in biggest:
         packed = data.pack()
@@ -266,7 +263,8 @@ async def test_only_the_owner_passes_the_admin_filter():
     from types import SimpleNamespace
 
     from bots.context import TenantContext
-    from bots.handlers.admin import IsOwner, parse_setting
+    from bots.dialogs.admin.common import IsOwner
+    from bots.dialogs.admin.settings import parse_setting
 
     tenant = TenantContext("client_001", "Салон", 42)
     owner = SimpleNamespace(from_user=SimpleNamespace(id=42))

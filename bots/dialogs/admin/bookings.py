@@ -1,0 +1,194 @@
+"""The owner's bookings by day: today, tomorrow or a typed date; cancel one (the customer is
+told) or mark a no-show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
+from aiogram_dialog.widgets.text import Const, Format
+
+from bots import notify, texts, views
+from bots.dialogs.admin import common
+from bots.dialogs.common import answer
+from bots.dialogs.states import AdminBookings
+from bots.errors import BookingNotStarted, NotAllowed
+from bots.parsing import parse_date
+from bots.status import ACTIVE_STATUSES, BookingStatus
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from bots.repository import BookingRow
+    from bots.services import BookingService, SalonService
+
+PAST_DAYS = 180  # a typed date without a year may be up to half a year back
+
+
+@dataclass
+class DayDraft(common.Draft):
+    day: int = 0  # yyyymmdd of the day shown
+    booking_id: int = 0  # the booking being cancelled
+
+
+def _day(manager: DialogManager) -> date:
+    return views.day_from_id(common.draft(manager, DayDraft).day)
+
+
+async def day_getter(
+    dialog_manager: DialogManager, booking: BookingService, salon: SalonService, **_: Any
+) -> dict[str, Any]:
+    day = _day(dialog_manager)
+    items = await booking.bookings_on(day)
+    tz = (await salon.settings()).tz
+    if not items:
+        text = texts.DAY_EMPTY.format(day=views.day_long(day))
+    else:
+        text = "\n".join(
+            [texts.DAY_TITLE.format(day=views.day_long(day))] + [_line(b, tz) for b in items]
+        )
+    now = salon.now()
+    active = [b for b in items if b.status in ACTIVE_STATUSES]
+    return {
+        "text": common.take_note(dialog_manager, DayDraft) + text,
+        "started": [_button(texts.BK_NOSHOW_BTN, b, tz) for b in active if b.starts_at <= now],
+        "coming": [_button(texts.BK_CANCEL_BTN, b, tz) for b in active if b.starts_at > now],
+    }
+
+
+def _button(label: str, b: BookingRow, tz: ZoneInfo) -> tuple[int, str]:
+    return b.id, label.format(time=views.hhmm(b.starts_at, tz), name=b.customer_name)
+
+
+def _line(b: BookingRow, tz: ZoneInfo) -> str:
+    status = "" if b.status == BookingStatus.BOOKED else f" ({texts.OWNER_STATUS[b.status]})"
+    return texts.DAY_ITEM.format(
+        time=views.hhmm(b.starts_at, tz),
+        service=b.service_name,
+        staff=b.staff_name,
+        name=b.customer_name,
+        phone=b.customer_phone,
+        status=status + (texts.UNREACHABLE_MARK if b.customer_unreachable else ""),
+    )
+
+
+async def cancel_getter(
+    dialog_manager: DialogManager, booking: BookingService, salon: SalonService, **_: Any
+) -> dict[str, Any]:
+    b = await booking.booking(common.draft(dialog_manager, DayDraft).booking_id)
+    if b is None:
+        return {"text": texts.BK_NOT_ACTIVE, "found": False}
+    tz = (await salon.settings()).tz
+    text = texts.BK_CANCEL_ASK.format(
+        time=views.when(b.starts_at, tz), service=b.service_name, name=b.customer_name
+    )
+    return {"text": text, "found": True}
+
+
+async def _show_day(manager: DialogManager, day: date, note: str = "") -> None:
+    await common.go(manager, AdminBookings.day, DayDraft, day=views.day_id(day), note=note)
+
+
+async def today(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _show_day(manager, await common.salon(manager).today())
+
+
+async def tomorrow(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _show_day(manager, await common.salon(manager).today() + timedelta(days=1))
+
+
+async def on_date(message: Message, _widget: Any, manager: DialogManager) -> None:
+    salon = common.salon(manager)
+    earliest = await salon.today() - timedelta(days=PAST_DAYS)
+    day = await common.parsed(message, manager, lambda text: parse_date(text, earliest))
+    if day is None:
+        return
+    await _show_day(manager, day)
+
+
+async def ask_cancel(
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, booking_id: int
+) -> None:
+    b = await common.bookings(manager).booking(booking_id)
+    if b is None or b.status not in ACTIVE_STATUSES:
+        await answer(callback, manager, texts.BK_NOT_ACTIVE, alert=True)
+        return
+    await common.go(manager, AdminBookings.cancel, DayDraft, booking_id=booking_id)
+
+
+async def cancel(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    salon = common.salon(manager)
+    try:
+        b = await common.bookings(manager).cancel_by_owner(
+            common.draft(manager, DayDraft).booking_id
+        )
+    except NotAllowed:
+        await answer(callback, manager, texts.BK_NOT_ACTIVE, alert=True)
+        return
+    tz = (await salon.settings()).tz
+    delivered = await notify.send(
+        manager.middleware_data["bot"],
+        b.customer_id,
+        texts.NOTICE_CUSTOMER_CANCELLED_BY_OWNER.format(
+            service=b.service_name, when=views.when(b.starts_at, tz)
+        ),
+    )
+    note = (
+        texts.BK_CANCELLED
+        if delivered
+        else texts.BK_CANCELLED_UNREACHABLE.format(phone=b.customer_phone)
+    )
+    await _show_day(manager, b.starts_at.astimezone(tz).date(), note)
+
+
+async def no_show(
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, booking_id: int
+) -> None:
+    salon = common.salon(manager)
+    try:
+        b = await common.bookings(manager).mark_no_show(booking_id)
+    except BookingNotStarted:
+        await answer(callback, manager, texts.BK_FUTURE, alert=True)
+        return
+    except NotAllowed:
+        await answer(callback, manager, texts.BK_NOT_ACTIVE, alert=True)
+        return
+    await answer(callback, manager, texts.BK_NOSHOW)
+    tz = (await salon.settings()).tz
+    await _show_day(manager, b.starts_at.astimezone(tz).date(), texts.BK_NOSHOW)
+
+
+def dialog() -> Dialog:
+    return Dialog(
+        Window(
+            Const(texts.BOOKINGS_TITLE),
+            Row(
+                Button(Const(texts.TODAY), id="today", on_click=today),
+                Button(Const(texts.TOMORROW), id="tomorrow", on_click=tomorrow),
+            ),
+            SwitchTo(Const(texts.PICK_DATE), id="date", state=AdminBookings.date),
+            common.back_to_menu(),
+            state=AdminBookings.pick,
+        ),
+        Window(
+            Format("{text}"),
+            # in time order: those that started (no-show) come before those to come (cancel)
+            common.choices("ns", "started", no_show),
+            common.choices("bc", "coming", ask_cancel),
+            common.back_to(AdminBookings.pick),
+            state=AdminBookings.day,
+            getter=day_getter,
+        ),
+        Window(Const(texts.ASK_DATE), *common.text_input(on_date), state=AdminBookings.date),
+        Window(
+            Format("{text}"),
+            Button(Const(texts.BK_CANCEL_YES), id="yes", on_click=cancel, when="found"),
+            common.back_to(AdminBookings.day),
+            state=AdminBookings.cancel,
+            getter=cancel_getter,
+        ),
+    )

@@ -1,0 +1,202 @@
+"""The owner's specialists: the list, a card (services, hours, exceptions), add, delete, and
+the services each one does. Hours and exceptions are typed in the hours dialog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Data, Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Button, SwitchTo
+from aiogram_dialog.widgets.text import Const, Format
+
+from bots import texts, views
+from bots.dialogs.admin import common
+from bots.dialogs.admin.hours import HoursStart
+from bots.dialogs.common import answer
+from bots.dialogs.states import AdminHours, AdminStaff
+from bots.errors import NotAllowed
+from bots.parsing import InputError
+from bots.views import fmt_interval, week_lines
+from core.text import clean_text
+
+if TYPE_CHECKING:
+    from bots.services import CatalogueService, ScheduleService
+
+MAX_EXCEPTION_BUTTONS = 10
+
+
+@dataclass
+class StaffDraft(common.Draft):
+    staff_id: int = 0
+
+
+async def list_getter(
+    dialog_manager: DialogManager, catalogue: CatalogueService, **_: Any
+) -> dict[str, Any]:
+    items = await catalogue.staff()
+    text = texts.STAFF_TITLE.format(count=len(items)) if items else texts.STAFF_EMPTY
+    return {"text": common.take_note(dialog_manager, StaffDraft) + text, "staff": items}
+
+
+async def card_getter(
+    dialog_manager: DialogManager,
+    catalogue: CatalogueService,
+    schedule: ScheduleService,
+    **_: Any,
+) -> dict[str, Any]:
+    staff_id = common.draft(dialog_manager, StaffDraft).staff_id
+    member = await catalogue.staff_member(staff_id)
+    if member is None:
+        return {"text": texts.ADMIN_STALE, "found": False, "exceptions": []}
+    services, selected = await catalogue.staff_services(staff_id)
+    week, exceptions = await schedule.schedule(staff_id)
+    exc_text = ""
+    if exceptions:
+        exc_text = texts.EXCEPTIONS_TITLE + "\n".join(
+            f"{views.day_label(d)}: "
+            + (", ".join(fmt_interval(i) for i in intervals) or texts.DAY_OFF)
+            for d, intervals in sorted(exceptions.items())
+        )
+    text = texts.STAFF_CARD.format(
+        name=member.name,
+        services=", ".join(s.name for s in services if s.id in selected) or texts.NONE,
+        week="\n".join(week_lines(week)),
+        exceptions=exc_text,
+    )
+    buttons = [
+        (views.day_id(d), f"🗑 {views.day_label(d)}")
+        for d in sorted(exceptions)[:MAX_EXCEPTION_BUTTONS]
+    ]
+    return {
+        "text": common.take_note(dialog_manager, StaffDraft) + text,
+        "found": True,
+        "exceptions": buttons,
+    }
+
+
+async def services_getter(
+    dialog_manager: DialogManager, catalogue: CatalogueService, **_: Any
+) -> dict[str, Any]:
+    member = await catalogue.staff_member(common.draft(dialog_manager, StaffDraft).staff_id)
+    if member is None:
+        return {"text": texts.ADMIN_STALE, "services": []}
+    services, selected = await catalogue.staff_services(member.id)
+    text = texts.STAFF_SERVICES_TITLE.format(name=member.name)
+    if not services:
+        text += "\n\n" + texts.NO_SERVICES_YET
+    marked = [(s.id, f"{'✅' if s.id in selected else '▫️'} {s.name}") for s in services]
+    return {"text": text, "services": marked}
+
+
+async def open_card(
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, staff_id: int
+) -> None:
+    if await common.catalogue(manager).staff_member(staff_id) is None:
+        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
+        return
+    await common.go(manager, AdminStaff.card, StaffDraft, staff_id=staff_id)
+
+
+def _staff_name(text: str) -> str:
+    name = clean_text(text)
+    if not 1 <= len(name) <= 100 or name.startswith("/"):
+        raise InputError(texts.STAFF_NAME_INVALID)
+    return name
+
+
+async def on_name(message: Message, _widget: Any, manager: DialogManager) -> None:
+    name = await common.parsed(message, manager, _staff_name)
+    if name is None:
+        return
+    staff_id = await common.catalogue(manager).add_staff(name)
+    note = texts.STAFF_SAVED.format(name=name)
+    await common.go(manager, AdminStaff.card, StaffDraft, staff_id=staff_id, note=note)
+
+
+async def delete(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    if not await common.catalogue(manager).delete_staff(common.draft(manager, StaffDraft).staff_id):
+        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
+        return
+    await answer(callback, manager, texts.STAFF_DELETED)
+    await manager.switch_to(AdminStaff.list)
+
+
+async def toggle(
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, service_id: int
+) -> None:
+    try:
+        await common.catalogue(manager).toggle_staff_service(
+            common.draft(manager, StaffDraft).staff_id, service_id
+        )
+    except NotAllowed:
+        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
+
+
+async def delete_exception(
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, day_id: int
+) -> None:
+    try:
+        day = views.day_from_id(day_id)
+    except ValueError:
+        day = None
+    if day is None or not await common.schedule(manager).delete_exception(
+        common.draft(manager, StaffDraft).staff_id, day
+    ):
+        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
+        return
+    await answer(callback, manager, texts.EXCEPTION_DELETED)
+
+
+async def _start_hours(manager: DialogManager, state) -> None:
+    start = HoursStart(staff_id=common.draft(manager, StaffDraft).staff_id)
+    await manager.start(state, data=start.as_data())
+
+
+async def edit_week(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _start_hours(manager, AdminHours.week)
+
+
+async def add_exception(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _start_hours(manager, AdminHours.exception)
+
+
+async def hours_done(_start_data: Data, result: Any, manager: DialogManager) -> None:
+    """Back from the hours dialog: its note («Часы работы сохранены ✅») above the card."""
+    common.keep(manager, StaffDraft, note=result or "")
+
+
+def dialog() -> Dialog:
+    return Dialog(
+        Window(
+            Format("{text}"),
+            common.named("st", "staff", open_card),
+            SwitchTo(Const(texts.ADMIN_ADD_STAFF), id="add", state=AdminStaff.add),
+            common.back_to_menu(),
+            state=AdminStaff.list,
+            getter=list_getter,
+        ),
+        Window(
+            Format("{text}"),
+            SwitchTo(
+                Const(texts.STAFF_SERVICES_BTN), id="svs", state=AdminStaff.services, when="found"
+            ),
+            Button(Const(texts.STAFF_HOURS_BTN), id="week", on_click=edit_week, when="found"),
+            Button(Const(texts.STAFF_EXC_BTN), id="exc", on_click=add_exception, when="found"),
+            common.choices("exd", "exceptions", delete_exception),
+            Button(Const(texts.DELETE), id="del", on_click=delete, when="found"),
+            common.back_to(AdminStaff.list),
+            state=AdminStaff.card,
+            getter=card_getter,
+        ),
+        Window(Const(texts.ASK_STAFF), *common.text_input(on_name), state=AdminStaff.add),
+        Window(
+            Format("{text}"),
+            common.choices("tg", "services", toggle),
+            common.back_to(AdminStaff.card),
+            state=AdminStaff.services,
+            getter=services_getter,
+        ),
+        on_process_result=hours_done,
+    )
