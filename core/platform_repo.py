@@ -1,4 +1,5 @@
-"""Repository for schema `platform`: takes a connection, runs bound SQL, returns dataclasses."""
+"""Repository for schema `platform`: takes a connection, runs a named query from
+`platform_repo.sql` beside this file, returns dataclasses."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from datetime import datetime
 
 import asyncpg
 
+from core.db import queries, row_to
 from core.status import ActivationEvent, RunRefusal
+
+Q = queries(__file__)
 
 
 @dataclass(frozen=True)
@@ -57,18 +61,11 @@ class TenantAlreadyActive(Exception):
 
 
 async def upsert_tenant(conn: asyncpg.Connection, tenant: Tenant) -> None:
-    await conn.execute(
-        """
-        INSERT INTO platform.tenants (client_id, company_name, admin_telegram_id)
-        VALUES ($1, $2, $3)
-        ON CONFLICT (client_id) DO UPDATE
-           SET company_name = EXCLUDED.company_name,
-               admin_telegram_id = EXCLUDED.admin_telegram_id,
-               updated_at = now()
-        """,
-        tenant.client_id,
-        tenant.company_name,
-        tenant.admin_telegram_id,
+    await Q.upsert_tenant(
+        conn,
+        client_id=tenant.client_id,
+        company_name=tenant.company_name,
+        admin_telegram_id=tenant.admin_telegram_id,
     )
 
 
@@ -81,30 +78,18 @@ async def upsert_bot(
     token_encrypted: str,
     token_fingerprint: str,
 ) -> None:
-    await conn.execute(
-        """
-        INSERT INTO platform.tenant_bots
-               (client_id, bot_id, bot_username, token_encrypted, token_fingerprint, verified_at)
-        VALUES ($1, $2, $3, $4, $5, now())
-        ON CONFLICT (client_id) DO UPDATE
-           SET bot_id = EXCLUDED.bot_id, bot_username = EXCLUDED.bot_username,
-               token_encrypted = EXCLUDED.token_encrypted,
-               token_fingerprint = EXCLUDED.token_fingerprint,
-               verified_at = now(), updated_at = now()
-        """,
-        client_id,
-        bot_id,
-        bot_username,
-        token_encrypted,
-        token_fingerprint,
+    await Q.upsert_bot(
+        conn,
+        client_id=client_id,
+        bot_id=bot_id,
+        bot_username=bot_username,
+        token_encrypted=token_encrypted,
+        token_fingerprint=token_fingerprint,
     )
 
 
 async def open_slot_of_client(conn: asyncpg.Connection, client_id: str) -> str | None:
-    return await conn.fetchval(
-        "SELECT slot FROM platform.slot_assignments WHERE client_id = $1 AND released_at IS NULL",
-        client_id,
-    )
+    return await Q.open_slot_of_client(conn, client_id=client_id)
 
 
 async def open_assignment(
@@ -114,14 +99,8 @@ async def open_assignment(
     `TenantMayNotRun` when the tenant fails the "may run" rule."""
     try:
         async with conn.transaction():
-            return await conn.fetchval(
-                """
-                INSERT INTO platform.slot_assignments (slot, client_id, activation_id)
-                VALUES ($1, $2, $3) RETURNING id
-                """,
-                slot,
-                client_id,
-                activation_id,
+            return await Q.open_assignment(
+                conn, slot=slot, client_id=client_id, activation_id=activation_id
             )
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "slot_assignments_open_client":
@@ -138,59 +117,22 @@ async def open_assignment(
 async def run_refusal(conn: asyncpg.Connection, client_id: str) -> RunRefusal | None:
     """Why `client_id` may not run now, or None when it may: the rule the database enforces
     when an assignment opens."""
-    reason = await conn.fetchval("SELECT platform.run_refusal($1)", client_id)
+    reason = await Q.run_refusal(conn, client_id=client_id)
     return None if reason is None else RunRefusal(reason)
 
 
 async def assigned_tenant(conn: asyncpg.Connection, slot: str) -> AssignedTenant | None:
-    row = await conn.fetchrow(
-        """
-        SELECT a.id, a.slot, a.client_id, a.assigned_at, t.company_name, t.admin_telegram_id,
-               b.bot_id, b.bot_username, b.token_encrypted
-          FROM platform.slot_assignments a
-          JOIN platform.tenants t USING (client_id)
-          JOIN platform.tenant_bots b USING (client_id)
-         WHERE a.slot = $1 AND a.released_at IS NULL
-        """,
-        slot,
-    )
-    if row is None:
-        return None
-    return AssignedTenant(
-        assignment_id=row["id"],
-        slot=row["slot"],
-        client_id=row["client_id"],
-        company_name=row["company_name"],
-        admin_telegram_id=row["admin_telegram_id"],
-        bot_id=row["bot_id"],
-        bot_username=row["bot_username"],
-        token_encrypted=row["token_encrypted"],
-        assigned_at=row["assigned_at"],
-    )
+    return row_to(AssignedTenant, await Q.assigned_tenant(conn, slot=slot))
 
 
 async def assignment_is_open(conn: asyncpg.Connection, assignment_id: int) -> bool:
     """Fencing: is this assignment still open (not released by anyone)?"""
-    return bool(
-        await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM platform.slot_assignments"
-            " WHERE id = $1 AND released_at IS NULL)",
-            assignment_id,
-        )
-    )
+    return await Q.assignment_is_open(conn, assignment_id=assignment_id)
 
 
 async def close_assignment(conn: asyncpg.Connection, slot: str, reason: str) -> str | None:
     """End the open assignment of `slot`; returns its client id, or None if there was none."""
-    return await conn.fetchval(
-        """
-        UPDATE platform.slot_assignments SET released_at = now(), release_reason = $2
-         WHERE slot = $1 AND released_at IS NULL
-        RETURNING client_id
-        """,
-        slot,
-        reason,
-    )
+    return await Q.close_assignment(conn, slot=slot, reason=reason)
 
 
 async def record_event(
@@ -203,27 +145,20 @@ async def record_event(
     detail: str | None = None,
     duration_ms: int | None = None,
 ) -> None:
-    await conn.execute(
-        """
-        INSERT INTO platform.activation_history
-               (slot, client_id, activation_id, event, detail, duration_ms)
-        VALUES ($1, $2, $3, $4, $5, $6)
-        """,
-        slot,
-        client_id,
-        activation_id,
-        event,
-        detail,
-        duration_ms,
+    await Q.record_event(
+        conn,
+        slot=slot,
+        event=event,
+        client_id=client_id,
+        activation_id=activation_id,
+        detail=detail,
+        duration_ms=duration_ms,
     )
 
 
 async def open_client_ids(conn: asyncpg.Connection) -> list[str]:
     """Tenants with an open slot assignment: the bots that should be running."""
-    rows = await conn.fetch(
-        "SELECT client_id FROM platform.slot_assignments WHERE released_at IS NULL ORDER BY 1"
-    )
-    return [r["client_id"] for r in rows]
+    return [r["client_id"] async for r in Q.open_client_ids(conn)]
 
 
 async def grant_operator_period(
@@ -233,18 +168,19 @@ async def grant_operator_period(
     may run for `days` from now (an existing grant is never shortened). Returns the grant's
     end, or None when the client has a subscription (the subscription decides then). Written by
     the owner only: no service role may grant itself running time."""
-    return await conn.fetchval(
-        """
-        INSERT INTO platform.operator_grants (client_id, granted_until, note)
-        SELECT $1, now() + make_interval(days => $2), $3
-         WHERE NOT EXISTS (SELECT 1 FROM platform.subscriptions WHERE client_id = $1)
-        ON CONFLICT (client_id) DO UPDATE
-           SET granted_until = greatest(platform.operator_grants.granted_until,
-                                        EXCLUDED.granted_until),
-               granted_at = now(), granted_by = current_user, note = EXCLUDED.note
-        RETURNING granted_until
-        """,
-        client_id,
-        days,
-        note,
-    )
+    return await Q.grant_operator_period(conn, client_id=client_id, days=days, note=note)
+
+
+# -- tenant identities (core/tenant_access.py) ---------------------------------------------------
+
+
+async def tenant_password(conn: asyncpg.Connection, client_id: str, new_encrypted: str) -> str:
+    """The stored (encrypted) database password of `client_id`, storing `new_encrypted` first
+    if it has none: safe against a concurrent caller, the first stored value wins."""
+    await Q.store_tenant_password(conn, client_id=client_id, password_encrypted=new_encrypted)
+    return await Q.tenant_password(conn, client_id=client_id)
+
+
+async def ensure_tenant_role(conn: asyncpg.Connection, client_id: str, verifier: str) -> None:
+    """Create or repair role `client_NNN` with this SCRAM verifier (004_isolation.sql)."""
+    await Q.ensure_tenant_role(conn, client_id=client_id, verifier=verifier)

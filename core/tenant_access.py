@@ -15,7 +15,7 @@ import secrets
 
 import asyncpg
 
-from core import redis_acl
+from core import platform_repo, redis_acl
 from core.crypto import TokenCipher
 from core.db import dsn_as
 from core.keys import check_client_id
@@ -59,25 +59,14 @@ async def tenant_db_password(conn: asyncpg.Connection, cipher: TokenCipher, clie
     """The stored password of role `client_NNN`, generated and stored on first use. Safe
     against a concurrent caller: the first stored value wins."""
     check_client_id(client_id)
-    await conn.execute(
-        "INSERT INTO platform.tenant_credentials (client_id, db_password_encrypted)"
-        " VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        client_id,
-        cipher.encrypt(new_password()),
-    )
-    stored = await conn.fetchval(
-        "SELECT db_password_encrypted FROM platform.tenant_credentials WHERE client_id = $1",
-        client_id,
-    )
+    stored = await platform_repo.tenant_password(conn, client_id, cipher.encrypt(new_password()))
     return cipher.decrypt(stored)
 
 
 async def ensure_tenant_role(conn: asyncpg.Connection, client_id: str, password: str) -> None:
     """Create or repair role `client_NNN` and hand it its schema (see 004_isolation.sql)."""
-    await conn.execute(
-        "SELECT platform.ensure_tenant_role($1, $2)",
-        check_client_id(client_id),
-        scram_verifier(password),
+    await platform_repo.ensure_tenant_role(
+        conn, check_client_id(client_id), scram_verifier(password)
     )
 
 

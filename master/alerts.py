@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 from loguru import logger
 
 from core import keys
-from core.status import FAILED_EVENTS, AlertKind
+from core.status import AlertKind
 from master import repository as repo
 from master import texts
 from master.views import percent
@@ -109,14 +109,14 @@ async def redis_memory_alert(redis: aioredis.Redis, threshold: float) -> Alert |
     )
 
 
-def event_alert(row) -> Alert:
-    detail = row["detail"] or ""
-    client = row["client_id"] or "?"
+def event_alert(event: repo.FailedActivation) -> Alert:
+    detail = event.detail or ""
+    client = event.client_id or "?"
     if detail == TOKEN_REJECTED:
-        text = texts.ALERT_TOKEN_REVOKED.format(client=client, slot=row["slot"])
+        text = texts.ALERT_TOKEN_REVOKED.format(client=client, slot=event.slot)
     else:
-        text = texts.ALERT_ACTIVATION_FAILED.format(client=client, slot=row["slot"], detail=detail)
-    return Alert(f"event:{row['id']}", text)
+        text = texts.ALERT_ACTIVATION_FAILED.format(client=client, slot=event.slot, detail=detail)
+    return Alert(f"event:{event.id}", text)
 
 
 class AlertMonitor:
@@ -236,19 +236,10 @@ class AlertMonitor:
         cursor = await self.redis.get(keys.master_alert_cursor())
         async with self.db.acquire() as conn:
             if cursor is None:  # first run: start from now, do not replay history
-                last = await conn.fetchval(
-                    "SELECT coalesce(max(id), 0) FROM platform.activation_history"
-                )
+                last = await repo.last_activation_event(conn)
                 await self.redis.set(keys.master_alert_cursor(), last)
                 return []
-            rows = await conn.fetch(
-                """
-                SELECT id, slot, client_id, detail FROM platform.activation_history
-                 WHERE id > $1 AND event = ANY($2::text[]) ORDER BY id LIMIT 50
-                """,
-                int(cursor),
-                FAILED_EVENTS,
-            )
-        if rows:
-            await self.redis.set(keys.master_alert_cursor(), rows[-1]["id"])
-        return [event_alert(r) for r in rows]
+            events = await repo.failed_activations_after(conn, int(cursor))
+        if events:
+            await self.redis.set(keys.master_alert_cursor(), events[-1].id)
+        return [event_alert(e) for e in events]

@@ -75,24 +75,15 @@ class ActivationCounters:
             await self._refresh(conn)
 
     async def _refresh(self, conn: asyncpg.Connection) -> None:
-        now = await conn.fetchval("SELECT now()")
-        since = now - self.WINDOW
+        since = await repo.db_now(conn) - self.WINDOW
         if not self.started:
-            for row in await conn.fetch(
-                "SELECT event, duration_ms, count(*) AS n FROM platform.activation_history"
-                " WHERE created_at <= $1 GROUP BY 1, 2",
-                since,
-            ):
-                self._add(row["event"], row["duration_ms"], row["n"])
+            for event, duration_ms, n in await repo.activation_counts_until(conn, since):
+                self._add(event, duration_ms, n)
             self.started = True
-        for row in await conn.fetch(
-            "SELECT id, event, duration_ms, created_at FROM platform.activation_history"
-            " WHERE created_at > $1",
-            since,
-        ):
-            if row["id"] not in self._seen:
-                self._seen[row["id"]] = row["created_at"]
-                self._add(row["event"], row["duration_ms"])
+        for row in await repo.activation_events_since(conn, since):
+            if row.id not in self._seen:
+                self._seen[row.id] = row.created_at
+                self._add(row.event, row.duration_ms)
         self._seen = {i: t for i, t in self._seen.items() if t > since - self.WINDOW}
 
 
@@ -102,13 +93,6 @@ class PaymentCounters:
     their count must not be re-read from the table)."""
 
     WINDOW = ActivationCounters.WINDOW
-    _WINDOW_SQL = """
-        SELECT 'succeeded' AS outcome, payment_id AS id, recorded_at AS at
-          FROM platform.payments WHERE recorded_at > $1
-        UNION ALL
-        SELECT 'rejected', id::text, created_at FROM platform.alerts
-         WHERE created_at > $1 AND kind = ANY($2::text[])
-    """
 
     def __init__(self) -> None:
         self.started = False
@@ -118,24 +102,17 @@ class PaymentCounters:
 
     async def refresh(self, conn: asyncpg.Connection) -> None:
         async with self._lock:
-            since = await conn.fetchval("SELECT now()") - self.WINDOW
+            since = await repo.db_now(conn) - self.WINDOW
             if not self.started:
-                row = await conn.fetchrow(
-                    """
-                    SELECT (SELECT count(*) FROM platform.payments WHERE recorded_at <= $1) AS s,
-                           (SELECT count(*) FROM platform.alerts WHERE created_at <= $1
-                               AND kind = ANY($2::text[])) AS r
-                    """,
-                    since,
-                    PAYMENT_ALERTS,
-                )
-                self.counts = {"succeeded": row["s"], "rejected": row["r"]}
+                self.counts = await repo.payment_counts_until(conn, since, PAYMENT_ALERTS)
                 self.started = True
-            for row in await conn.fetch(self._WINDOW_SQL, since, PAYMENT_ALERTS):
-                key = (row["outcome"], row["id"])
+            for outcome, key_id, at in await repo.payment_outcomes_since(
+                conn, since, PAYMENT_ALERTS
+            ):
+                key = (outcome, key_id)
                 if key not in self._seen:
-                    self._seen[key] = row["at"]
-                    self.counts[row["outcome"]] += 1
+                    self._seen[key] = at
+                    self.counts[outcome] += 1
             self._seen = {k: t for k, t in self._seen.items() if t > since - self.WINDOW}
 
 

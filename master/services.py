@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from core.crypto import TokenCipher
-from core.status import FAILED_EVENTS, ActivationEvent, BuyerNoticeKind, SubscriptionStatus
+from core.status import BuyerNoticeKind, SubscriptionStatus
 from master import repository as repo
 from pool.manager import ActivationResult, BotPoolManager, PoolError
 from pool.scaler import GrowResult, SupervisorPool
@@ -64,50 +64,19 @@ class PoolService:
 
     async def stats(self, timezone: str = "Europe/Moscow") -> PlatformStats:
         async with self.db.acquire() as conn:
-            totals = await conn.fetchrow(
-                """
-                SELECT count(*) FILTER (WHERE event = $1
-                                          AND created_at > now() - interval '1 day') AS day,
-                       count(*) FILTER (WHERE event = ANY($2::text[])
-                                          AND created_at > now() - interval '1 day') AS day_failed,
-                       count(*) FILTER (WHERE event = $1) AS week,
-                       avg(duration_ms) FILTER (WHERE event = $1) AS avg_ms
-                  FROM platform.activation_history
-                 WHERE created_at > now() - interval '7 days'
-                """,
-                ActivationEvent.ACTIVATED,
-                FAILED_EVENTS,
-            )
-            hours = await conn.fetch(
-                """
-                SELECT date_trunc('hour', created_at AT TIME ZONE $1) AS t, count(*) AS n
-                  FROM platform.activation_history
-                 WHERE event = $2 AND created_at > now() - interval '12 hours'
-                 GROUP BY 1 ORDER BY 1
-                """,
-                timezone,
-                ActivationEvent.ACTIVATED,
-            )
-            days = await conn.fetch(
-                """
-                SELECT date_trunc('day', created_at AT TIME ZONE $1) AS t, count(*) AS n
-                  FROM platform.activation_history
-                 WHERE event = $2 AND created_at > now() - interval '7 days'
-                 GROUP BY 1 ORDER BY 1
-                """,
-                timezone,
-                ActivationEvent.ACTIVATED,
-            )
+            totals = await repo.activation_totals(conn)
+            hours = await repo.activations_by(conn, "hour", timezone)
+            days = await repo.activations_by(conn, "day", timezone)
             utilization = await repo.utilization_by_hour(conn, timezone)
             revenue = await repo.revenue(conn)
             waiting = await repo.waiting_orders(conn)
         return PlatformStats(
-            day=totals["day"],
-            day_failed=totals["day_failed"],
-            week=totals["week"],
-            avg_ms=None if totals["avg_ms"] is None else round(totals["avg_ms"]),
-            hours=[(r["t"].strftime("%d.%m %H:00"), r["n"]) for r in hours],
-            days=[(r["t"].strftime("%d.%m"), r["n"]) for r in days],
+            day=totals.day,
+            day_failed=totals.day_failed,
+            week=totals.week,
+            avg_ms=None if totals.avg_ms is None else round(totals.avg_ms),
+            hours=[(t.strftime("%d.%m %H:00"), n) for t, n in hours],
+            days=[(t.strftime("%d.%m"), n) for t, n in days],
             utilization=[(t.strftime("%d.%m %H:00"), p) for t, p in utilization],
             revenue=revenue,
             waiting_orders=waiting,
@@ -245,13 +214,8 @@ class ClientService:
     async def _start(self, client_id: str) -> ActivationResult:
         """Activate the tenant's stored bot in a free slot and wait for the worker."""
         async with self.db.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT t.company_name, t.admin_telegram_id, b.token_encrypted"
-                " FROM platform.tenants t JOIN platform.tenant_bots b USING (client_id)"
-                " WHERE t.client_id = $1",
-                client_id,
-            )
-        if row is None:
+            stored = await repo.stored_tenant(conn, client_id)
+        if stored is None:
             raise NoStoredBot
         free = await self.manager.find_free_bot()
         if free is None:
@@ -259,10 +223,10 @@ class ClientService:
         try:
             activation = await self.manager.activate_bot(
                 free["container_id"],
-                self.cipher.decrypt(row["token_encrypted"]),
-                row["admin_telegram_id"],
+                self.cipher.decrypt(stored.token_encrypted),
+                stored.admin_telegram_id,
                 client_id,
-                row["company_name"],
+                stored.company_name,
             )
         except PoolError as exc:
             raise ActivationFailed(str(exc)) from None

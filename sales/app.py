@@ -75,9 +75,23 @@ def build_dispatcher(
 
 
 class SalesService:
-    def __init__(self, settings: Settings, log) -> None:
+    """`bot_factory(token, api_base)` builds every Bot the service uses (its own, and the one
+    that checks a buyer's token); `poll=False` leaves the Dispatcher (`dispatcher`) for the
+    caller to feed — the tests' in-process Telegram does."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        log,
+        *,
+        bot_factory: Callable[[str, str], Bot] = build_bot,
+        poll: bool = True,
+    ) -> None:
         self.settings = settings
         self.log = log
+        self.bot_factory = bot_factory
+        self.poll = poll
+        self.dispatcher: Dispatcher | None = None
         self.webhook_port: int | None = None
         self.processor: OrderProcessor | None = None
         self.lifecycle: SubscriptionService | None = None
@@ -85,6 +99,7 @@ class SalesService:
         self.retention: RetentionService | None = None
         self.purchase: PurchaseService | None = None
         self.bot: Bot | None = None
+        self._polling: asyncio.Task | None = None
         self._tasks: list[asyncio.Task] = []
         self._runner: web.AppRunner | None = None
         self._closers: list[Callable[[], Awaitable[None] | None]] = []
@@ -114,7 +129,7 @@ class SalesService:
             timeout=s.yookassa_timeout,
         )
         self._closers.append(gateway.close)
-        self.bot = build_bot(s.bot_token_sales.get_secret_value(), s.telegram_api_base)
+        self.bot = self.bot_factory(s.bot_token_sales.get_secret_value(), s.telegram_api_base)
         self._closers.append(self.bot.session.close)
         me = await self.bot.get_me()
         await self.bot.set_my_commands(
@@ -140,7 +155,7 @@ class SalesService:
         self.purchase = PurchaseService(
             db=db,
             cipher=cipher,
-            checker=TelegramTokenChecker(s.telegram_api_base),
+            checker=TelegramTokenChecker(s.telegram_api_base, bot_factory=self.bot_factory),
             gateway=gateway,
             processor=self.processor,
             return_url=return_url,
@@ -222,8 +237,8 @@ class SalesService:
         )
         self._polling_started = asyncio.Event()
         dp.startup.register(self._polling_started.set)
-        self._tasks = [
-            asyncio.create_task(
+        if self.poll:
+            self._polling = asyncio.create_task(
                 dp.start_polling(
                     self.bot,
                     handle_signals=False,
@@ -231,7 +246,8 @@ class SalesService:
                     polling_timeout=s.polling_timeout,
                 ),
                 name="sales-polling",
-            ),
+            )
+        self._tasks = [
             self._loop("payments poller", s.payment_poll_interval, self.processor.poll_pending),
             self._loop("order sweep", s.order_sweep_interval, self.processor.sweep),
             self._loop("subscriptions", s.subscription_check_interval, self.lifecycle.tick),
@@ -246,7 +262,7 @@ class SalesService:
                 partial(self._restore_tenant_users, db, redis, cipher),
             ),
         ]
-        self._dispatcher = dp
+        self.dispatcher = dp
         self.log.info("💼 Sales Bot @{} started", me.username)
 
     async def _restore_tenant_users(self, db, redis, cipher) -> None:
@@ -262,10 +278,12 @@ class SalesService:
         return periodic.start(what, interval, func, log=self.log)
 
     async def stop(self) -> None:
-        polling = self._tasks[0] if self._tasks else None
+        polling, self._polling = self._polling, None
         if polling is not None and self._polling_started.is_set() and not polling.done():
-            await self._dispatcher.stop_polling()  # ends the long poll in flight cleanly
+            await self.dispatcher.stop_polling()  # ends the long poll in flight cleanly
             await asyncio.gather(polling, return_exceptions=True)
+        elif polling is not None:
+            await periodic.stop(polling)
         tasks, self._tasks = self._tasks, []
         await periodic.stop(*tasks)
         if self.processor is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -24,12 +25,19 @@ from sales.validation import format_date, short_order
 class TelegramTokenChecker:
     """getMe with the buyer's token through `TELEGRAM_API_BASE`."""
 
-    def __init__(self, api_base: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        api_base: str,
+        timeout: float = 10.0,
+        *,
+        bot_factory: Callable[[str, str], Bot] = build_bot,
+    ) -> None:
         self.api_base = api_base
         self.timeout = timeout
+        self.bot_factory = bot_factory
 
     async def get_me(self, token: str) -> BotIdentity:
-        bot = build_bot(token, self.api_base)
+        bot = self.bot_factory(token, self.api_base)
         try:
             me = await bot.get_me(request_timeout=int(self.timeout))
         except (TelegramUnauthorizedError, TelegramNotFound):

@@ -8,11 +8,11 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sandbox.telegram.client import SandboxTelegram, SandboxTimeoutError
+from sandbox.telegram.client import SandboxTimeoutError, UserActions
 
 
 class SalesBuyer:
-    def __init__(self, tg: SandboxTelegram, sales_bot: str, user_id: int) -> None:
+    def __init__(self, tg: UserActions, sales_bot: str, user_id: int) -> None:
         self.tg = tg
         self.bot = sales_bot
         self.user_id = user_id

@@ -179,18 +179,23 @@ async def read_params(request: web.Request) -> Params:
 
 @dataclass(slots=True)
 class Call:
+    """One Bot API call. `request` is None when the call comes in-process
+    (`sandbox.telegram.inprocess`): nothing is stopping, and the client never goes away."""
+
     state: SandboxState
     bot: BotAccount
     token: str
     params: Params
-    request: web.Request
+    request: web.Request | None = None
 
     @property
     def stopping(self) -> bool:
-        return self.request.app[LIFECYCLE].stopping
+        return self.request is not None and self.request.app[LIFECYCLE].stopping
 
     @property
     def client_gone(self) -> bool:
+        if self.request is None:
+            return False
         transport = self.request.transport
         return transport is None or transport.is_closing()
 
@@ -619,10 +624,17 @@ async def get_my_name(call: Call) -> Any:
 # --- Bot API: the endpoint ---------------------------------------------------------------
 
 
-async def bot_api(request: web.Request) -> web.Response:
-    state = request.app[STATE]
-    token = request.match_info["token"]
-    name = request.match_info["method"]
+async def call_method(
+    state: SandboxState,
+    token: str,
+    name: str,
+    params: Callable[[], Awaitable[Params]],
+    request: web.Request | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Run Bot API method `name` for `token`: the HTTP status and the JSON body Telegram would
+    answer. `params` reads the parameters once the token and the method are known to be good.
+    The HTTP endpoint and the in-process session (`sandbox.telegram.inprocess`) both come
+    through here."""
     bot: BotAccount | None = None
     try:
         if not TOKEN_RE.match(token):
@@ -636,17 +648,24 @@ async def bot_api(request: web.Request) -> web.Response:
             raise ApiError(404, NOT_FOUND)
         canonical, func = entry
         bot.requests[canonical] += 1
-        params = await read_params(request)
-        result = await func(Call(state, bot, token, params, request))
-        return _json({"ok": True, "result": result})
+        result = await func(Call(state, bot, token, await params(), request))
+        return 200, {"ok": True, "result": result}
     except ApiError as error:
-        return _json(error.payload(), error.status)
+        return error.status, error.payload()
     except ControlError:  # e.g. logOut of a token revoked meanwhile
-        return _json({"ok": False, "error_code": 401, "description": UNAUTHORIZED}, 401)
+        return 401, {"ok": False, "error_code": 401, "description": UNAUTHORIZED}
     except Exception:
         who = f"@{bot.username}" if bot else "an unknown bot"
         log.exception("%s failed for %s", name, who)
-        return _json({"ok": False, "error_code": 500, "description": "Internal Server Error"}, 500)
+        return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+
+
+async def bot_api(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    token = request.match_info["token"]
+    name = request.match_info["method"]
+    status, body = await call_method(state, token, name, partial(read_params, request), request)
+    return _json(body, status)
 
 
 # --- control API -------------------------------------------------------------------------
@@ -793,10 +812,9 @@ async def wait_for_bot(state: SandboxState, request: web.Request) -> Any:
     deadline = loop.time() + timeout
     while True:
         waiter = chat.signal.waiter()
-        found = chat.first_bot_event(since)
-        if found is not None:
-            event, record = found
-            return {**record.to_transcript(), "event": event.kind, "seq": event.seq}
+        reply = chat.bot_reply(since)
+        if reply is not None:
+            return reply
         remaining = deadline - loop.time()
         if remaining <= 0 or lifecycle.stopping:
             break
@@ -807,10 +825,7 @@ async def wait_for_bot(state: SandboxState, request: web.Request) -> Any:
             pass
         if request.transport is None:
             break
-    last = [
-        f"#{r['message_id']} {r['from']}: {r['text'] or r['caption'] or ''}"[:80]
-        for r in state.transcript(bot, user_id)[-3:]
-    ]
+    last = state.last_lines(bot, user_id)
     return _json(
         {
             "ok": False,

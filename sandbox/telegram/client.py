@@ -26,11 +26,167 @@ class SandboxTimeoutError(SandboxError, TimeoutError):
     """The bot did not answer within the timeout."""
 
 
+REPLY_TIMEOUT = 10.0  # how long the HTTP client waits for a bot's reply unless told
+
+
 def _bot(bot: str) -> str:
     return bot.removeprefix("@")
 
 
-class SandboxTelegram:
+def _where(bot: str, user_id: int) -> str:
+    return f"the chat of @{_bot(bot)} with user {user_id}"
+
+
+def find_inline_button(messages: list[dict[str, Any]], text: str, where: str) -> tuple[int, str]:
+    """The (message id, callback data) of the inline button whose text equals (or contains)
+    `text`, on the newest bot message of a transcript that has one."""
+    messages = [
+        m
+        for m in reversed(messages)
+        if m["from"] == "bot"
+        and not m["deleted"]
+        and m["reply_markup"]
+        and "inline_keyboard" in m["reply_markup"]
+    ]
+    wanted = text.casefold()
+    for message in messages:
+        buttons = [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
+        match = next((b for b in buttons if b["text"] == text), None) or next(
+            (b for b in buttons if wanted in b["text"].casefold()), None
+        )
+        if match is None:
+            continue
+        if "callback_data" not in match:
+            raise SandboxError(
+                400, f"button {match['text']!r} sends no callback (it is not a data button)"
+            )
+        return message["message_id"], match["callback_data"]
+    available = "; ".join(
+        f"#{m['message_id']}: "
+        + ", ".join(repr(b["text"]) for row in m["reply_markup"]["inline_keyboard"] for b in row)
+        for m in messages[:3]
+    )
+    raise SandboxError(
+        404, f"no inline button {text!r} in {where}; buttons there: {available or 'none'}"
+    )
+
+
+def find_reply_button(messages: list[dict[str, Any]], text: str, where: str) -> dict[str, Any]:
+    """The button of the chat's current reply keyboard whose text equals (or contains) `text`."""
+    for message in reversed(messages):
+        markup = message["reply_markup"] or {}
+        if message["from"] != "bot" or message["deleted"] or not markup:
+            continue
+        if "remove_keyboard" in markup:
+            break
+        if "keyboard" not in markup:
+            continue
+        buttons = [b for row in markup["keyboard"] for b in row]
+        match = next((b for b in buttons if b["text"] == text), None) or next(
+            (b for b in buttons if text.casefold() in b["text"].casefold()), None
+        )
+        if match is None:
+            names = ", ".join(repr(b["text"]) for b in buttons)
+            raise SandboxError(404, f"no reply button {text!r}; the keyboard has: {names}")
+        return match
+    raise SandboxError(404, f"{where} has no reply keyboard")
+
+
+class UserActions:
+    """What a user does, built on a client's primitives — `_message(body)` (the user sends a
+    message: the control API's body), `_press(...)`, `transcript(...)`, `wait_for_reply(...)`.
+    The HTTP client below and the in-process one (`sandbox.telegram.inprocess`) share these,
+    so a test reads the same against either."""
+
+    async def send_message(
+        self,
+        bot: str,
+        user_id: int,
+        text: str | None = None,
+        *,
+        contact: dict[str, Any] | None = None,
+        first_name: str | None = None,
+        username: str | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> dict[str, Any]:
+        """The user writes `text` (or shares `contact`, anyone's) to the bot; returns the
+        Telegram Message created."""
+        body = {
+            "bot": _bot(bot),
+            "user_id": user_id,
+            "text": text,
+            "contact": contact,
+            "first_name": first_name,
+            "username": username,
+            "reply_to_message_id": reply_to_message_id,
+        }
+        return await self._message({k: v for k, v in body.items() if v is not None})
+
+    async def send_contact(
+        self,
+        bot: str,
+        user_id: int,
+        phone: str,
+        first_name: str | None = None,
+        *,
+        username: str | None = None,
+    ) -> dict[str, Any]:
+        """The user shares their own contact (what a `request_contact` button does)."""
+        contact = {"phone_number": phone, "first_name": first_name, "user_id": user_id}
+        return await self.send_message(
+            bot, user_id, contact=contact, first_name=first_name, username=username
+        )
+
+    async def press(self, bot: str, user_id: int, message_id: int, data: str) -> str:
+        """Press the inline button with `data` on bot message `message_id`; returns the query id."""
+        result = await self._press(bot, user_id, message_id, data)
+        return result["callback_query_id"]
+
+    async def _find_button(self, bot: str, user_id: int, text: str) -> tuple[int, str]:
+        return find_inline_button(await self.transcript(bot, user_id), text, _where(bot, user_id))
+
+    async def press_button(self, bot: str, user_id: int, text: str) -> str:
+        """Press the inline button whose text equals (or contains) `text` on the newest bot
+        message that has one; returns the callback query id."""
+        message_id, data = await self._find_button(bot, user_id, text)
+        return await self.press(bot, user_id, message_id, data)
+
+    async def click(
+        self, bot: str, user_id: int, text: str, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Press a button like `press_button` and return the bot's next message or edit
+        (`timeout`: as `wait_for_reply`)."""
+        message_id, data = await self._find_button(bot, user_id, text)
+        pressed = await self._press(bot, user_id, message_id, data)
+        return await self.wait_for_reply(bot, user_id, since=pressed["seq"], timeout=timeout)
+
+    async def press_reply_button(
+        self, bot: str, user_id: int, text: str, *, phone: str = "+79990000000"
+    ) -> dict[str, Any]:
+        """Press a button of the chat's current reply keyboard: it sends its text, or the
+        user's contact for a `request_contact` button."""
+        where = _where(bot, user_id)
+        match = find_reply_button(await self.transcript(bot, user_id), text, where)
+        if match.get("request_contact"):
+            return await self.send_contact(bot, user_id, phone)
+        return await self.send_message(bot, user_id, match["text"])
+
+    async def ask(
+        self,
+        bot: str,
+        user_id: int,
+        text: str,
+        timeout: float | None = None,
+        *,
+        first_name: str | None = None,
+        username: str | None = None,
+    ) -> dict[str, Any]:
+        """Send `text` and return the bot's next message (`timeout`: as `wait_for_reply`)."""
+        sent = await self.send_message(bot, user_id, text, first_name=first_name, username=username)
+        return await self.wait_for_reply(bot, user_id, after=sent["message_id"], timeout=timeout)
+
+
+class SandboxTelegram(UserActions):
     def __init__(
         self,
         base_url: str,
@@ -114,128 +270,12 @@ class SandboxTelegram:
 
     # --- what a user does ------------------------------------------------------------------
 
-    async def send_message(
-        self,
-        bot: str,
-        user_id: int,
-        text: str,
-        *,
-        first_name: str | None = None,
-        username: str | None = None,
-        reply_to_message_id: int | None = None,
-    ) -> dict[str, Any]:
-        """The user writes `text` to the bot; returns the Telegram Message created."""
-        body = {
-            "bot": _bot(bot),
-            "user_id": user_id,
-            "text": text,
-            "first_name": first_name,
-            "username": username,
-            "reply_to_message_id": reply_to_message_id,
-        }
-        return await self._request("POST", "updates/message", json=body)
-
-    async def send_contact(
-        self,
-        bot: str,
-        user_id: int,
-        phone: str,
-        first_name: str | None = None,
-        *,
-        username: str | None = None,
-    ) -> dict[str, Any]:
-        """The user shares their own contact (what a `request_contact` button does)."""
-        body = {
-            "bot": _bot(bot),
-            "user_id": user_id,
-            "contact": {"phone_number": phone, "first_name": first_name, "user_id": user_id},
-            "first_name": first_name,
-            "username": username,
-        }
+    async def _message(self, body: dict[str, Any]) -> dict[str, Any]:
         return await self._request("POST", "updates/message", json=body)
 
     async def _press(self, bot: str, user_id: int, message_id: int, data: str) -> dict[str, Any]:
         body = {"bot": _bot(bot), "user_id": user_id, "message_id": message_id, "data": data}
         return await self._request("POST", "updates/callback", json=body)
-
-    async def press(self, bot: str, user_id: int, message_id: int, data: str) -> str:
-        """Press the inline button with `data` on bot message `message_id`; returns the query id."""
-        result = await self._press(bot, user_id, message_id, data)
-        return result["callback_query_id"]
-
-    async def _find_button(self, bot: str, user_id: int, text: str) -> tuple[int, str]:
-        messages = [
-            m
-            for m in reversed(await self.transcript(bot, user_id))
-            if m["from"] == "bot"
-            and not m["deleted"]
-            and m["reply_markup"]
-            and "inline_keyboard" in m["reply_markup"]
-        ]
-        wanted = text.casefold()
-        for message in messages:
-            buttons = [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
-            match = next((b for b in buttons if b["text"] == text), None) or next(
-                (b for b in buttons if wanted in b["text"].casefold()), None
-            )
-            if match is None:
-                continue
-            if "callback_data" not in match:
-                raise SandboxError(
-                    400, f"button {match['text']!r} sends no callback (it is not a data button)"
-                )
-            return message["message_id"], match["callback_data"]
-        available = "; ".join(
-            f"#{m['message_id']}: "
-            + ", ".join(
-                repr(b["text"]) for row in m["reply_markup"]["inline_keyboard"] for b in row
-            )
-            for m in messages[:3]
-        )
-        raise SandboxError(
-            404,
-            f"no inline button {text!r} in the chat of @{_bot(bot)} with user {user_id}; "
-            f"buttons there: {available or 'none'}",
-        )
-
-    async def press_button(self, bot: str, user_id: int, text: str) -> str:
-        """Press the inline button whose text equals (or contains) `text` on the newest bot
-        message that has one; returns the callback query id."""
-        message_id, data = await self._find_button(bot, user_id, text)
-        return await self.press(bot, user_id, message_id, data)
-
-    async def click(self, bot: str, user_id: int, text: str, timeout: float = 10) -> dict[str, Any]:
-        """Press a button like `press_button` and return the bot's next message or edit."""
-        message_id, data = await self._find_button(bot, user_id, text)
-        pressed = await self._press(bot, user_id, message_id, data)
-        return await self.wait_for_reply(bot, user_id, since=pressed["seq"], timeout=timeout)
-
-    async def press_reply_button(
-        self, bot: str, user_id: int, text: str, *, phone: str = "+79990000000"
-    ) -> dict[str, Any]:
-        """Press a button of the chat's current reply keyboard: it sends its text, or the
-        user's contact for a `request_contact` button."""
-        for message in reversed(await self.transcript(bot, user_id)):
-            markup = message["reply_markup"] or {}
-            if message["from"] != "bot" or message["deleted"] or not markup:
-                continue
-            if "remove_keyboard" in markup:
-                break
-            if "keyboard" not in markup:
-                continue
-            buttons = [b for row in markup["keyboard"] for b in row]
-            match = next((b for b in buttons if b["text"] == text), None) or next(
-                (b for b in buttons if text.casefold() in b["text"].casefold()), None
-            )
-            if match is None:
-                names = ", ".join(repr(b["text"]) for b in buttons)
-                raise SandboxError(404, f"no reply button {text!r}; the keyboard has: {names}")
-            if match.get("request_contact"):
-                return await self.send_contact(bot, user_id, phone)
-            return await self.send_message(bot, user_id, match["text"])
-        raise SandboxError(
-            404, f"the chat of @{_bot(bot)} with user {user_id} has no reply keyboard"
-        )
 
     # --- what a user sees ------------------------------------------------------------------
 
@@ -250,12 +290,14 @@ class SandboxTelegram:
         bot: str,
         user_id: int,
         after: int = 0,
-        timeout: float = 10,
+        timeout: float | None = None,
         *,
         since: int | None = None,
     ) -> dict[str, Any]:
         """The first bot message (or edit) after message `after` — or after event `since` —
-        as soon as it exists; raises `SandboxTimeoutError` after `timeout` seconds."""
+        as soon as it exists; raises `SandboxTimeoutError` after `timeout` seconds (10 s
+        unless given: the bot runs elsewhere and answers when it answers)."""
+        timeout = REPLY_TIMEOUT if timeout is None else timeout
         params = {
             "bot": _bot(bot),
             "user_id": user_id,
@@ -264,20 +306,6 @@ class SandboxTelegram:
             "timeout": timeout,
         }
         return await self._request("GET", "wait", params=params, timeout=timeout + 10)
-
-    async def ask(
-        self,
-        bot: str,
-        user_id: int,
-        text: str,
-        timeout: float = 10,
-        *,
-        first_name: str | None = None,
-        username: str | None = None,
-    ) -> dict[str, Any]:
-        """Send `text` and return the bot's next message."""
-        sent = await self.send_message(bot, user_id, text, first_name=first_name, username=username)
-        return await self.wait_for_reply(bot, user_id, after=sent["message_id"], timeout=timeout)
 
     async def download(self, file_id: str) -> bytes:
         """The bytes of a document or photo a bot sent."""

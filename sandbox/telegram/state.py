@@ -227,6 +227,14 @@ class Chat:
             return self.seq
         return 0
 
+    def bot_reply(self, since: int) -> dict[str, Any] | None:
+        """The first bot message or edit after event `since`, as a waiting client gets it."""
+        found = self.first_bot_event(since)
+        if found is None:
+            return None
+        event, record = found
+        return {**record.to_transcript(), "event": event.kind, "seq": event.seq}
+
     def first_bot_event(self, since: int) -> tuple[ChatEvent, MessageRecord] | None:
         for event in self.events:
             if event.seq <= since or event.sender != "bot" or event.kind == "delete":
@@ -599,6 +607,13 @@ class SandboxState:
         if chat is None:
             return []
         return [record.to_transcript() for record in chat.messages.values()]
+
+    def last_lines(self, bot: BotAccount, user_id: int, count: int = 3) -> list[str]:
+        """The chat's last messages in short, for an error that says what did arrive."""
+        return [
+            f"#{r['message_id']} {r['from']}: {r['text'] or r['caption'] or ''}"[:80]
+            for r in self.transcript(bot, user_id)[-count:]
+        ]
 
     # --- what a bot does (Bot API) -----------------------------------------------------
 

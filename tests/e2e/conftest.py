@@ -37,6 +37,15 @@ def telegram_sandbox(tmp_path_factory) -> Iterator[SandboxTelegramProcess]:
         proc.stop()
 
 
+async def fetch(dsn: str, sql: str, *args):
+    """The rows of one query on a connection of its own."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()
+
+
 @dataclass
 class Stand:
     env: dict[str, str]
@@ -91,11 +100,7 @@ class Stand:
         return await self.manager.wait_for_activation(slot, activation, 30)
 
     async def fetch(self, sql: str, *args):
-        conn = await asyncpg.connect(self.dsn)
-        try:
-            return await conn.fetch(sql, *args)
-        finally:
-            await conn.close()
+        return await fetch(self.dsn, sql, *args)
 
 
 @pytest_asyncio.fixture
@@ -135,12 +140,7 @@ async def stand(
 @pytest_asyncio.fixture
 async def sales(stand):
     """The Sales service (in this event loop) + the YooKassa stand-in, webhook wired."""
-    from tests.e2e.sales_stand import start_sales
+    from tests.e2e.sales_stand import running_sales
 
-    sales_stand, yk_server = await start_sales(stand)
-    try:
+    async with running_sales(stand) as sales_stand:
         yield sales_stand
-    finally:
-        await sales_stand.service.stop()
-        await sales_stand.yk.close()
-        await yk_server.close()

@@ -1,8 +1,12 @@
-"""The Sales service in the test's event loop, with the YooKassa stand-in, on top of `stand`."""
+"""The Sales service in the test's event loop, with the YooKassa stand-in, on top of `stand`:
+polling the HTTP Telegram sandbox (e2e), or fed by the in-process one when `stand.tg` is an
+`InProcessTelegram` (tests/integration/test_sales_flow.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from loguru import logger
@@ -10,6 +14,7 @@ from loguru import logger
 from core.settings import Settings
 from sales.app import SalesService
 from sandbox.buyer import SalesBuyer
+from sandbox.telegram.inprocess import InProcessTelegram
 from sandbox.yookassa.app import YooKassaServer, YooKassaState
 from sandbox.yookassa.client import SandboxYooKassa
 
@@ -58,9 +63,32 @@ async def start_sales(stand, **overrides: str):
     await stand.tg.register_bot(SALES_TOKEN, SALES_BOT, first_name="Bot Pool")
     env = sales_env(stand.env, yk_server.url, **overrides)
     settings = Settings(_env_file=None, **{k.lower(): v for k, v in env.items()})
-    service = SalesService(settings, logger.bind(slot="sales"))
-    await service.start()
+    tg = stand.tg
+    if isinstance(tg, InProcessTelegram):
+        service = SalesService(
+            settings,
+            logger.bind(slot="sales"),
+            bot_factory=lambda token, _api_base: tg.bot(token),
+            poll=False,
+        )
+        await service.start()
+        tg.attach(service.bot, service.dispatcher)
+    else:
+        service = SalesService(settings, logger.bind(slot="sales"))
+        await service.start()
     webhook = f"http://127.0.0.1:{service.webhook_port}{settings.sales_webhook_path}"
     yk = SandboxYooKassa(yk_server.url)
     await yk.set_webhook(webhook)
     return SalesStand(service, yk, yk_state, webhook), yk_server
+
+
+@contextlib.asynccontextmanager
+async def running_sales(stand, **overrides: str) -> AsyncIterator[SalesStand]:
+    """`start_sales`, stopped (service, YooKassa client and stand-in) at the end."""
+    sales_stand, yk_server = await start_sales(stand, **overrides)
+    try:
+        yield sales_stand
+    finally:
+        await sales_stand.service.stop()
+        await sales_stand.yk.close()
+        await yk_server.close()

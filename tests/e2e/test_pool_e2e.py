@@ -85,9 +85,12 @@ async def test_activation_restart_release_and_stop(stand, redis_client):
     assert [
         r["telegram_id"] for r in await stand.fetch("SELECT telegram_id FROM client_001.bot_users")
     ] == [CUSTOMER]
-    sent = await stand.tg.send_message(username, CUSTOMER, "/start")
-    with pytest.raises(TimeoutError):
-        await stand.tg.wait_for_reply(username, CUSTOMER, after=sent["message_id"], timeout=3)
+    # nobody polls the token any more, so a message waits in Telegram, unanswered
+    await wait_until(lambda: _nobody_polls(stand, username), what="the released bot stopped")
+    await stand.tg.send_message(username, CUSTOMER, "/start")
+    assert await _nobody_polls(stand, username)
+    assert (await stand.tg.stats())["bots"][username]["pending_updates"] >= 1
+    assert (await stand.tg.transcript(username, CUSTOMER))[-1]["from"] == "user"
 
     # The released tenant can be activated again, on another slot, with its data.
     result = await activate(stand, 2, token, "client_001", "Салон Анны")
@@ -192,3 +195,7 @@ async def test_config_without_wakeup_is_found_by_the_periodic_check(stand, redis
     assert time.monotonic() - started < 7
     reply = await stand.tg.ask(username, CUSTOMER, "/start", timeout=10)
     assert "Без будильника" in reply["text"]
+
+
+async def _nobody_polls(stand, username: str) -> bool:
+    return (await stand.tg.stats())["bots"][username]["active_pollers"] == 0

@@ -1,9 +1,10 @@
-"""An in-process tenant bot on real PostgreSQL and Redis, talking to an in-process Telegram
-sandbox, with a clock the test controls. Shared by the booking integration tests."""
+"""The tenant bot's real Dispatcher on real PostgreSQL and Redis, fed by the in-process Telegram
+sandbox (no HTTP, no polling: a user action returns when the bot has handled it), with a clock
+the test controls and reminder rounds the test runs. Shared by the booking integration tests;
+`tests/e2e/test_booking_e2e.py` runs the same bot as a pool worker over HTTP."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 from collections.abc import AsyncIterator
@@ -12,15 +13,15 @@ from datetime import UTC, datetime
 
 import asyncpg
 import redis.asyncio as aioredis
+from aiogram import Bot, Dispatcher
 
 from bots.clock import FixedClock
 from bots.context import TenantContext
-from bots.factory import BotOptions, build_bot, build_dispatcher
+from bots.factory import BotOptions, build_dispatcher
 from bots.parsing import parse_week
 from bots.services import CatalogueService, ScheduleService
 from core.migrations import migrate_tenant
-from sandbox.telegram.app import SandboxServer
-from sandbox.telegram.client import SandboxTelegram
+from sandbox.telegram.inprocess import InProcessTelegram
 
 OWNER = 5550001
 CLIENT = "client_001"
@@ -31,13 +32,19 @@ _numbers = itertools.count(1)
 
 @dataclass
 class Salon:
-    tg: SandboxTelegram
+    tg: InProcessTelegram
     username: str
     db: asyncpg.Pool
     clock: FixedClock
     tenant: TenantContext
     catalogue: CatalogueService  # the owner's services, as /admin uses them
     schedule: ScheduleService
+    bot: Bot
+    dp: Dispatcher
+
+    async def reminder_round(self) -> int:
+        """One round of the bot's reminder loop at the test's clock; the reminders sent."""
+        return await self.dp["background"].send_due(self.bot)
 
     async def fetch(self, sql: str, *args):
         async with self.db.acquire() as conn:
@@ -55,37 +62,31 @@ async def running_salon(
         await migrate_tenant(conn, CLIENT)
     clock = FixedClock(START)
     tenant = TenantContext(CLIENT, "Салон Анны", OWNER)
-    async with SandboxServer() as server, SandboxTelegram(server.url) as tg:
-        await tg.register_bot(token, username)
-        bot = build_bot(token, server.url)
-        dp = build_dispatcher(
+    tg = InProcessTelegram()
+    await tg.register_bot(token, username)
+    bot = tg.bot(token)
+    dp = build_dispatcher(
+        tenant,
+        redis=redis,
+        db=db,
+        options=BotOptions(clock=clock, ratelimit_max_events=ratelimit),
+    )
+    tg.attach(bot, dp)
+    try:
+        yield Salon(
+            tg,
+            username,
+            db,
+            clock,
             tenant,
-            redis=redis,
-            db=db,
-            options=BotOptions(clock=clock, reminder_interval=0.1, ratelimit_max_events=ratelimit),
+            CatalogueService(db, tenant, clock),
+            ScheduleService(db, tenant, clock),
+            bot,
+            dp,
         )
-        started = asyncio.Event()
-        dp.startup.register(started.set)
-        polling = asyncio.create_task(
-            dp.start_polling(bot, handle_signals=False, polling_timeout=1)
-        )
-        await asyncio.wait_for(started.wait(), 10)
-        await asyncio.wait_for(dp["background"].greeting, 10)  # the first-run guide, if any
-        try:
-            yield Salon(
-                tg,
-                username,
-                db,
-                clock,
-                tenant,
-                CatalogueService(db, tenant, clock),
-                ScheduleService(db, tenant, clock),
-            )
-        finally:
-            await dp.stop_polling()
-            await asyncio.gather(polling, return_exceptions=True)
-            await bot.session.close()
-            await db.close()
+    finally:
+        await bot.session.close()
+        await db.close()
 
 
 async def set_up(salon: Salon) -> dict[str, int]:

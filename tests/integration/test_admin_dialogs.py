@@ -126,8 +126,7 @@ async def test_a_press_the_handler_answered_itself_is_answered_once(salon, redis
     # the owner's press, fed to a dispatcher of the same tenant (the same Redis, the same
     # dialog), which records what it asks of Telegram; the bot id is the sandbox bot's
     session = RecordingSession()
-    [bot_id] = [b["id"] for b in await tg._request("GET", "bots") if b["username"] == bot]
-    recording_bot = Bot(f"{bot_id}:AArecordingSessionToken", session=session)
+    recording_bot = Bot(f"{salon.bot.id}:AArecordingSessionToken", session=session)
     dp = build_dispatcher(salon.tenant, redis=redis_client, db=salon.db)
     update = _press_update(OWNER, delete, message_id, card["text"])
     await dp.feed_update(recording_bot, update)

@@ -1,8 +1,9 @@
-"""My bookings, reminders, the owner's screens, bad input and flooding — in-process bot."""
+"""My bookings, reminders, the owner's screens, bad input and flooding: the tenant bot's real
+Dispatcher fed by the in-process Telegram sandbox (`booking_stand`). Reminders go out when the
+test runs a round of the bot's reminder loop, at the test's clock."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from datetime import timedelta
@@ -11,7 +12,6 @@ import pytest_asyncio
 
 from bots import texts
 from core.keys import ratelimit
-from sandbox.harness import wait_until
 from tests.integration.booking_stand import OWNER, START, running_salon, set_up
 
 ALICE = 7100001
@@ -25,15 +25,13 @@ async def salon(pg_dsn, redis_client):
 
 
 async def answer_of(salon, user: int, query_id: str) -> str | None:
-    async def check():
-        for m in await salon.tg.transcript(salon.username, user):
-            for cb in m["callbacks"]:
-                if cb["id"] == query_id and cb["answered"]:
-                    return cb
-        return None
-
-    cb = await wait_until(check, timeout=5, what="callback answered")
-    return cb["text"]
+    """The text the bot answered the button press `query_id` with (the press must be answered)."""
+    for m in await salon.tg.transcript(salon.username, user):
+        for cb in m["callbacks"]:
+            if cb["id"] == query_id:
+                assert cb["answered"], f"the press of {m['message_id']} was not answered"
+                return cb["text"]
+    raise AssertionError(f"no button press {query_id} in the chat")
 
 
 async def texts_of(salon, user: int) -> list[str]:
@@ -81,7 +79,7 @@ async def test_reschedule_then_cancel_with_owner_notices_and_cutoff(salon):
         (120, START + timedelta(days=2, hours=5, minutes=30)),
         (1440, START + timedelta(days=1, hours=7, minutes=30)),
     ]
-    await wait_until(lambda: _contains(salon, OWNER, "Перенос записи"), what="owner notice")
+    assert await _contains(salon, OWNER, "Перенос записи")  # the owner's notice
 
     # cancel: ask, confirm; the owner hears about it
     await tg.ask(bot, ALICE, "/my")
@@ -95,7 +93,7 @@ async def test_reschedule_then_cancel_with_owner_notices_and_cutoff(salon):
     ]
     states = await salon.fetch("SELECT state FROM client_001.reminders")
     assert {r["state"] for r in states} == {"skipped"}
-    await wait_until(lambda: _contains(salon, OWNER, "Клиент отменил"), what="owner notice")
+    assert await _contains(salon, OWNER, "Клиент отменил")  # the owner's notice
     reply = await tg.ask(bot, ALICE, "/my")
     assert reply["text"] == texts.MY_EMPTY
 
@@ -122,14 +120,16 @@ async def test_reminders_go_out_once_with_buttons_and_blocked_customers_are_mark
     tg, bot = salon.tg, salon.username
     await book(salon, ALICE, day="Вт 05.03", at="10:00")
     await book(salon, BOB, staff="Олег", day="Вт 05.03", at="10:00", phone="+79990000002")
-    await asyncio.sleep(0.4)  # several reminder rounds: nothing is due yet
+    for _ in range(3):  # several reminder rounds: nothing is due yet
+        assert await salon.reminder_round() == 0
     assert not any("Напоминаем" in t for t in await texts_of(salon, ALICE))
 
     await tg.block(bot, BOB)
     salon.clock.set(START + timedelta(hours=2))  # Monday 10:00: 24 h before
-    await wait_until(lambda: _contains(salon, ALICE, "Напоминаем"), what="24 h reminder")
-    await wait_until(lambda: _reminder_states(salon, {"sent", "failed"}), what="both processed")
-    await asyncio.sleep(0.4)
+    assert await salon.reminder_round() == 1  # Alice's; Bob blocked the bot
+    assert await _reminder_states(salon, {"sent", "failed"})  # both processed
+    for _ in range(3):  # later rounds send nothing again
+        assert await salon.reminder_round() == 0
     assert sum("Напоминаем" in t for t in await texts_of(salon, ALICE)) == 1
     rows = await salon.fetch(
         "SELECT b.customer_id, r.state FROM client_001.reminders r"
@@ -158,8 +158,9 @@ async def test_reminders_go_out_once_with_buttons_and_blocked_customers_are_mark
 
     salon.clock.set(START + timedelta(days=1))  # Tuesday 08:00: 2 h before
     # the first reminder was edited into «Ждём вас»; a second one arrives, once
-    await wait_until(lambda: _count(salon, ALICE, "Напоминаем", 1), what="2 h reminder")
-    await asyncio.sleep(0.4)
+    assert await salon.reminder_round() == 1
+    for _ in range(3):
+        assert await salon.reminder_round() == 0
     got = await texts_of(salon, ALICE)
     assert sum("Напоминаем" in t for t in got) == 1 and sum("Ждём вас" in t for t in got) == 1
     # «Отменить» under the reminder: inside the cut-off now, so it explains
@@ -253,7 +254,7 @@ async def test_owner_sets_up_the_salon_and_manages_bookings(salon):
     assert "Клиент получит уведомление" in reply["text"]
     reply = await tg.click(bot, OWNER, texts.BK_CANCEL_YES)
     assert texts.BK_CANCELLED in reply["text"]
-    await wait_until(lambda: _contains(salon, ALICE, "отменена салоном"), what="customer notice")
+    assert await _contains(salon, ALICE, "отменена салоном")  # the customer's notice
 
     # another booking, it happens without the customer: no-show
     await tg.click(bot, ALICE, texts.HOME)
@@ -310,15 +311,8 @@ async def test_bad_input_stale_buttons_and_unknown_commands(salon):
     await tg.click(bot, ALICE, "Пн 04.03")
     await tg.click(bot, ALICE, "10:00")
     await tg.ask(bot, ALICE, "Алиса")
-    sent = await tg._request(
-        "POST",
-        "updates/message",
-        json={
-            "bot": bot,
-            "user_id": ALICE,
-            "contact": {"phone_number": "+79990000009", "first_name": "X", "user_id": 42},
-        },
-    )
+    contact = {"phone_number": "+79990000009", "first_name": "X", "user_id": 42}
+    sent = await tg.send_message(bot, ALICE, contact=contact)
     reply = await tg.wait_for_reply(bot, ALICE, after=sent["message_id"])
     assert reply["text"] == texts.FOREIGN_CONTACT
     reply = await tg.press_reply_button(bot, ALICE, texts.SHARE_PHONE, phone="375291112233")
@@ -337,10 +331,8 @@ async def test_a_flooding_user_is_slowed_down_and_others_are_not(pg_dsn, redis_c
         tg, bot = salon.tg, salon.username
         for i in range(9):
             await tg.send_message(bot, ALICE, f"спам {i}")
-        await wait_until(lambda: _contains(salon, ALICE, texts.RATE_LIMITED), what="calm message")
         reply = await tg.ask(bot, BOB, "/start")
         assert "Салон Анны" in reply["text"]
-        await asyncio.sleep(0.3)
         got = await texts_of(salon, ALICE)
         assert got.count(texts.RATE_LIMITED) == 1
         assert got.count(texts.UNKNOWN) == 5
@@ -350,10 +342,6 @@ async def test_a_flooding_user_is_slowed_down_and_others_are_not(pg_dsn, redis_c
 
 async def _contains(salon, user, text):
     return any(text in t for t in await texts_of(salon, user))
-
-
-async def _count(salon, user, text, n):
-    return sum(text in t for t in await texts_of(salon, user)) >= n
 
 
 async def _reminder_states(salon, wanted):

@@ -1,40 +1,21 @@
 """/mybots tells the truth: a suspended bot shows as suspended (not «работает»), a paid order
 waiting for a slot as queued, deleted data as deleted (and no buttons for it). Real PostgreSQL
-and Redis; the Sales Bot's dispatcher fed by hand."""
+and Redis; the Sales Bot's dispatcher fed by the in-process Telegram sandbox."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import asyncpg
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import SendMessage
-from aiogram.types import Chat, Message, Update, User
 from loguru import logger
 
 from core.migrations import migrate_platform
-from core.telegram import build_bot
 from sales import texts
 from sales.app import build_dispatcher
 from sales.purchase import PurchaseService
+from sandbox.telegram.inprocess import InProcessTelegram
 
 BUYER = 8800002
-
-
-class RecordingSession(BaseSession):
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[SendMessage] = []
-
-    async def make_request(self, bot, method, timeout=None):
-        if isinstance(method, SendMessage):
-            self.sent.append(method)
-
-    async def stream_content(self, *args, **kwargs):  # pragma: no cover - not used
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        pass
+TOKEN = "6100000997:AAmybotsTruth_abcdefghijklmnopqrstuvw"
+SALES_BOT = "mybots_truth_bot"
 
 
 async def add(conn, client_id: str, status: str, *, suspended=False, order=None, purged=False):
@@ -89,27 +70,20 @@ async def test_mybots_shows_suspension_queueing_and_deleted_data(pg_dsn, redis_c
             return_url="",
             log=logger,
         )
-        dp = build_dispatcher(redis=redis_client, purchase_service=purchase)
-        session = RecordingSession()
-        bot = build_bot("6100000997:AAmybotsTruth_abcdefghijklmnopqrstuvw", "http://127.0.0.1:9")
-        bot.session = session
-        message = Message(
-            message_id=1,
-            date=datetime.now(UTC),
-            chat=Chat(id=BUYER, type="private"),
-            from_user=User(id=BUYER, is_bot=False, first_name="Б"),
-            text="/mybots",
-        )
-        await dp.feed_update(bot, Update(update_id=1, message=message))
+        tg = InProcessTelegram()
+        await tg.register_bot(TOKEN, SALES_BOT)
+        bot = tg.bot(TOKEN)
+        tg.attach(bot, build_dispatcher(redis=redis_client, purchase_service=purchase))
+        answer = await tg.ask(SALES_BOT, BUYER, "/mybots")
     finally:
         await db.close()
-    [answer] = session.sent
-    blocks = {b.split(" — ")[0]: b for b in answer.text.split("\n\n")[1:]}
+    assert [m["from"] for m in await tg.transcript(SALES_BOT, BUYER)] == ["user", "bot"]
+    blocks = {b.split(" — ")[0]: b for b in answer["text"].split("\n\n")[1:]}
     suspended = blocks["⏸ @bot_801"]
     assert "приостановлен оператором" in suspended and "работает" not in suspended
     assert texts.STATUS_QUEUED in blocks["⏳ @bot_802"]
     assert "данные удалены" in blocks["🗑 @bot_803"]
     assert "🟢 @bot_804" in blocks
-    buttons = [b.text for row in answer.reply_markup.inline_keyboard for b in row]
+    buttons = [b["text"] for row in answer["reply_markup"]["inline_keyboard"] for b in row]
     assert not any("bot_803" in b for b in buttons)  # nothing to renew or export any more
     assert texts.EXPORT.format(username="bot_802") in buttons

@@ -105,6 +105,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 3.0)
         await asyncio.sleep(0.02)
 
 
+async def polling(tg: SandboxTelegram) -> bool:
+    """A getUpdates of the bot is in flight at the server."""
+    return (await tg.stats())["bots"][BOT]["active_pollers"] == 1
+
+
 def png(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
@@ -201,7 +206,7 @@ async def test_long_poll_answers_as_soon_as_a_message_arrives(
     tg: SandboxTelegram, bot: Bot
 ) -> None:
     poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.3)
+    await eventually(lambda: polling(tg))  # the poll is in flight and has nothing yet
     assert not poll.done()
     sent = time.monotonic()
     await tg.send_message(BOT, USER, "/start", first_name="Анна", username="anna")
@@ -277,7 +282,7 @@ async def test_a_poller_that_went_away_is_no_longer_counted(tg: SandboxTelegram,
 
 async def test_revoking_the_token_ends_a_long_poll_with_401(tg: SandboxTelegram, bot: Bot) -> None:
     poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.2)
+    await eventually(lambda: polling(tg))
     started = time.monotonic()
     await tg.revoke_bot(TOKEN)
     with pytest.raises(TelegramUnauthorizedError):
@@ -586,7 +591,7 @@ async def test_wait_for_reply_sees_new_messages_and_edits(tg: SandboxTelegram, b
     question = await tg.send_message(BOT, USER, "Когда есть время?")
 
     async def reply_later() -> Message:
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # the reply comes after the wait has begun: what is tested
         return await bot.send_message(USER, "Завтра в 10:00")
 
     task = asyncio.create_task(reply_later())

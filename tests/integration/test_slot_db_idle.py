@@ -45,6 +45,8 @@ async def test_a_waiting_slot_holds_no_connection_after_slot_db_idle(
         token_encryption_key=TokenCipher.generate_key(),
         bot_pool_id=1,
         slot_db_idle=IDLE,
+        heartbeat_interval=IDLE / 5,  # the waiting slot's periodic work, counted below
+        config_check_interval=IDLE / 5,
     )
     stop = asyncio.Event()
     slot = asyncio.create_task(run_slot(settings, stop))
@@ -59,8 +61,14 @@ async def test_a_waiting_slot_holds_no_connection_after_slot_db_idle(
     try:
         await wait_until(waiting, timeout=30, what="the slot waiting")
         await wait_until(no_connection, timeout=IDLE + 5, what="no connection of the slot")
-        await asyncio.sleep(IDLE * 2)  # and it stays so while the slot waits
-        assert await server_connections(conn) == 0
+        # and it stays so while the slot waits: its periodic rounds (seen by its heartbeat)
+        # open none; a connection opened by one would live IDLE, longer than three beats
+        beat = await redis_client.zscore(keys.pool_heartbeats(), SLOT)
+        for _ in range(3):
+            beat = await wait_until(
+                lambda last=beat: _beat_after(redis_client, last), what="the next heartbeat"
+            )
+            assert await server_connections(conn) == 0
         assert not slot.done()
     finally:
         stop.set()
@@ -90,3 +98,9 @@ async def test_a_quiet_tenant_pool_holds_no_connection_after_idle(pg_dsn):
             await tenant_db.close()
         await db.close()
         await conn.close()
+
+
+async def _beat_after(redis_client, last: float) -> float | None:
+    """The slot's heartbeat time, once it is later than `last`."""
+    beat = await redis_client.zscore(keys.pool_heartbeats(), SLOT)
+    return beat if beat is not None and beat > last else None

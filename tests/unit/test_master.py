@@ -7,6 +7,7 @@ from master.alerts import event_alert, pool_conditions
 from master.app import AdminsOnly
 from master.callbacks import PoolAction, PoolCallback
 from master.keyboards import pool_screen
+from master.repository import FailedActivation
 from master.views import pool_text
 from pool.manager import pool_problems
 
@@ -89,23 +90,23 @@ def test_conditions_over_threshold_and_per_dead_slot():
 
 def test_event_alerts_tell_a_revoked_token_from_other_failures():
     revoked = event_alert(
-        {
-            "id": 7,
-            "slot": "booking-bot-pool-1",
-            "client_id": "client_002",
-            "detail": "token rejected by Telegram (401 Unauthorized)",
-        }
+        FailedActivation(
+            id=7,
+            slot="booking-bot-pool-1",
+            client_id="client_002",
+            detail="token rejected by Telegram (401 Unauthorized)",
+        )
     )
     assert (
         revoked.key == "event:7" and revoked.text.startswith("🔑") and "client_002" in revoked.text
     )
     other = event_alert(
-        {
-            "id": 8,
-            "slot": "booking-bot-pool-1",
-            "client_id": "client_002",
-            "detail": "client_002 is already active on booking-bot-pool-2",
-        }
+        FailedActivation(
+            id=8,
+            slot="booking-bot-pool-1",
+            client_id="client_002",
+            detail="client_002 is already active on booking-bot-pool-2",
+        )
     )
     assert other.text.startswith("❌") and "already active" in other.text
 

@@ -1,0 +1,268 @@
+-- Named queries of bots/repository.py, in the tenant's own schema: `{schema}` is replaced by the
+-- validated, quoted `client_NNN` (core.db.tenant_queries). aiosql operators: see core/db.py.
+
+-- users and customers -------------------------------------------------------------------------
+
+-- name: touch-user!
+INSERT INTO {schema}.bot_users (telegram_id, first_name, username, is_admin)
+VALUES (:telegram_id, :first_name, :username, :is_admin)
+ON CONFLICT (telegram_id) DO UPDATE
+   SET first_name = EXCLUDED.first_name, username = EXCLUDED.username,
+       is_admin = EXCLUDED.is_admin, last_seen = now(), unreachable_at = NULL;
+
+-- name: customer^
+SELECT telegram_id, full_name, phone, unreachable_at IS NOT NULL AS unreachable
+  FROM {schema}.bot_users WHERE telegram_id = :telegram_id;
+
+-- name: save-contact!
+INSERT INTO {schema}.bot_users (telegram_id, full_name, phone)
+VALUES (:telegram_id, :full_name, :phone)
+ON CONFLICT (telegram_id) DO UPDATE SET full_name = :full_name, phone = :phone;
+
+-- name: mark-unreachable!
+UPDATE {schema}.bot_users SET unreachable_at = coalesce(unreachable_at, now())
+ WHERE telegram_id = :telegram_id;
+
+-- name: user-exists$
+SELECT EXISTS (SELECT 1 FROM {schema}.bot_users WHERE telegram_id = :telegram_id);
+
+-- settings ------------------------------------------------------------------------------------
+
+-- name: settings
+SELECT key, value FROM {schema}.settings;
+
+-- name: set-setting!
+INSERT INTO {schema}.settings (key, value) VALUES (:key, :value::jsonb)
+ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now();
+
+-- name: delete-setting!
+DELETE FROM {schema}.settings WHERE key = :key;
+
+-- name: set-setting-once!
+INSERT INTO {schema}.settings (key, value) VALUES (:key, :value::jsonb)
+ON CONFLICT (key) DO NOTHING;
+
+-- services and staff --------------------------------------------------------------------------
+
+-- name: services
+SELECT id, name, duration_min, price FROM {schema}.services WHERE active ORDER BY name, id;
+
+-- name: bookable-services
+-- Active services that an active specialist does and has hours (weekly or a one-off day) for.
+SELECT id, name, duration_min, price FROM {schema}.services sv
+ WHERE sv.active
+   AND EXISTS (SELECT 1 FROM {schema}.staff_services ss
+                 JOIN {schema}.staff st ON st.id = ss.staff_id AND st.active
+                WHERE ss.service_id = sv.id
+                  AND (EXISTS (SELECT 1 FROM {schema}.working_hours w WHERE w.staff_id = st.id)
+                       OR EXISTS (SELECT 1 FROM {schema}.hour_exceptions e
+                                   WHERE e.staff_id = st.id AND e.starts IS NOT NULL)))
+ ORDER BY name, id;
+
+-- name: service^
+SELECT id, name, duration_min, price FROM {schema}.services WHERE id = :service_id AND active;
+
+-- name: add-service<!
+INSERT INTO {schema}.services (name, duration_min, price)
+VALUES (:name, :duration_min, :price) RETURNING id;
+
+-- name: update-service!
+UPDATE {schema}.services SET name = :name, duration_min = :duration_min, price = :price
+ WHERE id = :service_id AND active;
+
+-- name: deactivate-service!
+UPDATE {schema}.services SET active = false WHERE id = :service_id AND active;
+
+-- name: staff
+SELECT id, name FROM {schema}.staff WHERE active ORDER BY name, id;
+
+-- name: staff-for-service
+SELECT st.id, st.name FROM {schema}.staff st
+  JOIN {schema}.staff_services ss ON ss.staff_id = st.id
+ WHERE st.active AND ss.service_id = :service_id ORDER BY st.name, st.id;
+
+-- name: staff-member^
+SELECT id, name FROM {schema}.staff WHERE id = :staff_id AND active;
+
+-- name: add-staff<!
+INSERT INTO {schema}.staff (name) VALUES (:name) RETURNING id;
+
+-- name: deactivate-staff!
+UPDATE {schema}.staff SET active = false WHERE id = :staff_id AND active;
+
+-- name: staff-service-ids
+SELECT service_id FROM {schema}.staff_services WHERE staff_id = :staff_id;
+
+-- name: remove-staff-service!
+DELETE FROM {schema}.staff_services WHERE staff_id = :staff_id AND service_id = :service_id;
+
+-- name: add-staff-service!
+INSERT INTO {schema}.staff_services (staff_id, service_id) VALUES (:staff_id, :service_id);
+
+-- hours ---------------------------------------------------------------------------------------
+
+-- name: hours
+SELECT staff_id, weekday, starts, ends FROM {schema}.working_hours
+ WHERE staff_id = ANY(:staff_ids::int[]) ORDER BY staff_id, weekday, starts;
+
+-- name: delete-hours!
+DELETE FROM {schema}.working_hours WHERE staff_id = :staff_id;
+
+-- name: insert-hours*!
+INSERT INTO {schema}.working_hours (staff_id, weekday, starts, ends)
+VALUES (:staff_id, :weekday, :starts, :ends);
+
+-- name: exceptions
+SELECT id, staff_id, day, starts, ends FROM {schema}.hour_exceptions
+ WHERE staff_id = ANY(:staff_ids::int[]) AND day BETWEEN :first AND :last
+ ORDER BY day, starts NULLS FIRST;
+
+-- name: delete-exception-day!
+DELETE FROM {schema}.hour_exceptions WHERE staff_id = :staff_id AND day = :day;
+
+-- name: insert-exceptions*!
+-- NULL starts and ends: a day off.
+INSERT INTO {schema}.hour_exceptions (staff_id, day, starts, ends)
+VALUES (:staff_id, :day, :starts, :ends);
+
+-- bookings ------------------------------------------------------------------------------------
+
+-- name: busy
+-- Booked ranges; `ignore` = a booking being moved, which does not block itself.
+SELECT staff_id, starts_at, blocked_until FROM {schema}.bookings
+ WHERE staff_id = ANY(:staff_ids::int[]) AND status <> :cancelled
+   AND starts_at < :end_at AND blocked_until > :start_at AND id <> :ignore;
+
+-- name: insert-booking<!
+-- NULL when a booking with this request key exists already (a double tap).
+INSERT INTO {schema}.bookings
+       (request_key, customer_id, customer_name, customer_phone, service_id, staff_id,
+        price, starts_at, ends_at, blocked_until)
+VALUES (:request_key, :customer_id, :customer_name, :customer_phone, :service_id, :staff_id,
+        :price, :starts_at, :ends_at, :blocked_until)
+ON CONFLICT (request_key) DO NOTHING
+RETURNING id;
+
+-- name: booking^
+-- The columns of a BookingRow (bots/repository.py), the same in each booking query below.
+SELECT b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
+       s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at,
+       b.ends_at, b.blocked_until, b.status, b.cancelled_by,
+       EXISTS (SELECT 1 FROM {schema}.bot_users u
+                WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
+           AS customer_unreachable
+  FROM {schema}.bookings b
+  JOIN {schema}.services s ON s.id = b.service_id
+  JOIN {schema}.staff st ON st.id = b.staff_id
+ WHERE b.id = :booking_id;
+
+-- name: booking-for-update^
+SELECT b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
+       s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at,
+       b.ends_at, b.blocked_until, b.status, b.cancelled_by,
+       EXISTS (SELECT 1 FROM {schema}.bot_users u
+                WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
+           AS customer_unreachable
+  FROM {schema}.bookings b
+  JOIN {schema}.services s ON s.id = b.service_id
+  JOIN {schema}.staff st ON st.id = b.staff_id
+ WHERE b.id = :booking_id
+   FOR UPDATE OF b;
+
+-- name: booking-by-key^
+SELECT b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
+       s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at,
+       b.ends_at, b.blocked_until, b.status, b.cancelled_by,
+       EXISTS (SELECT 1 FROM {schema}.bot_users u
+                WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
+           AS customer_unreachable
+  FROM {schema}.bookings b
+  JOIN {schema}.services s ON s.id = b.service_id
+  JOIN {schema}.staff st ON st.id = b.staff_id
+ WHERE b.request_key = :request_key;
+
+-- name: customer-upcoming
+SELECT b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
+       s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at,
+       b.ends_at, b.blocked_until, b.status, b.cancelled_by,
+       EXISTS (SELECT 1 FROM {schema}.bot_users u
+                WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
+           AS customer_unreachable
+  FROM {schema}.bookings b
+  JOIN {schema}.services s ON s.id = b.service_id
+  JOIN {schema}.staff st ON st.id = b.staff_id
+ WHERE b.customer_id = :customer_id AND b.status = ANY(:active::text[]) AND b.ends_at > :now
+ ORDER BY b.starts_at
+ LIMIT 20;
+
+-- name: bookings-between
+SELECT b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
+       s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at,
+       b.ends_at, b.blocked_until, b.status, b.cancelled_by,
+       EXISTS (SELECT 1 FROM {schema}.bot_users u
+                WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
+           AS customer_unreachable
+  FROM {schema}.bookings b
+  JOIN {schema}.services s ON s.id = b.service_id
+  JOIN {schema}.staff st ON st.id = b.staff_id
+ WHERE b.starts_at >= :start_at AND b.starts_at < :end_at
+   AND (:include_cancelled OR b.status <> :cancelled)
+ ORDER BY b.starts_at, st.name;
+
+-- name: set-status!
+UPDATE {schema}.bookings SET status = :status, cancelled_by = :cancelled_by, updated_at = now()
+ WHERE id = :booking_id;
+
+-- name: move-booking!
+UPDATE {schema}.bookings
+   SET starts_at = :starts_at, ends_at = :ends_at, blocked_until = :blocked_until,
+       status = :status, updated_at = now()
+ WHERE id = :booking_id;
+
+-- reminders -----------------------------------------------------------------------------------
+
+-- name: delete-reminders!
+DELETE FROM {schema}.reminders WHERE booking_id = :booking_id AND state = :state;
+
+-- name: upsert-reminders*!
+INSERT INTO {schema}.reminders (booking_id, offset_min, due_at, state)
+VALUES (:booking_id, :offset_min, :due_at, :state)
+ON CONFLICT (booking_id, offset_min)
+DO UPDATE SET due_at = EXCLUDED.due_at, state = EXCLUDED.state, claimed_at = NULL, sent_at = NULL;
+
+-- name: move-reminders!
+UPDATE {schema}.reminders SET state = :to_state WHERE booking_id = :booking_id AND state = :from_state;
+
+-- name: claim-due-reminders
+-- Mark due reminders `sending` and return them. `r.state = 'pending'` stays a literal, as in the
+-- partial index reminders_due: a prepared statement's generic plan cannot use that index for a
+-- parameter.
+WITH due AS (
+    SELECT r.id FROM {schema}.reminders r
+      JOIN {schema}.bookings b ON b.id = r.booking_id
+     WHERE r.state = 'pending' AND r.due_at <= :now
+       AND b.status = ANY(:active::text[]) AND b.starts_at > :now
+     ORDER BY r.due_at LIMIT :limit
+       FOR UPDATE OF r SKIP LOCKED
+)
+UPDATE {schema}.reminders r SET state = :sending, claimed_at = :now
+  FROM due WHERE r.id = due.id
+RETURNING r.id, r.offset_min, r.booking_id;
+
+-- name: retry-reminders
+-- `state = 'sending'` stays a literal, as in the partial index reminders_sending.
+UPDATE {schema}.reminders
+   SET attempts = attempts + 1, claimed_at = NULL,
+       state = CASE WHEN attempts + 1 >= :max_attempts THEN :failed ELSE :pending END
+ WHERE state = 'sending'
+   AND (id = ANY(:ids::int[]) OR (:stuck_before::timestamptz IS NOT NULL AND claimed_at < :stuck_before))
+RETURNING booking_id, state;
+
+-- name: expire-reminders!
+-- `r.state = 'pending'` stays a literal, as in the partial index reminders_due.
+UPDATE {schema}.reminders r SET state = :skipped FROM {schema}.bookings b
+ WHERE b.id = r.booking_id AND r.state = 'pending'
+   AND (b.starts_at <= :now OR b.status <> ALL(:active::text[]));
+
+-- name: finish-reminder!
+UPDATE {schema}.reminders SET state = :state, sent_at = :sent_at WHERE id = :reminder_id;
