@@ -23,7 +23,7 @@ from bots.dialogs.common import (
     only_own_buttons,
     user_id,
 )
-from bots.dialogs.states import ADMIN_INPUTS, BookingSG, MySG
+from bots.dialogs.states import BookingSG, MySG
 from bots.errors import BookingCutoffPassed, NotAllowed
 from bots.repository import BookingRow
 from bots.services import BookingService
@@ -178,13 +178,8 @@ def build_dialog() -> Dialog:
 
 async def my_command(message: Message, state: FSMContext, dialog_manager: DialogManager) -> None:
     await state.clear()
-    # a command is answered with a new message, whatever screen is open; it ends the
-    # customer's open flow, but a question of the owner's /admin keeps waiting for its answer
-    # (the list opens in a stack of its own then)
-    context = dialog_manager.current_context() if dialog_manager.has_context() else None
-    asked = context is not None and context.state in ADMIN_INPUTS
-    mode = StartMode.NEW_STACK if asked else StartMode.RESET_STACK
-    await dialog_manager.start(MySG.list, mode=mode, show_mode=ShowMode.SEND)
+    # a command is answered with a new message, whatever screen is open, and ends the open flow
+    await dialog_manager.start(MySG.list, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
 
 
 async def my_menu(query: CallbackQuery, dialog_manager: DialogManager) -> None:

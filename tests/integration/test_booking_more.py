@@ -354,8 +354,9 @@ async def test_cancel_under_a_reminder_asks_on_the_reminder_and_cancels(salon):
     tg, bot = salon.tg, salon.username
     await book(salon, ALICE, day="Вт 05.03", at="15:00")  # its dialog stays open («Вы записаны»)
     salon.clock.set(START + timedelta(hours=7))  # Monday 15:00: 24 h before
-    await wait_until(lambda: _contains(salon, ALICE, "Напоминаем"), what="24 h reminder")
+    assert await salon.reminder_round() == 1
     reminder = (await tg.transcript(bot, ALICE))[-1]
+    assert "Напоминаем" in reminder["text"]
     reply = await tg.click(bot, ALICE, texts.REMINDER_CANCEL)
     assert reply["message_id"] == reminder["message_id"] and "Точно отменить" in reply["text"]
     reply = await tg.click(bot, ALICE, texts.MY_CANCEL_YES)
