@@ -6,8 +6,9 @@ bot's by `bots.factory.build_dispatcher` with `BotOptions.from_settings`, the Sa
 `sales.app.build_dispatcher` with the Sales service's settings — and each conversation writes
 through them what the real flow writes before the user walks away:
 
-- customers of 10 tenant bots (8,000): the booking flow up to the phone number (state, and data
-  with service, specialist, day, time, name, request key);
+- customers of 10 tenant bots (8,000): the booking dialog up to the phone number (its stack and
+  its context, whose draft holds service, specialist, day, time and name), written by
+  aiogram-dialog's own storage code;
 - buyers in the Sales Bot (2,000): the purchase up to the owner's id (state, and data with the
   tariff, the bot, its encrypted token and the company).
 
@@ -23,12 +24,17 @@ import asyncio
 import inspect
 import os
 import time
-import uuid
+from dataclasses import asdict
+from types import SimpleNamespace
 
 import redis.asyncio as aioredis
 from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram_dialog.context.storage import StorageProxy
 
 from bots.context import TenantContext
+from bots.dialogs.draft import BookingDraft
+from bots.dialogs.states import BookingSG
 from bots.factory import BotOptions
 from bots.factory import build_dispatcher as build_tenant_dispatcher
 from core.crypto import TokenCipher
@@ -58,12 +64,33 @@ def _sales_storage(redis: aioredis.Redis, settings: Settings):
 
 
 async def _customer(storage, user_id: int) -> None:
-    key = StorageKey(bot_id=BOT_ID, chat_id=user_id, user_id=user_id)
-    await storage.set_data(key, {"service_id": 3, "staff_id": 2})
-    await storage.set_data(key, {"service_id": 3, "staff_id": 2, "day": "2030-03-05"})
-    data = {"service_id": 3, "staff_id": 2, "day": "2030-03-05", "starts": 47_338_200}
-    await storage.set_data(key, {**data, "name": "Анна Петрова", "key": uuid.uuid4().hex})
-    await storage.set_state(key, "BookingStates:phone")
+    proxy = StorageProxy(
+        storage=storage,
+        events_isolation=SimpleEventIsolation(),
+        user_id=user_id,
+        chat_id=user_id,
+        thread_id=None,
+        business_connection_id=None,
+        bot=SimpleNamespace(id=BOT_ID),
+        state_groups={BookingSG.__full_group_name__: BookingSG},
+    )
+    stack = await proxy.load_stack()
+    context = stack.push(BookingSG.service, None)
+    stack.last_message_id = 1000 + user_id
+    steps = [
+        (BookingSG.staff, BookingDraft(service_id=3)),
+        (BookingSG.time, BookingDraft(service_id=3, staff_id=2, day=20300305)),
+        (
+            BookingSG.phone,
+            BookingDraft(
+                service_id=3, staff_id=2, day=20300305, starts=47_338_200, name="Анна Петрова"
+            ),
+        ),
+    ]
+    for state, draft in steps:  # each step saves the context and the stack, as the dialog does
+        context.state, context.dialog_data = state, {"draft": asdict(draft)}
+        await proxy.save_context(context)
+        await proxy.save_stack(stack)
 
 
 async def _buyer(storage, cipher: TokenCipher, user_id: int) -> None:

@@ -24,32 +24,11 @@ class MenuCallback(CallbackData, prefix="menu"):
     action: MenuAction
 
 
-class BookAction(StrEnum):
-    SERVICE = "sv"  # id = service id
-    STAFF = "st"  # id = staff id, 0 = any
-    DAY = "d"  # id = yyyymmdd
-    TIME = "t"  # id = unix minutes (UTC)
-    CONFIRM = "ok"  # key = request key
-    CONTACTS = "ct"  # re-enter name and phone
-    BACK_SERVICES = "bs"
-    BACK_STAFF = "bst"
-    BACK_DAYS = "bd"
-    CANCEL = "x"
-
-
-class BookCallback(CallbackData, prefix="bk"):
-    action: BookAction
-    id: DbInt = 0
-    key: str = ""
-
-
 class MyAction(StrEnum):
-    LIST = "l"
-    OPEN = "o"
-    CANCEL = "c"
-    CANCEL_YES = "cy"
-    RESCHEDULE = "r"
-    CONFIRM_VISIT = "v"  # «Подтверждаю» under a reminder
+    """The buttons under a reminder (the screens of «Мои записи» are a dialog)."""
+
+    CANCEL = "c"  # «Отменить»
+    CONFIRM_VISIT = "v"  # «Подтверждаю»
 
 
 class MyCallback(CallbackData, prefix="my"):

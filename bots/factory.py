@@ -21,9 +21,9 @@ from bots import texts
 from bots.background import Background
 from bots.clock import Clock, FileClock, SystemClock
 from bots.context import TenantContext
-from bots.dialogs import admin
-from bots.dialogs.common import STALE_DIALOG_ERRORS, AnsweringMessageManager, on_stale_dialog
-from bots.handlers import booking, fallback, my, start
+from bots.dialogs import admin, booking, my
+from bots.dialogs.common import STALE_DIALOG_ERRORS, KeepScreens, on_stale_dialog
+from bots.handlers import fallback, start
 from bots.services import (
     BookingService,
     CatalogueService,
@@ -132,12 +132,15 @@ def build_dispatcher(
         log=logger.bind(client=tenant.client_id),
     )
     dp.update.outer_middleware(RateLimitMiddleware(window, texts.RATE_LIMITED))
+    # the customer's plain handlers (menus, /my, reminder buttons) before the customer's dialogs
     dp.include_router(start.build_router())
     dp.include_router(admin.build_router())
     dp.include_router(booking.build_router())
     dp.include_router(my.build_router())
+    dp.include_router(booking.build_dialog())
+    dp.include_router(my.build_dialog())
     dp.include_router(fallback.build_router())
-    setup_dialogs(dp, message_manager=AnsweringMessageManager())
+    setup_dialogs(dp, message_manager=KeepScreens())
 
     background = Background(reminders, salon, options.reminder_interval)
     dp["background"] = background

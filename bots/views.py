@@ -40,10 +40,6 @@ def day_from_id(value: int) -> date:
     return date(value // 10000, value // 100 % 100, value % 100)
 
 
-def minutes_id(moment: datetime) -> int:
-    return int(moment.timestamp()) // 60
-
-
 def booking_card(b: BookingRow, tz: ZoneInfo) -> str:
     return texts.MY_CARD.format(
         service=b.service_name,

@@ -2,6 +2,8 @@
 
 from aiogram.fsm.state import State, StatesGroup
 
+# --- the owner (/admin) ----------------------------------------------------------------------
+
 
 class AdminMenu(StatesGroup):
     home = State()
@@ -52,3 +54,29 @@ ADMIN_INPUTS = frozenset(
         AdminSettings.ask,
     }
 )
+
+
+# --- the customer --------------------------------------------------------------------------
+
+
+class BookingSG(StatesGroup):
+    """Booking: service → specialist → day → time → name → phone → summary; also the
+    reschedule of «Мои записи», which starts at `day`."""
+
+    service = State()
+    staff = State()
+    day = State()
+    time = State()
+    name = State()
+    phone = State()
+    summary = State()
+    finished = State()
+
+
+class MySG(StatesGroup):
+    """«Мои записи»: the list, a booking's card, «Точно отменить?», the outcome."""
+
+    list = State()
+    card = State()
+    cancel = State()
+    finished = State()

@@ -18,8 +18,6 @@ def build_router() -> Router:
     async def unknown_message(message: Message, state: FSMContext) -> None:
         if await state.get_state() is not None:
             await message.answer(texts.ADMIN_HINT_INPUT)
-        elif (await state.get_data()).get("service_id"):
-            await message.answer(texts.INPUT_EXPECTED_BUTTON)
         else:
             await message.answer(texts.UNKNOWN)
 

@@ -10,6 +10,7 @@ from aiogram_dialog import DialogManager
 
 from bots import keyboards, texts
 from bots.callbacks import MenuAction, MenuCallback
+from bots.dialogs.common import leave, show_menu
 from bots.services import CustomerService, SalonService
 
 
@@ -25,7 +26,7 @@ def build_router() -> Router:
         salon: SalonService,
     ) -> None:
         await state.clear()
-        await dialog_manager.reset_stack(remove_keyboard=False)  # an open dialog ends here
+        await leave(dialog_manager)
         user = message.from_user
         is_owner = await customers.greet(user.id, user.first_name, user.username)
         settings = await customers.settings()
@@ -40,18 +41,20 @@ def build_router() -> Router:
     @router.message(Command("cancel"))
     async def cancel(message: Message, state: FSMContext, dialog_manager: DialogManager) -> None:
         await state.clear()
-        await dialog_manager.reset_stack(remove_keyboard=False)
+        await leave(dialog_manager)
         await message.answer(texts.CANCELLED_INPUT, reply_markup=keyboards.remove_reply())
 
     @router.callback_query(MenuCallback.filter(F.action == MenuAction.HOME))
-    async def home(query: CallbackQuery, state: FSMContext, customers: CustomerService) -> None:
+    async def home(
+        query: CallbackQuery,
+        state: FSMContext,
+        dialog_manager: DialogManager,
+        customers: CustomerService,
+    ) -> None:
         await state.clear()
-        settings = await customers.settings()
+        await leave(dialog_manager)
         await query.answer()
-        await query.message.edit_text(
-            texts.MENU_TITLE.format(company=settings.company_name),
-            reply_markup=keyboards.main_menu(),
-        )
+        await show_menu(query.message, customers)
 
     @router.callback_query(MenuCallback.filter(F.action == MenuAction.ABOUT))
     async def about(query: CallbackQuery, customers: CustomerService) -> None:

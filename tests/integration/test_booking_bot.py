@@ -5,11 +5,13 @@ it, so what the bot did not send is simply not there."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest_asyncio
 
 from bots import texts
 from tests.integration.booking_stand import OWNER, running_salon, set_up
+from tests.integration.test_booking_more import answer_of
 
 ALICE = 7000001
 
@@ -141,14 +143,21 @@ async def _both_answered(salon, users):
     return True
 
 
-async def _reach_summary(salon, user, staff, at, phone="+79991234567"):
+async def _to_the_name_question(salon, user, staff, at):
+    """A haircut on Monday 4 March at `at`: the reply to the time (the name question, or the
+    summary for a customer the salon knows)."""
     tg, bot = salon.tg, salon.username
     await tg.ask(bot, user, "/start")
     await tg.click(bot, user, texts.MENU_BOOK)
     await tg.click(bot, user, "Стрижка")
     await tg.click(bot, user, staff)
     await tg.click(bot, user, "Пн 04.03")
-    reply = await tg.click(bot, user, at)
+    return await tg.click(bot, user, at)
+
+
+async def _reach_summary(salon, user, staff, at, phone="+79991234567"):
+    tg, bot = salon.tg, salon.username
+    reply = await _to_the_name_question(salon, user, staff, at)
     if reply["text"] == texts.ASK_NAME:
         await tg.ask(bot, user, "Клиент")
         reply = await tg.ask(bot, user, phone)
@@ -177,14 +186,91 @@ async def test_name_and_phone_sent_at_once_are_taken_in_order(salon):
 async def test_a_command_while_asked_for_a_name_is_a_command(salon):
     await set_up(salon)
     tg, bot = salon.tg, salon.username
-    await tg.ask(bot, ALICE, "/start")
-    await tg.click(bot, ALICE, texts.MENU_BOOK)
-    await tg.click(bot, ALICE, "Стрижка")
-    await tg.click(bot, ALICE, "Анна")
-    await tg.click(bot, ALICE, "Пн 04.03")
-    reply = await tg.click(bot, ALICE, "12:00")
+    reply = await _to_the_name_question(salon, ALICE, "Анна", "12:00")
     assert reply["text"] == texts.ASK_NAME
     reply = await tg.ask(bot, ALICE, "/my")
     assert reply["text"] == texts.MY_EMPTY
     reply = await tg.ask(bot, ALICE, "Алиса")  # the flow was left: now it is just text
     assert reply["text"] == texts.UNKNOWN
+
+
+async def test_the_phone_questions_cancel_button_leaves_the_flow(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    reply = await _to_the_name_question(salon, ALICE, "Анна", "12:00")
+    assert reply["text"] == texts.ASK_NAME
+    question = await tg.ask(bot, ALICE, "Алиса")
+    assert "номер" in question["text"]
+    rows = question["reply_markup"]["keyboard"]
+    assert rows[0][0]["text"] == texts.SHARE_PHONE and rows[0][0]["request_contact"]
+    assert rows[1][0]["text"].startswith(texts.CANCEL)
+    sent = await tg.press_reply_button(bot, ALICE, texts.CANCEL)
+    reply = await tg.wait_for_reply(bot, ALICE, after=sent["message_id"])
+    assert reply["text"] == texts.CANCELLED_INPUT and reply["reply_markup"]["remove_keyboard"]
+    reply = await tg.ask(bot, ALICE, "+79991234567")  # the flow was left: now it is just text
+    assert reply["text"] == texts.UNKNOWN
+    assert await salon.fetch("SELECT 1 FROM client_001.bot_users WHERE phone IS NOT NULL") == []
+
+
+async def test_the_menu_button_of_another_message_closes_the_open_dialog(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, ALICE, "/start")
+    about = await tg.click(bot, ALICE, texts.MENU_ABOUT)  # a new message with «Главное меню»
+    await tg.click(bot, ALICE, texts.MENU_BOOK)  # the menu message becomes the booking dialog
+    staff = await tg.click(bot, ALICE, "Стрижка")
+    assert staff["message_id"] != about["message_id"]
+    reply = await tg.click(bot, ALICE, texts.HOME)  # the newest one: under «О нас»
+    assert reply["message_id"] == about["message_id"] and "Главное меню" in reply["text"]
+    message_id, data = await tg._find_button(bot, ALICE, "Анна")
+    assert message_id == staff["message_id"]
+    query = await tg.press(bot, ALICE, message_id, data)
+    assert await answer_of(salon, ALICE, query) == texts.STALE_BUTTON
+
+
+async def test_back_from_a_reschedule_and_from_the_cancel_question_shows_the_card(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await _reach_summary(salon, ALICE, "Анна", "12:00")
+    await tg.click(bot, ALICE, texts.CONFIRM)
+    await tg.ask(bot, ALICE, "/my")
+    card = await tg.click(bot, ALICE, "пн, 4 марта, 12:00")
+    reply = await tg.click(bot, ALICE, texts.MY_RESCHEDULE)
+    assert "Перенос записи" in reply["text"]
+    reply = await tg.click(bot, ALICE, texts.BACK)
+    assert reply["text"] == card["text"] and reply["reply_markup"] == card["reply_markup"]
+    reply = await tg.click(bot, ALICE, texts.MY_CANCEL)
+    assert "Точно отменить" in reply["text"]
+    reply = await tg.click(bot, ALICE, texts.BACK)
+    assert reply["text"] == card["text"] and reply["reply_markup"] == card["reply_markup"]
+    reply = await tg.click(bot, ALICE, texts.BACK)
+    assert reply["text"] == texts.MY_TITLE
+
+
+async def test_a_service_removed_meanwhile_is_refused_and_the_list_shown_again(salon):
+    ids = await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, ALICE, "/start")
+    services = await tg.click(bot, ALICE, texts.MENU_BOOK)
+    await salon.catalogue.delete_service(ids["color"])
+    query = await tg.press_button(bot, ALICE, "Окрашивание")
+    assert await answer_of(salon, ALICE, query) == texts.SERVICE_GONE
+    reply = await tg.wait_for_reply(bot, ALICE, since=services["seq"])
+    buttons = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    assert reply["text"] == texts.CHOOSE_SERVICE and not any("Окрашивание" in b for b in buttons)
+    assert any("Стрижка" in b for b in buttons)
+
+
+async def test_a_screen_the_bot_no_longer_has_is_stale_once_then_start_works(salon, redis_client):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, ALICE, "/start")
+    await tg.click(bot, ALICE, texts.MENU_BOOK)
+    # an upgrade removed the screen the customer was on
+    [key] = await redis_client.keys(f"client_001:fsm:*{ALICE}:aiogd:context:*")
+    context = json.loads(await redis_client.get(key))
+    await redis_client.set(key, json.dumps({**context, "state": "BookingSG:gone"}), keepttl=True)
+    reply = await tg.ask(bot, ALICE, "/start")
+    assert reply["text"] == texts.STALE_BUTTON
+    reply = await tg.ask(bot, ALICE, "/start")
+    assert "Салон Анны" in reply["text"]

@@ -347,3 +347,19 @@ async def _contains(salon, user, text):
 async def _reminder_states(salon, wanted):
     rows = await salon.fetch("SELECT state FROM client_001.reminders WHERE offset_min = 1440")
     return {r["state"] for r in rows} == wanted
+
+
+async def test_cancel_under_a_reminder_asks_on_the_reminder_and_cancels(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await book(salon, ALICE, day="Вт 05.03", at="15:00")  # its dialog stays open («Вы записаны»)
+    salon.clock.set(START + timedelta(hours=7))  # Monday 15:00: 24 h before
+    assert await salon.reminder_round() == 1
+    reminder = (await tg.transcript(bot, ALICE))[-1]
+    assert "Напоминаем" in reminder["text"]
+    reply = await tg.click(bot, ALICE, texts.REMINDER_CANCEL)
+    assert reply["message_id"] == reminder["message_id"] and "Точно отменить" in reply["text"]
+    reply = await tg.click(bot, ALICE, texts.MY_CANCEL_YES)
+    assert reply["text"] == texts.MY_CANCELLED.format(when="вт, 5 марта, 15:00")
+    rows = await salon.fetch("SELECT status FROM client_001.bookings")
+    assert [r["status"] for r in rows] == ["cancelled"]

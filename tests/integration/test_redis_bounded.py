@@ -8,15 +8,17 @@ from decimal import Decimal
 
 from aiogram.fsm.storage.base import StorageKey
 
+from bots import texts
 from bots.context import TenantContext
 from bots.factory import BotOptions, build_dispatcher
 from core.telegram import build_bot
 from master.alerts import pool_conditions, redis_memory_alert
 from master.metrics import redis_memory_families
-from sales import texts
+from sales import texts as sales_texts
 from sales.app import build_dispatcher as build_sales_dispatcher
 from sales.callbacks import MenuAction, MenuCallback
 from sales.repository import Tariff
+from tests.integration.booking_stand import running_salon, set_up
 from tests.screens import ScreenSession, press
 
 
@@ -54,6 +56,23 @@ async def test_the_tenant_bot_fsm_state_and_data_expire(redis_client):
     assert len(found) == 2
     for k in found:
         assert 0 < await redis_client.ttl(k) <= 60
+
+
+async def test_an_abandoned_dialog_leaves_only_keys_that_expire(pg_dsn, redis_client):
+    """aiogram-dialog keeps a stack and a context per customer (destiny keys): they live
+    under the tenant's FSM prefix, with the bot's FSM TTL."""
+    customer = 7300001
+    async with running_salon(pg_dsn, redis_client) as salon:
+        await set_up(salon)
+        await salon.tg.ask(salon.username, customer, "/start")
+        await salon.tg.click(salon.username, customer, texts.MENU_BOOK)
+        reply = await salon.tg.click(salon.username, customer, "Стрижка")
+        assert "Выберите специалиста" in reply["text"]  # and the customer walks away
+    found = await redis_client.keys(f"client_001:fsm:*{customer}*")
+    assert any(":aiogd:stack:" in k for k in found), found
+    assert any(":aiogd:context:" in k for k in found), found
+    for k in found:
+        assert 0 < await redis_client.ttl(k) <= BotOptions().fsm_ttl, k
 
 
 def test_fenced_stuck_and_failing_slots_are_alerts():
@@ -107,7 +126,7 @@ async def test_an_abandoned_sales_dialog_expires(redis_client):
     await dp.feed_update(bot, press(8800002, MenuCallback(action=MenuAction.BUY).pack()))
 
     [screen] = session.sent
-    assert screen.text == texts.CHOOSE_TARIFF  # the purchase dialog's first window
+    assert screen.text == sales_texts.CHOOSE_TARIFF  # the purchase dialog's first window
     found = await redis_client.keys("sales:fsm:*")
     assert any(":aiogd:stack:" in k for k in found), found
     assert any(":aiogd:context:" in k for k in found), found

@@ -8,8 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bots.callbacks import (
-    BookAction,
-    BookCallback,
     MenuAction,
     MenuCallback,
     MyAction,
@@ -214,8 +212,6 @@ def test_names_weeks_services_dates_timezones():
 def test_callback_data_fits_64_bytes_and_has_no_separator_in_values():
     biggest = [
         MenuCallback(action=MenuAction.HOME),
-        BookCallback(action=BookAction.CONFIRM, id=2**31 - 1, key=new_request_key()),
-        BookCallback(action=BookAction.TIME, id=int(datetime(2099, 1, 1).timestamp()) // 60),
         MyCallback(action=MyAction.CONFIRM_VISIT, id=2**31 - 1),
     ]
     for data in biggest:
@@ -223,6 +219,18 @@ def test_callback_data_fits_64_bytes_and_has_no_separator_in_values():
         assert len(packed.encode()) <= 64, packed
         assert type(data).unpack(packed) == data
     assert ":" not in new_request_key()
+
+
+def test_dialog_buttons_fit_64_bytes():
+    from aiogram_dialog.api.entities.stack import new_id
+    from aiogram_dialog.utils import intent_callback_data
+
+    from bots.dialogs.common import time_id
+
+    # the longest: a booking or service id in a list, a start time in the time picker
+    for widget, item in [("booking", 2**31 - 1), ("time", time_id(datetime(2099, 1, 1)))]:
+        packed = intent_callback_data(new_id(), f"{widget}:{item}")
+        assert len(packed.encode()) <= 64, packed
 
 
 def test_clock_file(tmp_path):
@@ -237,16 +245,18 @@ def test_clock_file(tmp_path):
         parse_clock_value("2030-01-01T00:00:00", real)
 
 
-def test_day_and_time_keyboards_stay_within_telegrams_100_buttons():
-    from bots import keyboards
+def test_day_and_time_pickers_stay_within_telegrams_100_buttons():
+    from bots.dialogs.booking import day_choices, time_choices
+    from bots.dialogs.common import time_at
 
+    nav = 2  # «Назад» and «Главное меню»
     many_days = [DAY + timedelta(days=i) for i in range(120)]
-    markup = keyboards.days(many_days, BookCallback(action=BookAction.BACK_STAFF))
-    assert sum(len(row) for row in markup.inline_keyboard) <= 100
+    days = day_choices(many_days)
+    assert len(days) + nav <= 100 and days[0] == ("Пн 04.03", 20300304)
     many_times = [NOW + timedelta(minutes=5 * i) for i in range(200)]
-    markup = keyboards.times(many_times, MSK)
-    buttons = [b for row in markup.inline_keyboard for b in row]
-    assert len(buttons) <= 100 and buttons[0].text == "08:00"
+    times = time_choices(many_times, MSK)
+    assert len(times) + nav <= 100 and times[0][0] == "08:00"
+    assert [time_at(value) for _, value in times] == many_times[: len(times)]  # the codec
 
 
 async def test_only_the_owner_passes_the_admin_filter():
