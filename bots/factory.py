@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
-from aiogram import Bot, Dispatcher
+from aiogram import Dispatcher
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
-from aiogram.types import ErrorEvent, Update
+from aiogram.types import ErrorEvent
 from aiogram_dialog import setup_dialogs
 from loguru import logger
 
@@ -36,7 +33,7 @@ from bots.services import (
 )
 from core.keys import fsm_prefix, ratelimit
 from core.ratelimit import FixedWindow, RateLimitMiddleware
-from core.telegram import build_bot
+from core.telegram import UserOrderedDispatcher, build_bot
 
 __all__ = ["BotOptions", "build_bot", "build_dispatcher"]
 
@@ -64,34 +61,6 @@ class BotOptions:
         )
 
 
-class TenantDispatcher(Dispatcher):
-    """A Dispatcher that handles one update at a time per user.
-
-    Polling handles updates concurrently, and two quick updates of one user (a name and a
-    phone typed in a row, a double-tapped button) must not race on the same FSM state: aiogram
-    reads the state before the handler runs. The lock is taken before anything else (tasks
-    start in update order, and a free lock is taken without yielding), so a user's updates
-    are handled in order; other users never wait. A tenant bot runs in one process, so an
-    in-process lock suffices.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._user_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
-
-    async def feed_update(self, bot: Bot, update: Update, **kwargs) -> Any:
-        user = getattr(update.event, "from_user", None)
-        if user is None:
-            return await super().feed_update(bot, update, **kwargs)
-        lock = self._user_locks.get(user.id)
-        if lock is None:
-            lock = self._user_locks[user.id] = asyncio.Lock()
-        async with lock:
-            return await super().feed_update(bot, update, **kwargs)
-
-
 def build_dispatcher(
     tenant: TenantContext,
     *,
@@ -113,7 +82,7 @@ def build_dispatcher(
     cache = SettingsCache(ttl=options.settings_ttl)
     salon = SalonService(db, tenant, clock, cache)
     reminders = ReminderService(db, tenant, clock, cache)
-    dp = TenantDispatcher(
+    dp = UserOrderedDispatcher(
         storage=storage,
         tenant=tenant,
         salon=salon,

@@ -23,7 +23,7 @@ from core.db import pool_from_settings
 from core.redis_client import make_redis
 from core.screens import fallback_router, register_outdated_handler
 from core.settings import Settings
-from core.telegram import build_bot
+from core.telegram import UserOrderedDispatcher, build_bot
 from master import autoscale, metrics, texts
 from master.alerts import AlertMonitor
 from master.dialogs import clients as clients_dialog
@@ -54,7 +54,7 @@ class AdminsOnly:
 def build_dispatcher(
     pool: PoolService, clients: ClientService, *, admin_ids: set[int], alert_threshold: float
 ) -> Dispatcher:
-    dp = Dispatcher(pool=pool, clients=clients)
+    dp = UserOrderedDispatcher(pool=pool, clients=clients)
     dp.update.outer_middleware(AdminsOnly(admin_ids))
     dp.include_router(client_handlers.build_router())
     dp.include_router(pool_handlers.build_router(alert_threshold=alert_threshold))

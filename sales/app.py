@@ -26,7 +26,7 @@ from core.ratelimit import FixedWindow, RateLimitMiddleware
 from core.redis_client import make_redis
 from core.screens import fallback_router, register_outdated_handler
 from core.settings import Settings
-from core.telegram import build_bot
+from core.telegram import UserOrderedDispatcher, build_bot
 from core.tenant_access import restore_tenant_redis_users
 from pool.manager import BotPoolManager
 from pool.store import SlotStore
@@ -65,7 +65,7 @@ def build_dispatcher(
         state_ttl=fsm_ttl,
         data_ttl=fsm_ttl,
     )
-    dp = Dispatcher(storage=storage, purchase=purchase_service, retention=retention)
+    dp = UserOrderedDispatcher(storage=storage, purchase=purchase_service, retention=retention)
     if rate_limit is not None:
         dp.update.outer_middleware(RateLimitMiddleware(rate_limit, texts.SLOW_DOWN))
     dp.include_router(start.build_router())

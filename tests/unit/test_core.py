@@ -101,3 +101,48 @@ def test_affected_rows_reads_the_count_of_a_command_status(status, count):
 def test_affected_rows_refuses_a_status_without_a_count(status):
     with pytest.raises(ValueError, match="no row count"):
         affected_rows(status)
+
+
+async def test_a_users_updates_are_handled_one_at_a_time_and_other_users_do_not_wait():
+    """Sales and the Master too: a press that follows a screen change at once must see the
+    screen's saved state (aiogram-dialog saves it after showing it)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from aiogram import Bot
+    from aiogram.types import Chat, Message, Update, User
+
+    from core.telegram import UserOrderedDispatcher
+
+    dp = UserOrderedDispatcher()
+    events: list[str] = []
+    release = asyncio.Event()
+
+    @dp.message()
+    async def handle(message: Message) -> None:
+        events.append(f"start {message.from_user.id} {message.text}")
+        if message.text == "slow":
+            await release.wait()
+        events.append(f"end {message.from_user.id} {message.text}")
+
+    def update(n: int, user: int, text: str) -> Update:
+        sender = User(id=user, is_bot=False, first_name="u")
+        message = Message(
+            message_id=n,
+            date=datetime.now(UTC),
+            chat=Chat(id=user, type="private"),
+            from_user=sender,
+            text=text,
+        )
+        return Update(update_id=n, message=message)
+
+    bot = Bot("123456:" + "a" * 35)
+    first = asyncio.create_task(dp.feed_update(bot, update(1, 1, "slow")))
+    second = asyncio.create_task(dp.feed_update(bot, update(2, 1, "next")))
+    other = asyncio.create_task(dp.feed_update(bot, update(3, 2, "other")))
+    await other  # another user is not held up by user 1's slow update
+    assert events == ["start 1 slow", "start 2 other", "end 2 other"]
+    release.set()
+    await asyncio.gather(first, second)
+    assert events[3:] == ["end 1 slow", "start 1 next", "end 1 next"]
+    await bot.session.close()
