@@ -92,6 +92,7 @@ CHOOSE_SERVICE = "Выберите услугу:"
 SERVICE_BUTTON = "{name} · {duration} мин · {price} ₽"
 CHOOSE_STAFF = "Услуга: {service}\n\nВыберите специалиста:"
 ANY_STAFF = "👥 Любой свободный"
+ANY_STAFF_WHO = "{name} (первый свободный)"
 NO_STAFF = "К сожалению, эту услугу сейчас никто не выполняет. Выберите другую."
 CHOOSE_DAY = "Услуга: {service}\nСпециалист: {staff}\n\nВыберите день:"
 NO_DAYS = (

@@ -43,6 +43,17 @@ class AdminReports(StatesGroup):
     stats = State()
 
 
+ADMIN_GROUPS = (
+    AdminMenu,
+    AdminServices,
+    AdminStaff,
+    AdminHours,
+    AdminBookings,
+    AdminSettings,
+    AdminReports,
+)
+ADMIN_STATES = frozenset(state for group in ADMIN_GROUPS for state in group.__states__)
+
 # the owner's screens that wait for typed text; elsewhere a message is not the dialog's
 ADMIN_INPUTS = frozenset(
     {

@@ -11,6 +11,7 @@ from aiogram_dialog import DialogManager
 from bots import keyboards, menu, texts
 from bots.callbacks import MenuAction, MenuCallback
 from bots.context import TenantContext
+from bots.dialogs.admin.menu import in_admin, open_admin
 from bots.dialogs.common import leave, show_menu
 from bots.services import CustomerService, SalonService
 
@@ -51,6 +52,9 @@ def build_router() -> Router:
     @router.message(Command("cancel"))
     async def cancel(message: Message, state: FSMContext, dialog_manager: DialogManager) -> None:
         await state.clear()
+        if in_admin(dialog_manager):  # the owner was in /admin: back to its menu
+            await open_admin(message, dialog_manager)
+            return
         await leave(dialog_manager)
         await message.answer(texts.CANCELLED_INPUT, reply_markup=keyboards.remove_reply())
 

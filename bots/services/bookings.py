@@ -125,6 +125,16 @@ class BookingService(BaseService):
         service, settings, staff = loaded
         return free_slots_any(staff, day, now, settings.rules(service))
 
+    async def first_free_staff(self, service_id: int, starts_at: datetime) -> StaffRow | None:
+        """Who «any free specialist» gets at `starts_at` if booked now: `book` takes the
+        specialists free then in this order. None when nobody is free then any more."""
+        settings = await self.settings()
+        free = await self.available_times(service_id, 0, starts_at.astimezone(settings.tz).date())
+        ids = free.get(starts_at)
+        if not ids:
+            return None
+        return next((s for s in await self.staff_for(service_id) if s.id == ids[0]), None)
+
     # --- booking ---------------------------------------------------------------------------
 
     async def save_contact(self, customer_id: int, name: str, phone: str) -> None:
