@@ -186,3 +186,16 @@ async def test_cancel_in_an_admin_form_returns_to_the_admin_menu(salon):
     assert await salon.fetch("SELECT 1 FROM client_001.services") == []
     reply = await tg.click(bot, OWNER, texts.ADMIN_SERVICES)  # and the menu works
     assert reply["text"] == texts.SERVICES_EMPTY
+
+
+async def test_the_owner_names_the_time_zone_by_its_city(salon):
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, OWNER, "/admin")
+    await tg.click(bot, OWNER, texts.ADMIN_SETTINGS)
+    await tg.click(bot, OWNER, "Часовой пояс")
+    reply = await tg.ask(bot, OWNER, "Мордор")
+    assert reply["text"].startswith("Не знаю часовой пояс «Мордор»")
+    reply = await tg.ask(bot, OWNER, "Екатеринбург")
+    assert "Asia/Yekaterinburg" in reply["text"]
+    rows = await salon.fetch("SELECT value FROM client_001.settings WHERE key = 'timezone'")
+    assert [r["value"] for r in rows] == ['"Asia/Yekaterinburg"']
