@@ -171,6 +171,40 @@ def parse_date(text: str, today: date) -> date:
     raise InputError(texts.DATE_UNCLEAR.format(text=text))
 
 
+MAX_RANGE_DAYS = 366
+
+
+def parse_range(text: str, today: date) -> tuple[date, date]:
+    """«01.12-31.12», «1.12.2026 – 15.01.2027», «2026-12-01 - 2026-12-31», or one day. A day
+    without a year is the one nearest to today (a report looks back as well as ahead); an end
+    before its start is in the next year."""
+    pieces = re.split(r"\s+[-–—]\s+|\s*[–—]\s*|(?<=\d)-(?=\d{1,2}\.)", text or "")
+    parts = [p.strip() for p in pieces if p.strip()]
+    if not 1 <= len(parts) <= 2:
+        raise InputError(texts.RANGE_UNCLEAR.format(text=(text or "").strip()))
+    first = _nearest(parts[0], today)
+    last = _nearest(parts[-1], today)
+    if last < first and re.fullmatch(r"\d{1,2}\.\d{1,2}", parts[-1]):  # no year given
+        last = last.replace(year=last.year + 1)
+    if last < first:
+        raise InputError(texts.RANGE_BACKWARDS)
+    if (last - first).days >= MAX_RANGE_DAYS:
+        raise InputError(texts.RANGE_TOO_LONG.format(days=MAX_RANGE_DAYS))
+    return first, last
+
+
+def _nearest(text: str, today: date) -> date:
+    """`parse_date`, but a day without a year is the nearest such date, past or future."""
+    if re.fullmatch(r"\d{1,2}\.\d{1,2}", text):
+        ahead = parse_date(text, today)
+        try:
+            behind = ahead.replace(year=ahead.year - 1)
+        except ValueError:  # 29.02
+            return ahead
+        return ahead if (ahead - today) <= (today - behind) else behind
+    return parse_date(text, today)
+
+
 @dataclass(frozen=True)
 class ServiceInput:
     name: str

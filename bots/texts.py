@@ -294,10 +294,21 @@ BK_FUTURE = "Неявку можно отметить только после н
 STATS_PICK = "Статистика — выберите период:"
 STATS_7 = "7 дней"
 STATS_30 = "30 дней"
+STATS_NEXT_30 = "Следующие 30 дней"
+STATS_RANGE = "📅 Другой период"
+STATS_ASK_RANGE = (
+    "Пришлите период: «01.12-31.12», «1.12.2026 - 15.01.2027» или один день «25.12». "
+    "Можно и будущие дни — в выгрузку попадут предстоящие записи."
+)
 STATS_TEXT = (
     "📊 Статистика {first} – {last}\n\n"
-    "Записей: {total}\nОтмен: {cancelled}\nНеявок: {no_show}\nВыручка: {revenue} ₽"
+    "Записей: {total}\nОтмен: {cancelled}\nНеявок: {no_show}\n"
+    "Выручка: {revenue} ₽ (состоявшиеся визиты)"
 )
+STATS_EXPECTED = "\nВпереди: {count} зап., ожидается {expected} ₽"
+RANGE_UNCLEAR = "Не понял период «{text}». Пример: 01.12-31.12."
+RANGE_BACKWARDS = "Конец периода раньше начала."
+RANGE_TOO_LONG = "Период — не больше {days} дней."
 STATS_BY_SERVICE = "\n\nПо услугам:\n"
 STATS_SERVICE_LINE = "• {name}: {count} — {revenue} ₽"
 CSV_BTN = "⬇️ Выгрузить CSV"

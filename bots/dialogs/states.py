@@ -41,6 +41,7 @@ class AdminSettings(StatesGroup):
 
 class AdminReports(StatesGroup):
     stats = State()
+    range = State()  # a typed period
 
 
 ADMIN_GROUPS = (
@@ -63,6 +64,7 @@ ADMIN_INPUTS = frozenset(
         AdminHours.exception,
         AdminBookings.date,
         AdminSettings.ask,
+        AdminReports.range,
     }
 )
 
