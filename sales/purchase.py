@@ -40,6 +40,15 @@ class VerifiedBot:
     token_encrypted: str
     fingerprint: str
 
+    def order_columns(self) -> dict[str, object]:
+        """The columns of an order that carries this bot (`repo.insert_order`)."""
+        return {
+            "bot_id": self.bot_id,
+            "bot_username": self.username,
+            "token_encrypted": self.token_encrypted,
+            "token_fingerprint": self.fingerprint,
+        }
+
 
 class StartOutcome(StrEnum):
     """What asking YooKassa for an order's payment gave (`PaymentStart.outcome`)."""
@@ -143,10 +152,7 @@ class PurchaseService:
                 buyer_telegram_id=buyer,
                 company_name=company,
                 admin_telegram_id=owner,
-                bot_id=bot.bot_id,
-                bot_username=bot.username,
-                token_encrypted=bot.token_encrypted,
-                token_fingerprint=bot.fingerprint,
+                **bot.order_columns(),
             )
         self.log.info("order {} placed by {} ({} days)", order.id, buyer, tariff.days)
         return await self._create_payment(order, tariff)
@@ -316,10 +322,7 @@ class PurchaseService:
                 kind=OrderKind.REPLACE_TOKEN,
                 buyer_telegram_id=buyer,
                 client_id=client_id,
-                bot_id=verified.bot_id,
-                bot_username=verified.username,
-                token_encrypted=verified.token_encrypted,
-                token_fingerprint=verified.fingerprint,
+                **verified.order_columns(),
                 status=OrderStatus.PAID,
                 paid_at=datetime.now(UTC),
             )
