@@ -13,6 +13,7 @@ class AdminServices(StatesGroup):
     list = State()
     card = State()
     form = State()  # add (no service chosen) or edit
+    delete = State()  # «Удалить?» with the bookings it would cancel
 
 
 class AdminStaff(StatesGroup):
@@ -20,6 +21,7 @@ class AdminStaff(StatesGroup):
     card = State()
     add = State()
     services = State()
+    delete = State()  # «Удалить?» with the bookings it would cancel
 
 
 class AdminHours(StatesGroup):

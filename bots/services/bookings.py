@@ -32,6 +32,9 @@ from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy
 EXCLUSION_VIOLATION = "23P01"
 
 
+UPCOMING_HORIZON = timedelta(days=400)  # longer than any booking horizon (≤ 120 days)
+
+
 @dataclass(frozen=True)
 class Draft:
     service_id: int
@@ -314,6 +317,13 @@ class BookingService(BaseService):
     async def booking(self, booking_id: int) -> BookingRow | None:
         async with self.db.acquire() as conn:
             return await self.repo.booking(conn, booking_id)
+
+    async def upcoming_all(self) -> list[BookingRow]:
+        """Every standing booking still ahead, soonest first (what an edit could strand)."""
+        now = self.now()
+        async with self.db.acquire() as conn:
+            rows = await self.repo.bookings_between(conn, now, now + UPCOMING_HORIZON)
+        return [b for b in rows if b.status in ACTIVE_STATUSES]
 
     async def cancel_by_owner(self, booking_id: int) -> BookingRow:
         async with self.db.acquire() as conn, conn.transaction():

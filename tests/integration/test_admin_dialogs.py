@@ -120,15 +120,19 @@ async def test_a_press_the_handler_answered_itself_is_answered_once(salon, redis
     await salon.catalogue.add_service("Маникюр", 90, 2000)
     await tg.ask(bot, OWNER, "/admin")
     await tg.click(bot, OWNER, texts.ADMIN_SERVICES)
-    card = await tg.click(bot, OWNER, "Маникюр")
-    message_id, delete = await _button(salon, OWNER, texts.DELETE)
+    await tg.click(bot, OWNER, "Маникюр")
+    confirm = await tg.click(bot, OWNER, texts.DELETE)  # «Удалить услугу?» first
+    assert confirm["text"] == texts.SERVICE_DELETE_ASK.format(
+        name="Маникюр", affected=texts.AFFECTED_NONE
+    )
+    message_id, delete = await _button(salon, OWNER, texts.DELETE_YES)
 
     # the owner's press, fed to a dispatcher of the same tenant (the same Redis, the same
     # dialog), which records what it asks of Telegram; the bot id is the sandbox bot's
     session = RecordingSession()
     recording_bot = Bot(f"{salon.bot.id}:AArecordingSessionToken", session=session)
     dp = build_dispatcher(salon.tenant, redis=redis_client, db=salon.db)
-    update = _press_update(OWNER, delete, message_id, card["text"])
+    update = _press_update(OWNER, delete, message_id, confirm["text"])
     await dp.feed_update(recording_bot, update)
     answers = [c for c in session.calls if isinstance(c, AnswerCallbackQuery)]
     assert [(a.text, a.show_alert) for a in answers] == [(texts.SERVICE_DELETED, False)]
