@@ -59,6 +59,18 @@ def horizon_days(now: datetime, rules: Rules) -> list[date]:
     return [today + timedelta(days=i) for i in range(max(0, rules.horizon_days))]
 
 
+def fits_in(starts_at: datetime, ends_at: datetime, tz: ZoneInfo, hours: list[Interval]) -> bool:
+    """A booking (UTC instants) lies within one of a day's working intervals, in local time;
+    an end at the next local midnight counts as the end of the day."""
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    end_time = time.max if end.date() > start.date() else end.time()
+    return any(i.starts <= start.time() and end_time <= _day_end(i.ends) for i in hours)
+
+
+def _day_end(ends: time) -> time:
+    return time.max if ends >= time(23, 59) else ends
+
+
 def day_bounds_utc(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants of local midnight at the start and end of `day`."""
     start = datetime.combine(day, time(0), tz).astimezone(UTC)

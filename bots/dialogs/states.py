@@ -27,6 +27,7 @@ class AdminStaff(StatesGroup):
 class AdminHours(StatesGroup):
     week = State()
     exception = State()
+    confirm = State()  # the new hours strand bookings: shown before saving
 
 
 class AdminBookings(StatesGroup):

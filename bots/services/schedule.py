@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bots.errors import StaffGone
+from bots.repository import BookingRow
 from bots.services.base import BaseService
-from bots.slots import Interval, local_today
+from bots.services.bookings import UPCOMING_HORIZON
+from bots.slots import Interval, fits_in, local_today
+from bots.status import ACTIVE_STATUSES
 
 
 class ScheduleService(BaseService):
@@ -28,6 +31,46 @@ class ScheduleService(BaseService):
                 if e.starts is not None:
                     found.append(Interval(e.starts, e.ends))
         return week, exceptions
+
+    # --- what new hours would strand ----------------------------------------------------------
+
+    async def stranded_by_week(
+        self, staff_id: int, week: dict[int, list[Interval]]
+    ) -> list[BookingRow]:
+        """The specialist's bookings ahead that `week` would leave outside working hours (days
+        with an exception keep it: the week does not change them)."""
+        async with self.db.acquire() as conn:
+            ahead, tz = await self._ahead(conn, staff_id)
+            today = local_today(self.now(), tz)
+            rows = await self.repo.exceptions(conn, [staff_id], today, today + UPCOMING_HORIZON)
+        excepted = {e.day for e in rows}
+        return [
+            b
+            for b in ahead
+            if (day := b.starts_at.astimezone(tz).date()) not in excepted
+            and not fits_in(b.starts_at, b.ends_at, tz, week.get(day.weekday(), []))
+        ]
+
+    async def stranded_by_exception(
+        self, staff_id: int, day: date, intervals: list[Interval]
+    ) -> list[BookingRow]:
+        """The specialist's bookings on `day` that these hours (none: a day off) would leave
+        outside working hours."""
+        async with self.db.acquire() as conn:
+            ahead, tz = await self._ahead(conn, staff_id)
+        return [
+            b
+            for b in ahead
+            if b.starts_at.astimezone(tz).date() == day
+            and not fits_in(b.starts_at, b.ends_at, tz, intervals)
+        ]
+
+    async def _ahead(self, conn, staff_id: int):
+        now = self.now()
+        settings = await self.settings(conn)
+        rows = await self.repo.bookings_between(conn, now, now + UPCOMING_HORIZON)
+        mine = [b for b in rows if b.staff_id == staff_id and b.status in ACTIVE_STATUSES]
+        return mine, settings.tz
 
     async def set_week(self, staff_id: int, week: dict[int, list[Interval]]) -> None:
         rows = [(d, i.starts, i.ends) for d, intervals in sorted(week.items()) for i in intervals]

@@ -73,3 +73,67 @@ async def test_deleting_a_service_with_no_bookings_still_asks(salon):
     await tg.click(bot, OWNER, texts.DELETE_YES)
     rows = await salon.fetch("SELECT name FROM client_001.services WHERE active ORDER BY id")
     assert [r["name"] for r in rows] == ["Стрижка"]
+
+
+async def _staff_card(salon, name="Анна"):
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, OWNER, "/admin")
+    await tg.click(bot, OWNER, texts.ADMIN_STAFF)
+    return await tg.click(bot, OWNER, name)
+
+
+async def _statuses(salon) -> list[str]:
+    rows = await salon.fetch("SELECT status FROM client_001.bookings ORDER BY starts_at")
+    return [r["status"] for r in rows]
+
+
+async def test_a_day_off_over_two_bookings_asks_then_cancels_both_with_one_notice_each(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await book(salon, ALICE, staff="Анна", day="Вт 05.03", at="10:00")
+    await book(salon, ALICE + 1, staff="Анна", day="Вт 05.03", at="15:00", phone="+79990000002")
+    await book(salon, ALICE + 2, staff="Анна", day="Ср 06.03", at="10:00", phone="+79990000003")
+
+    await _staff_card(salon)
+    await tg.click(bot, OWNER, texts.STAFF_EXC_BTN)
+    confirm = await tg.ask(bot, OWNER, "05.03 выходной")
+    assert confirm["text"].startswith(texts.HOURS_STRAND)
+    assert "Записи впереди (2)" in confirm["text"]
+    card = await tg.click(bot, OWNER, texts.HOURS_GIVE_UP)  # nothing saved, nobody told
+    assert card["text"].startswith(texts.HOURS_NOT_SAVED)
+    assert await salon.fetch("SELECT 1 FROM client_001.hour_exceptions") == []
+    assert await _statuses(salon) == ["booked", "booked", "booked"]
+
+    await tg.click(bot, OWNER, texts.STAFF_EXC_BTN)
+    await tg.ask(bot, OWNER, "05.03 выходной")
+    card = await tg.click(bot, OWNER, texts.HOURS_SAVE_AND_CANCEL)
+    assert card["text"].startswith(texts.EXCEPTION_SAVED.format(day="Вт 05.03"))
+    assert texts.AFFECTED_CANCELLED.format(count=2) in card["text"]
+    assert await _statuses(salon) == ["cancelled", "cancelled", "booked"]  # 06.03 untouched
+    for customer in (ALICE, ALICE + 1):
+        told = [
+            m for m in await tg.transcript(bot, customer) if "отменена салоном" in (m["text"] or "")
+        ]
+        assert len(told) == 1
+    assert not any(
+        "отменена салоном" in (m["text"] or "") for m in await tg.transcript(bot, ALICE + 2)
+    )
+
+
+async def test_new_working_hours_that_strand_a_booking_are_shown_first(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await book(salon, ALICE, staff="Анна", day="Вт 05.03", at="10:00")
+
+    await _staff_card(salon)
+    await tg.click(bot, OWNER, texts.STAFF_HOURS_BTN)
+    card = await tg.ask(bot, OWNER, "пн-пт 9-18")  # the booking still fits: saved at once
+    assert card["text"].startswith(texts.WEEK_SAVED)
+    await tg.click(bot, OWNER, texts.STAFF_HOURS_BTN)
+    confirm = await tg.ask(bot, OWNER, "пн-пт 14-18")  # 10:00 would be outside
+    assert (
+        confirm["text"].startswith(texts.HOURS_STRAND) and "Записи впереди (1)" in confirm["text"]
+    )
+    card = await tg.click(bot, OWNER, texts.HOURS_SAVE_AND_CANCEL)
+    assert card["text"].startswith(texts.WEEK_SAVED)
+    assert await _statuses(salon) == ["cancelled"]

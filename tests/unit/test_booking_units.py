@@ -324,3 +324,20 @@ def test_working_hours_are_understood_in_short_forms(typed, hours):
 def test_unclear_working_hours_are_refused(typed):
     with pytest.raises(InputError):
         parse_intervals(typed)
+
+
+def test_a_booking_fits_in_working_hours_in_local_time():
+    from datetime import time as t
+
+    from bots.slots import fits_in
+
+    tz = ZoneInfo("Europe/Moscow")
+    at = datetime(2030, 3, 5, 7, 0, tzinfo=UTC)  # 10:00 in Moscow
+    hour = timedelta(hours=1)
+    day = [Interval(t(9), t(13)), Interval(t(14), t(18))]
+    assert fits_in(at, at + hour, tz, day)
+    assert not fits_in(at + 3 * hour, at + 4 * hour, tz, day)  # 13:00-14:00: the break
+    assert not fits_in(at, at + hour, tz, [])  # a day off
+    late = datetime(2030, 3, 5, 20, 0, tzinfo=UTC)  # 23:00-00:00 local
+    assert fits_in(late, late + hour, tz, [Interval(t(20), t(23, 59))])
+    assert not fits_in(late, late + hour, tz, [Interval(t(20), t(23))])

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.text import Const
+from aiogram_dialog.widgets.kbd import Button
+from aiogram_dialog.widgets.text import Const, Format
 
 from bots import texts, views
-from bots.dialogs.admin import common
+from bots.dialogs.admin import affected, common
+from bots.dialogs.common import answer
 from bots.dialogs.states import AdminHours
 from bots.errors import NotAllowed
 from bots.parsing import DAY_OFF_WORDS, InputError, parse_date, parse_intervals, parse_week
 from bots.slots import Interval
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)
@@ -36,30 +35,6 @@ class HoursStart:
         return cls(**manager.start_data)
 
 
-async def _save(message: Message, manager: DialogManager, write, note: str) -> None:
-    """Run `write()`; close with `note` for the card, or with the stale notice."""
-    try:
-        await write()
-    except NotAllowed:  # the specialist was deleted meanwhile
-        await message.answer(texts.ADMIN_STALE)
-        await manager.done()
-        return
-    await manager.done(note)
-
-
-async def on_week(message: Message, _widget: Any, manager: DialogManager) -> None:
-    week = await common.parsed(message, manager, parse_week)
-    if week is None:
-        return
-    staff_id = HoursStart.of(manager).staff_id
-    await _save(
-        message,
-        manager,
-        lambda: common.schedule(manager).set_week(staff_id, week),
-        texts.WEEK_SAVED,
-    )
-
-
 def _exception(text: str, today: date) -> tuple[date, list[Interval]]:
     """«31.12 выходной» / «08.03 10:00-15:00»: the day and its hours (none: a day off)."""
     head, _, rest = text.strip().partition(" ")
@@ -73,19 +48,102 @@ def _exception(text: str, today: date) -> tuple[date, list[Interval]]:
     return day, intervals
 
 
-async def on_exception(message: Message, _widget: Any, manager: DialogManager) -> None:
-    today = await common.salon(manager).today()
-    found = await common.parsed(message, manager, lambda text: _exception(text, today))
-    if found is None:
+_PENDING = "change"
+
+
+@dataclass(frozen=True)
+class Change:
+    """New hours typed by the owner: the week, or one day's exception; `stranded()` are the
+    bookings ahead it would leave outside working hours, `save()` writes it."""
+
+    manager: DialogManager
+    text: str
+    kind: str  # "week" | "exception"
+
+    @property
+    def staff_id(self) -> int:
+        return HoursStart.of(self.manager).staff_id
+
+    async def parsed(self):
+        if self.kind == "week":
+            return parse_week(self.text)
+        return _exception(self.text, await common.salon(self.manager).today())
+
+    async def stranded(self):
+        schedule, value = common.schedule(self.manager), await self.parsed()
+        if self.kind == "week":
+            return await schedule.stranded_by_week(self.staff_id, value)
+        return await schedule.stranded_by_exception(self.staff_id, *value)
+
+    async def save(self) -> str:
+        schedule, value = common.schedule(self.manager), await self.parsed()
+        if self.kind == "week":
+            await schedule.set_week(self.staff_id, value)
+            return texts.WEEK_SAVED
+        day, intervals = value
+        await schedule.set_exception(self.staff_id, day, intervals)
+        return texts.EXCEPTION_SAVED.format(day=views.day_label(day))
+
+
+async def _apply(manager: DialogManager, change: Change, *, cancel: bool) -> str | None:
+    """Save `change`; with `cancel`, cancel the bookings it strands, each customer told. The
+    note for the card, or None when the specialist was deleted meanwhile."""
+    try:
+        note = await change.save()
+    except NotAllowed:
+        return None
+    if cancel:
+        cancelled = await affected.cancel_all(manager, await change.stranded())
+        note += f" {cancelled}" if cancelled else ""
+    return note
+
+
+async def _close(manager: DialogManager, note: str | None, say) -> None:
+    """Back to the staff card with `note`; or, the specialist being gone, say so."""
+    if note is None:
+        await say(texts.ADMIN_STALE)
+    await manager.done(note)
+
+
+async def _typed(message: Message, manager: DialogManager, kind: str) -> None:
+    """New hours are saved at once, unless they strand bookings: those are shown first."""
+    change = Change(manager, message.text, kind)
+    try:
+        stranded = await change.stranded()
+    except InputError as exc:
+        await common.reject(message, manager, exc)
         return
-    day, intervals = found
-    staff_id = HoursStart.of(manager).staff_id
-    await _save(
-        message,
-        manager,
-        lambda: common.schedule(manager).set_exception(staff_id, day, intervals),
-        texts.EXCEPTION_SAVED.format(day=views.day_label(day)),
-    )
+    if stranded:
+        manager.dialog_data[_PENDING] = {"text": message.text, "kind": kind}
+        await manager.switch_to(AdminHours.confirm)
+        return
+    await _close(manager, await _apply(manager, change, cancel=False), message.answer)
+
+
+def _pending(manager: DialogManager) -> Change:
+    return Change(manager, **manager.dialog_data[_PENDING])
+
+
+async def confirm_getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    rows = await _pending(dialog_manager).stranded()
+    return {"text": texts.HOURS_STRAND + await affected.lines(dialog_manager, rows)}
+
+
+async def on_confirm(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    note = await _apply(manager, _pending(manager), cancel=True)
+    await _close(manager, note, lambda text: answer(callback, manager, text, alert=True))
+
+
+async def on_give_up(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await manager.done(texts.HOURS_NOT_SAVED)
+
+
+async def on_week(message: Message, _widget: Any, manager: DialogManager) -> None:
+    await _typed(message, manager, "week")
+
+
+async def on_exception(message: Message, _widget: Any, manager: DialogManager) -> None:
+    await _typed(message, manager, "exception")
 
 
 def dialog() -> Dialog:
@@ -93,5 +151,12 @@ def dialog() -> Dialog:
         Window(Const(texts.ASK_WEEK), *common.text_input(on_week), state=AdminHours.week),
         Window(
             Const(texts.ASK_EXCEPTION), *common.text_input(on_exception), state=AdminHours.exception
+        ),
+        Window(
+            Format("{text}"),
+            Button(Const(texts.HOURS_SAVE_AND_CANCEL), id="yes", on_click=on_confirm),
+            Button(Const(texts.HOURS_GIVE_UP), id="no", on_click=on_give_up),
+            state=AdminHours.confirm,
+            getter=confirm_getter,
         ),
     )
