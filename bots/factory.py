@@ -23,6 +23,7 @@ from bots.dialogs.common import STALE_DIALOG_ERRORS, KeepScreens, on_stale_dialo
 from bots.handlers import fallback, start
 from bots.services import (
     BookingService,
+    CalendarService,
     CatalogueService,
     CustomerService,
     ReminderService,
@@ -88,6 +89,7 @@ def build_dispatcher(
         salon=salon,
         catalogue=CatalogueService(db, tenant, clock, cache),
         schedule=ScheduleService(db, tenant, clock, cache),
+        calendar=CalendarService(db, tenant, clock, cache),
         booking=BookingService(db, tenant, clock, cache),
         customers=CustomerService(db, tenant, clock, cache),
         reminders=reminders,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bots import texts
@@ -53,6 +53,13 @@ _MSK_OFFSETS = {
     7: "Asia/Vladivostok", 8: "Asia/Magadan", 9: "Asia/Kamchatka",
 }  # fmt: skip
 _MSK = re.compile(r"(?:мск|msk)\s*(?:([+-−])\s*(\d{1,2}))?")
+_DAY_WORDS = {"сегодня": 0, "завтра": 1, "послезавтра": 2}
+_WEEK_WORDS = {
+    "неделя": 0, "эта неделя": 0, "на этой неделе": 0, "на неделе": 0,
+    "следующая неделя": 1, "на следующей неделе": 1, "след неделя": 1,
+}  # fmt: skip
+_WEEKDAY_FORMS = {"среду": 2, "пятницу": 4, "субботу": 5}  # «в пятницу»
+_ON_DAY = re.compile(r"^во? ")  # «в пятницу», «во вторник»
 _YO = str.maketrans("ё", "е")  # «Пётр» and «Петр» are one word
 _HOURS_WORDS = re.compile(r"^\s*с\s+|\s+до\s+")  # «с 9 до 18»
 
@@ -203,6 +210,22 @@ def _nearest(text: str, today: date) -> date:
             return ahead
         return ahead if (ahead - today) <= (today - behind) else behind
     return parse_date(text, today)
+
+
+def parse_day_or_week(text: str, today: date, earliest: date) -> tuple[str, date]:
+    """What the owner types to open the calendar: («day», the day) for «сегодня», «завтра»,
+    «пятница», «в пятницу» (the next one, today included) or a date (without a year: the first
+    on or after `earliest`); («week», its Monday) for «на этой неделе», «следующая неделя»."""
+    words = " ".join((text or "").lower().translate(_YO).replace(".", " ").split())
+    words = _ON_DAY.sub("", words)
+    if words in _DAY_WORDS:
+        return "day", today + timedelta(days=_DAY_WORDS[words])
+    if words in _WEEK_WORDS:
+        return "week", today - timedelta(days=today.weekday() - 7 * _WEEK_WORDS[words])
+    weekday = _WEEKDAY_ALIASES.get(words, _WEEKDAY_FORMS.get(words))
+    if weekday is not None:
+        return "day", today + timedelta(days=(weekday - today.weekday()) % 7)
+    return "day", parse_date(text, earliest)
 
 
 @dataclass(frozen=True)

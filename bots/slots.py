@@ -59,12 +59,32 @@ def horizon_days(now: datetime, rules: Rules) -> list[date]:
     return [today + timedelta(days=i) for i in range(max(0, rules.horizon_days))]
 
 
-def fits_in(starts_at: datetime, ends_at: datetime, tz: ZoneInfo, hours: list[Interval]) -> bool:
-    """A booking (UTC instants) lies within one of a day's working intervals, in local time;
-    an end at the next local midnight counts as the end of the day."""
+def local_interval(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> Interval:
+    """UTC instants as local times of the start's day; an end on the next day is its end."""
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    end_time = time.max if end.date() > start.date() else end.time()
-    return any(i.starts <= start.time() and end_time <= _day_end(i.ends) for i in hours)
+    return Interval(start.time(), time.max if end.date() > start.date() else end.time())
+
+
+def fits_in(starts_at: datetime, ends_at: datetime, tz: ZoneInfo, hours: list[Interval]) -> bool:
+    """A booking (UTC instants) lies within one of a day's working intervals, in local time."""
+    booking = local_interval(starts_at, ends_at, tz)
+    return any(i.starts <= booking.starts and booking.ends <= _day_end(i.ends) for i in hours)
+
+
+def free_intervals(hours: list[Interval], busy: list[Interval]) -> list[Interval]:
+    """A day's working `hours` without the `busy` ranges (bookings with their buffer)."""
+    free = []
+    for interval in sorted(hours, key=lambda i: i.starts):
+        start = interval.starts
+        for b in sorted(busy, key=lambda i: i.starts):
+            if b.ends <= start or b.starts >= interval.ends:
+                continue
+            if b.starts > start:
+                free.append(Interval(start, b.starts))
+            start = max(start, b.ends)
+        if start < interval.ends:
+            free.append(Interval(start, interval.ends))
+    return free
 
 
 def _day_end(ends: time) -> time:

@@ -101,3 +101,45 @@ def bookings_csv(rows: Iterable[BookingRow], tz: ZoneInfo) -> bytes:
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def duration(minutes: int) -> str:
+    """«5 ч», «1 ч 30 мин», «45 мин»."""
+    hours, rest = divmod(minutes, 60)
+    if not rest:
+        return texts.HOURS_SHORT.format(hours=hours)
+    if not hours:
+        return texts.MINUTES_SHORT.format(minutes=rest)
+    return texts.HOURS_MINUTES_SHORT.format(hours=hours, minutes=rest)
+
+
+def staff_day_lines(staff_days) -> str:
+    """Each specialist's hours and free time on one day (the calendar's day view)."""
+    lines = [texts.CAL_STAFF_TITLE] if staff_days else []
+    for s in staff_days:
+        if not s.hours:
+            lines.append(texts.CAL_STAFF_OFF.format(name=s.name))
+            continue
+        hours = ", ".join(fmt_interval(i) for i in s.hours)
+        free = ", ".join(fmt_interval(i) for i in s.free)
+        template = texts.CAL_STAFF_FREE if s.free else texts.CAL_STAFF_FULL
+        lines.append(template.format(name=s.name, hours=hours, free=free))
+    return "".join(lines)
+
+
+def week_text(first: date, plan) -> str:
+    """The calendar's week view: per day, each specialist's bookings and free time."""
+    last = max(plan)
+    parts = [texts.WEEK_TITLE.format(first=day_label(first), last=day_label(last))]
+    for day, staff_days in plan.items():
+        parts.append(texts.WEEK_DAY.format(day=day_label(day)))
+        for s in staff_days:
+            if not s.hours and not s.bookings:
+                parts.append(texts.WEEK_STAFF_OFF.format(name=s.name))
+            else:
+                parts.append(
+                    texts.WEEK_STAFF.format(
+                        name=s.name, count=len(s.bookings), free=duration(s.free_minutes)
+                    )
+                )
+    return "".join(parts)

@@ -33,6 +33,7 @@ class AdminHours(StatesGroup):
 class AdminBookings(StatesGroup):
     pick = State()
     day = State()
+    week = State()
     date = State()
     cancel = State()
 

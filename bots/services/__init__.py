@@ -12,6 +12,7 @@ from bots.services.bookings import (
     Draft,
     new_request_key,
 )
+from bots.services.calendar import CalendarService, StaffDay
 from bots.services.catalogue import CatalogueService
 from bots.services.customers import CustomerService
 from bots.services.reminders import REMINDER_ATTEMPTS, REMINDER_STUCK_AFTER, ReminderService
@@ -27,6 +28,7 @@ __all__ = [
     "BaseService",
     "BookResult",
     "BookingService",
+    "CalendarService",
     "CatalogueService",
     "CustomerService",
     "Draft",
@@ -36,6 +38,7 @@ __all__ = [
     "SalonSettings",
     "ScheduleService",
     "SettingsCache",
+    "StaffDay",
     "Stats",
     "new_request_key",
 ]

@@ -341,3 +341,19 @@ def test_a_booking_fits_in_working_hours_in_local_time():
     late = datetime(2030, 3, 5, 20, 0, tzinfo=UTC)  # 23:00-00:00 local
     assert fits_in(late, late + hour, tz, [Interval(t(20), t(23, 59))])
     assert not fits_in(late, late + hour, tz, [Interval(t(20), t(23))])
+
+
+def test_free_time_is_working_hours_without_the_bookings():
+    from datetime import time as t
+
+    from bots.slots import free_intervals
+
+    hours = [Interval(t(10), t(13)), Interval(t(14), t(18))]
+    busy = [Interval(t(11), t(12)), Interval(t(12, 30), t(14, 30)), Interval(t(17), t(18))]
+    assert free_intervals(hours, busy) == [
+        Interval(t(10), t(11)),
+        Interval(t(12), t(12, 30)),
+        Interval(t(14, 30), t(17)),
+    ]
+    assert free_intervals(hours, []) == hours
+    assert free_intervals([], busy) == []

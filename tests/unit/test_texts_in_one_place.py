@@ -30,6 +30,10 @@ ALLOWED_NAMES = {
         "_MSK",  # «МСК+2»
         "_HOURS_WORDS",  # «с 9 до 18»
         "_YO",  # «ё» typed as «е»
+        "_DAY_WORDS",  # «завтра»
+        "_WEEK_WORDS",  # «на этой неделе»
+        "_WEEKDAY_FORMS",  # «в пятницу»
+        "_ON_DAY",  # «во вторник»
     },
 }
 

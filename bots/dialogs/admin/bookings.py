@@ -1,5 +1,6 @@
-"""The owner's bookings by day: today, tomorrow or a typed date; cancel one (the customer is
-told) or mark a no-show."""
+"""The owner's calendar: a day (its bookings, each specialist's hours and free time; cancel a
+booking, the customer is told, or mark a no-show) and a week, paged back and forth; opened for
+today, tomorrow, this week, or a typed day («25.12», «пятница», «на этой неделе»)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
 from bots import texts, views
@@ -17,14 +18,14 @@ from bots.dialogs.admin import affected, common
 from bots.dialogs.common import answer
 from bots.dialogs.states import AdminBookings
 from bots.errors import BookingNotStarted, NotAllowed
-from bots.parsing import parse_date
+from bots.parsing import parse_day_or_week
 from bots.status import ACTIVE_STATUSES, BookingStatus
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from bots.repository import BookingRow
-    from bots.services import BookingService, SalonService
+    from bots.services import BookingService, CalendarService, SalonService
 
 PAST_DAYS = 180  # a typed date without a year may be up to half a year back
 
@@ -32,6 +33,7 @@ PAST_DAYS = 180  # a typed date without a year may be up to half a year back
 @dataclass
 class DayDraft(common.Draft):
     day: int = 0  # yyyymmdd of the day shown
+    week: int = 0  # yyyymmdd of the Monday of the week shown
     booking_id: int = 0  # the booking being cancelled
 
 
@@ -40,7 +42,11 @@ def _day(manager: DialogManager) -> date:
 
 
 async def day_getter(
-    dialog_manager: DialogManager, booking: BookingService, salon: SalonService, **_: Any
+    dialog_manager: DialogManager,
+    booking: BookingService,
+    salon: SalonService,
+    calendar: CalendarService,
+    **_: Any,
 ) -> dict[str, Any]:
     day = _day(dialog_manager)
     items = await booking.bookings_on(day)
@@ -51,6 +57,7 @@ async def day_getter(
         text = "\n".join(
             [texts.DAY_TITLE.format(day=views.day_long(day))] + [_line(b, tz) for b in items]
         )
+    text += views.staff_day_lines((await calendar.span(day, 1))[day])
     now = salon.now()
     active = [b for b in items if b.status in ACTIVE_STATUSES]
     return {
@@ -93,6 +100,56 @@ async def _show_day(manager: DialogManager, day: date, note: str = "") -> None:
     await common.go(manager, AdminBookings.day, DayDraft, day=views.day_id(day), note=note)
 
 
+async def _show_week(manager: DialogManager, day: date) -> None:
+    monday = day - timedelta(days=day.weekday())
+    await common.go(manager, AdminBookings.week, DayDraft, week=views.day_id(monday))
+
+
+def _week(manager: DialogManager) -> date:
+    return views.day_from_id(common.draft(manager, DayDraft).week)
+
+
+async def week_getter(
+    dialog_manager: DialogManager, calendar: CalendarService, **_: Any
+) -> dict[str, Any]:
+    monday = _week(dialog_manager)
+    plan = await calendar.span(monday, 7)
+    return {
+        "text": views.week_text(monday, plan),
+        "days": [(views.day_id(d), views.day_label(d)) for d in plan],
+    }
+
+
+async def this_week(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _show_week(manager, await common.salon(manager).today())
+
+
+async def prev_day(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _show_day(manager, _day(manager) - timedelta(days=1))
+
+
+async def next_day(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _show_day(manager, _day(manager) + timedelta(days=1))
+
+
+async def week_of_day(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _show_week(manager, _day(manager))
+
+
+async def prev_week(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _show_week(manager, _week(manager) - timedelta(days=7))
+
+
+async def next_week(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _show_week(manager, _week(manager) + timedelta(days=7))
+
+
+async def open_day(
+    _callback: CallbackQuery, _widget: Any, manager: DialogManager, day_id: int
+) -> None:
+    await _show_day(manager, views.day_from_id(day_id))
+
+
 async def today(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
     await _show_day(manager, await common.salon(manager).today())
 
@@ -102,12 +159,15 @@ async def tomorrow(_callback: CallbackQuery, _widget: Any, manager: DialogManage
 
 
 async def on_date(message: Message, _widget: Any, manager: DialogManager) -> None:
-    salon = common.salon(manager)
-    earliest = await salon.today() - timedelta(days=PAST_DAYS)
-    day = await common.parsed(message, manager, lambda text: parse_date(text, earliest))
-    if day is None:
+    today = await common.salon(manager).today()
+    earliest = today - timedelta(days=PAST_DAYS)
+    found = await common.parsed(
+        message, manager, lambda text: parse_day_or_week(text, today, earliest)
+    )
+    if found is None:
         return
-    await _show_day(manager, day)
+    kind, day = found
+    await (_show_week if kind == "week" else _show_day)(manager, day)
 
 
 async def ask_cancel(
@@ -164,7 +224,10 @@ def dialog() -> Dialog:
                 Button(Const(texts.TODAY), id="today", on_click=today),
                 Button(Const(texts.TOMORROW), id="tomorrow", on_click=tomorrow),
             ),
-            SwitchTo(Const(texts.PICK_DATE), id="date", state=AdminBookings.date),
+            Row(
+                Button(Const(texts.THIS_WEEK), id="week", on_click=this_week),
+                SwitchTo(Const(texts.PICK_DATE), id="date", state=AdminBookings.date),
+            ),
             common.back_to_menu(),
             state=AdminBookings.pick,
         ),
@@ -173,9 +236,35 @@ def dialog() -> Dialog:
             # in time order: those that started (no-show) come before those to come (cancel)
             common.choices("ns", "started", no_show),
             common.choices("bc", "coming", ask_cancel),
+            Row(
+                Button(Const(texts.CAL_PREV), id="prev", on_click=prev_day),
+                Button(Const(texts.CAL_WEEK), id="wk", on_click=week_of_day),
+                Button(Const(texts.CAL_NEXT), id="next", on_click=next_day),
+            ),
             common.back_to(AdminBookings.pick),
             state=AdminBookings.day,
             getter=day_getter,
+        ),
+        Window(
+            Format("{text}"),
+            Group(
+                Select(
+                    Format("{item[1]}"),
+                    id="wd",
+                    item_id_getter=lambda pair: pair[0],
+                    items="days",
+                    type_factory=int,
+                    on_click=open_day,
+                ),
+                width=4,
+            ),
+            Row(
+                Button(Const(texts.CAL_PREV), id="prevw", on_click=prev_week),
+                Button(Const(texts.CAL_NEXT), id="nextw", on_click=next_week),
+            ),
+            common.back_to(AdminBookings.pick),
+            state=AdminBookings.week,
+            getter=week_getter,
         ),
         Window(Const(texts.ASK_DATE), *common.text_input(on_date), state=AdminBookings.date),
         Window(
