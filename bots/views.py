@@ -142,4 +142,15 @@ def week_text(first: date, plan) -> str:
                         name=s.name, count=len(s.bookings), free=duration(s.free_minutes)
                     )
                 )
-    return "".join(parts)
+    return fit("".join(parts))
+
+
+MESSAGE_LIMIT = 4096  # Telegram refuses a longer text
+
+
+def fit(text: str) -> str:
+    """`text`, cut at a line with a note when Telegram would refuse it as too long."""
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    room = MESSAGE_LIMIT - len(texts.CUT_SHORT)
+    return text[:room].rsplit("\n", 1)[0] + texts.CUT_SHORT

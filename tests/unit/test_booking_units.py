@@ -357,3 +357,14 @@ def test_free_time_is_working_hours_without_the_bookings():
     ]
     assert free_intervals(hours, []) == hours
     assert free_intervals([], busy) == []
+
+
+def test_a_screen_longer_than_telegram_takes_is_cut_at_a_line():
+    from bots import texts
+    from bots.views import MESSAGE_LIMIT, fit
+
+    text = "\n".join(f"строка {n}" for n in range(1000))
+    cut = fit(text)
+    assert len(cut) <= MESSAGE_LIMIT and cut.endswith(texts.CUT_SHORT)
+    assert cut.removesuffix(texts.CUT_SHORT).split("\n")[-1].startswith("строка ")
+    assert fit("коротко") == "коротко"
