@@ -59,6 +59,17 @@ class CustomerRow:
 
 
 @dataclass(frozen=True)
+class BlockRow:
+    """Time a specialist is not bookable (a break, a meeting)."""
+
+    id: int
+    staff_id: int
+    starts_at: datetime
+    ends_at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
 class BookingRow:
     id: int
     request_key: str
@@ -221,6 +232,25 @@ class Repo:
         return affected_rows(status) > 0
 
     # --- bookings --------------------------------------------------------------------------
+
+    async def blocks(
+        self, conn, staff_ids: list[int], start: datetime, end: datetime
+    ) -> list[BlockRow]:
+        rows = self.q.blocks(conn, staff_ids=staff_ids, start_at=start, end_at=end)
+        return await rows_to(BlockRow, rows)
+
+    async def insert_block(
+        self, conn, staff_id: int, starts_at: datetime, ends_at: datetime, note: str
+    ) -> int:
+        return await self.q.insert_block(
+            conn, staff_id=staff_id, starts_at=starts_at, ends_at=ends_at, note=note
+        )
+
+    async def delete_block(self, conn, staff_id: int, block_id: int) -> bool:
+        return (
+            affected_rows(await self.q.delete_block(conn, block_id=block_id, staff_id=staff_id))
+            == 1
+        )
 
     async def busy(
         self, conn, staff_ids: list[int], start: datetime, end: datetime, ignore: int = 0

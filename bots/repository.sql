@@ -128,10 +128,27 @@ VALUES (:staff_id, :day, :starts, :ends);
 -- bookings ------------------------------------------------------------------------------------
 
 -- name: busy
--- Booked ranges; `ignore` = a booking being moved, which does not block itself.
+-- Booked and blocked ranges; `ignore` = a booking being moved, which does not block itself.
 SELECT staff_id, starts_at, blocked_until FROM {schema}.bookings
  WHERE staff_id = ANY(:staff_ids::int[]) AND status <> :cancelled
-   AND starts_at < :end_at AND blocked_until > :start_at AND id <> :ignore;
+   AND starts_at < :end_at AND blocked_until > :start_at AND id <> :ignore
+UNION ALL
+SELECT staff_id, starts_at, ends_at FROM {schema}.time_blocks
+ WHERE staff_id = ANY(:staff_ids::int[]) AND starts_at < :end_at AND ends_at > :start_at;
+
+-- name: blocks
+-- Blocked ranges of these specialists overlapping [start_at, end_at), in time order.
+SELECT id, staff_id, starts_at, ends_at, note FROM {schema}.time_blocks
+ WHERE staff_id = ANY(:staff_ids::int[]) AND starts_at < :end_at AND ends_at > :start_at
+ ORDER BY starts_at;
+
+-- name: insert-block$
+INSERT INTO {schema}.time_blocks (staff_id, starts_at, ends_at, note)
+VALUES (:staff_id, :starts_at, :ends_at, :note)
+RETURNING id;
+
+-- name: delete-block!
+DELETE FROM {schema}.time_blocks WHERE id = :block_id AND staff_id = :staff_id;
 
 -- name: insert-booking<!
 -- NULL when a booking with this request key exists already (a double tap).

@@ -59,6 +59,14 @@ def horizon_days(now: datetime, rules: Rules) -> list[date]:
     return [today + timedelta(days=i) for i in range(max(0, rules.horizon_days))]
 
 
+def block_bounds(day: date, interval: Interval, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants of `interval` on local `day` (an end of 23:59 is the end of the day)."""
+    start = datetime.combine(day, interval.starts, tz).astimezone(UTC)
+    if interval.ends >= time(23, 59):
+        return start, datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
+    return start, datetime.combine(day, interval.ends, tz).astimezone(UTC)
+
+
 def local_interval(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> Interval:
     """UTC instants as local times of the start's day; an end on the next day is its end."""
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)

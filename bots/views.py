@@ -122,8 +122,10 @@ def staff_day_lines(staff_days) -> str:
             continue
         hours = ", ".join(fmt_interval(i) for i in s.hours)
         free = ", ".join(fmt_interval(i) for i in s.free)
+        blocked = ", ".join(fmt_interval(i) for i in s.blocked)
+        blocked = texts.CAL_BLOCKED.format(ranges=blocked) if blocked else ""
         template = texts.CAL_STAFF_FREE if s.free else texts.CAL_STAFF_FULL
-        lines.append(template.format(name=s.name, hours=hours, free=free))
+        lines.append(template.format(name=s.name, hours=hours, blocked=blocked, free=free))
     return "".join(lines)
 
 

@@ -27,6 +27,7 @@ class AdminStaff(StatesGroup):
 class AdminHours(StatesGroup):
     week = State()
     exception = State()
+    block = State()  # a range closed for booking (a break, a meeting)
     confirm = State()  # the new hours strand bookings: shown before saving
 
 
@@ -66,6 +67,7 @@ ADMIN_INPUTS = frozenset(
         AdminStaff.add,
         AdminHours.week,
         AdminHours.exception,
+        AdminHours.block,
         AdminBookings.date,
         AdminSettings.ask,
         AdminReports.range,

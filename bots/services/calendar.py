@@ -1,10 +1,10 @@
 """The owner's calendar: a day or a week of the salon, each specialist's working hours, bookings
-and free time. Three queries for any span (staff with their hours, exceptions, bookings), so a
-busy salon's week is one round of SQL."""
+blocked and free time. A few queries for any span (staff, hours, exceptions, bookings, blocks),
+so a busy salon's week is one round of SQL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from bots.repository import BookingRow
@@ -21,6 +21,7 @@ class StaffDay:
     hours: list[Interval]  # empty: a day off
     bookings: list[BookingRow]  # standing ones, in time order
     free: list[Interval]
+    blocked: list[Interval] = field(default_factory=list)  # a break, a meeting
 
     @property
     def free_minutes(self) -> int:
@@ -44,6 +45,7 @@ class CalendarService(BaseService):
             start, _ = day_bounds_utc(first, settings.tz)
             _, end = day_bounds_utc(last, settings.tz)
             rows = await self.repo.bookings_between(conn, start, end)
+            blocks = await self.repo.blocks(conn, ids, start, end)
         tz = settings.tz
         week: dict[tuple[int, int], list[Interval]] = {}
         for h in hours:
@@ -57,6 +59,11 @@ class CalendarService(BaseService):
         for b in rows:
             if b.status in ACTIVE_STATUSES:
                 booked.setdefault((b.staff_id, b.starts_at.astimezone(tz).date()), []).append(b)
+        blocked: dict[tuple[int, date], list[Interval]] = {}
+        for k in blocks:
+            blocked.setdefault((k.staff_id, k.starts_at.astimezone(tz).date()), []).append(
+                local_interval(k.starts_at, k.ends_at, tz)
+            )
         plan: dict[date, list[StaffDay]] = {}
         for n in range(days):
             day = first + timedelta(days=n)
@@ -64,8 +71,8 @@ class CalendarService(BaseService):
             for s in staff:
                 day_hours = changed.get((s.id, day), week.get((s.id, day.weekday()), []))
                 day_bookings = booked.get((s.id, day), [])
+                day_blocks = blocked.get((s.id, day), [])
                 busy = [local_interval(b.starts_at, b.blocked_until, tz) for b in day_bookings]
-                plan[day].append(
-                    StaffDay(s.name, day_hours, day_bookings, free_intervals(day_hours, busy))
-                )
+                free = free_intervals(day_hours, busy + day_blocks)
+                plan[day].append(StaffDay(s.name, day_hours, day_bookings, free, day_blocks))
         return plan

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bots.errors import StaffGone
-from bots.repository import BookingRow
+from bots.repository import BlockRow, BookingRow
 from bots.services.base import BaseService
 from bots.services.bookings import UPCOMING_HORIZON
-from bots.slots import Interval, fits_in, local_today
+from bots.slots import Interval, block_bounds, fits_in, local_today
 from bots.status import ACTIVE_STATUSES
 
 
@@ -64,6 +64,35 @@ class ScheduleService(BaseService):
             if b.starts_at.astimezone(tz).date() == day
             and not fits_in(b.starts_at, b.ends_at, tz, intervals)
         ]
+
+    async def stranded_by_block(
+        self, staff_id: int, day: date, interval: Interval
+    ) -> list[BookingRow]:
+        """The specialist's bookings ahead that a block of `interval` on `day` would overlap."""
+        async with self.db.acquire() as conn:
+            ahead, tz = await self._ahead(conn, staff_id)
+        start, end = block_bounds(day, interval, tz)
+        return [b for b in ahead if b.starts_at < end and b.ends_at > start]
+
+    # --- blocked time ------------------------------------------------------------------------
+
+    async def blocks(self, staff_id: int) -> list[BlockRow]:
+        """The specialist's blocked time still ahead."""
+        now = self.now()
+        async with self.db.acquire() as conn:
+            return await self.repo.blocks(conn, [staff_id], now, now + UPCOMING_HORIZON)
+
+    async def add_block(self, staff_id: int, day: date, interval: Interval, note: str) -> int:
+        async with self.db.acquire() as conn, conn.transaction():
+            if await self.repo.staff_member(conn, staff_id) is None:
+                raise StaffGone
+            tz = (await self.settings(conn)).tz
+            start, end = block_bounds(day, interval, tz)
+            return await self.repo.insert_block(conn, staff_id, start, end, note)
+
+    async def delete_block(self, staff_id: int, block_id: int) -> bool:
+        async with self.db.acquire() as conn:
+            return await self.repo.delete_block(conn, staff_id, block_id)
 
     async def _ahead(self, conn, staff_id: int):
         now = self.now()

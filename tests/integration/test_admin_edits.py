@@ -137,3 +137,57 @@ async def test_new_working_hours_that_strand_a_booking_are_shown_first(salon):
     card = await tg.click(bot, OWNER, texts.HOURS_SAVE_AND_CANCEL)
     assert card["text"].startswith(texts.WEEK_SAVED)
     assert await _statuses(salon) == ["cancelled"]
+
+
+async def _times(salon, user, staff="Анна", day="Вт 05.03") -> list[str]:
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, user, "/start")
+    await tg.click(bot, user, texts.MENU_BOOK)
+    await tg.click(bot, user, "Стрижка")
+    await tg.click(bot, user, staff)
+    reply = await tg.click(bot, user, day)
+    return [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+
+
+async def test_blocked_time_is_not_bookable_shows_in_the_calendar_and_can_be_reopened(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await _staff_card(salon)
+    await tg.click(bot, OWNER, texts.STAFF_BLOCK_BTN)
+    card = await tg.ask(bot, OWNER, "05.03 15-16")  # a note is optional
+    assert card["text"].startswith(texts.BLOCK_SAVED.format(day="Вт 05.03", interval="15:00-16:00"))
+    await tg.click(bot, OWNER, texts.STAFF_BLOCK_BTN)
+    card = await tg.ask(bot, OWNER, "05.03 11:00-12:00 встреча с поставщиком")
+    assert "Закрытое время:\nВт 05.03 11:00-12:00 — встреча с поставщиком" in card["text"]
+
+    times = await _times(salon, ALICE)  # a 60-minute haircut: nothing overlaps a block
+    assert "10:00" in times and "11:00" not in times and "10:30" not in times
+    assert "14:00" in times and "15:00" not in times and "16:00" in times
+
+    await tg.ask(bot, OWNER, "/admin")
+    await tg.click(bot, OWNER, texts.ADMIN_BOOKINGS)
+    await tg.click(bot, OWNER, texts.PICK_DATE)
+    day = await tg.ask(bot, OWNER, "05.03")
+    assert "👤 Анна: 10:00-13:00, 14:00-18:00 · закрыто 11:00-12:00, 15:00-16:00" in day["text"]
+
+    await _staff_card(salon)
+    await tg.click(bot, OWNER, "❌ Вт 05.03 15:00-16:00")
+    assert "15:00" in await _times(salon, ALICE + 1)
+
+
+async def test_blocking_time_over_a_booking_asks_first(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await book(salon, ALICE, staff="Анна", day="Вт 05.03", at="10:00")
+    await _staff_card(salon)
+    await tg.click(bot, OWNER, texts.STAFF_BLOCK_BTN)
+    confirm = await tg.ask(bot, OWNER, "05.03 10:30-11:30 учёба")
+    assert (
+        confirm["text"].startswith(texts.HOURS_STRAND) and "Записи впереди (1)" in confirm["text"]
+    )
+    card = await tg.click(bot, OWNER, texts.HOURS_SAVE_AND_CANCEL)
+    assert texts.AFFECTED_CANCELLED.format(count=1) in card["text"]
+    assert await _statuses(salon) == ["cancelled"]
+    await tg.click(bot, OWNER, texts.STAFF_BLOCK_BTN)
+    reply = await tg.ask(bot, OWNER, "05.03")
+    assert reply["text"].startswith(texts.BLOCK_HOURS_MISSING)

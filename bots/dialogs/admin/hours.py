@@ -19,6 +19,8 @@ from bots.dialogs.states import AdminHours
 from bots.errors import NotAllowed
 from bots.parsing import DAY_OFF_WORDS, InputError, parse_date, parse_intervals, parse_week
 from bots.slots import Interval
+from bots.views import fmt_interval
+from core.text import clean_text
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,25 @@ def _exception(text: str, today: date) -> tuple[date, list[Interval]]:
 _PENDING = "change"
 
 
+def _block(text: str, today: date) -> tuple[date, Interval, str]:
+    """«05.03 13:00-14:00 обед»: the day, the range, a note (may be empty)."""
+    head, _, rest = text.strip().partition(" ")
+    day = parse_date(head, today)
+    span, _, note = rest.strip().partition(" ")
+    if not span:
+        raise InputError(texts.BLOCK_HOURS_MISSING)
+    intervals = parse_intervals(span)
+    if len(intervals) != 1:
+        raise InputError(texts.BLOCK_HOURS_MISSING)
+    interval = intervals[0]
+    if day < today:
+        raise InputError(texts.EXCEPTION_PAST)
+    note = clean_text(note)
+    if len(note) > 100:
+        raise InputError(texts.BLOCK_NOTE_LONG)
+    return day, interval, note
+
+
 @dataclass(frozen=True)
 class Change:
     """New hours typed by the owner: the week, or one day's exception; `stranded()` are the
@@ -58,7 +79,7 @@ class Change:
 
     manager: DialogManager
     text: str
-    kind: str  # "week" | "exception"
+    kind: str  # "week" | "exception" | "block"
 
     @property
     def staff_id(self) -> int:
@@ -67,12 +88,15 @@ class Change:
     async def parsed(self):
         if self.kind == "week":
             return parse_week(self.text)
-        return _exception(self.text, await common.salon(self.manager).today())
+        today = await common.salon(self.manager).today()
+        return (_block if self.kind == "block" else _exception)(self.text, today)
 
     async def stranded(self):
         schedule, value = common.schedule(self.manager), await self.parsed()
         if self.kind == "week":
             return await schedule.stranded_by_week(self.staff_id, value)
+        if self.kind == "block":
+            return await schedule.stranded_by_block(self.staff_id, *value[:2])
         return await schedule.stranded_by_exception(self.staff_id, *value)
 
     async def save(self) -> str:
@@ -80,6 +104,12 @@ class Change:
         if self.kind == "week":
             await schedule.set_week(self.staff_id, value)
             return texts.WEEK_SAVED
+        if self.kind == "block":
+            day, interval, note = value
+            await schedule.add_block(self.staff_id, day, interval, note)
+            return texts.BLOCK_SAVED.format(
+                day=views.day_label(day), interval=fmt_interval(interval)
+            )
         day, intervals = value
         await schedule.set_exception(self.staff_id, day, intervals)
         return texts.EXCEPTION_SAVED.format(day=views.day_label(day))
@@ -146,12 +176,17 @@ async def on_exception(message: Message, _widget: Any, manager: DialogManager) -
     await _typed(message, manager, "exception")
 
 
+async def on_block(message: Message, _widget: Any, manager: DialogManager) -> None:
+    await _typed(message, manager, "block")
+
+
 def dialog() -> Dialog:
     return Dialog(
         Window(Const(texts.ASK_WEEK), *common.text_input(on_week), state=AdminHours.week),
         Window(
             Const(texts.ASK_EXCEPTION), *common.text_input(on_exception), state=AdminHours.exception
         ),
+        Window(Const(texts.ASK_BLOCK), *common.text_input(on_block), state=AdminHours.block),
         Window(
             Format("{text}"),
             Button(Const(texts.HOURS_SAVE_AND_CANCEL), id="yes", on_click=on_confirm),

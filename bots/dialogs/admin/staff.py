@@ -18,10 +18,12 @@ from bots.dialogs.common import answer
 from bots.dialogs.states import AdminHours, AdminStaff
 from bots.errors import NotAllowed
 from bots.parsing import InputError
+from bots.slots import local_interval
 from bots.views import fmt_interval, week_lines
 from core.text import clean_text
 
 if TYPE_CHECKING:
+    from bots.repository import BlockRow
     from bots.services import CatalogueService, ScheduleService
 
 MAX_EXCEPTION_BUTTONS = 10
@@ -69,11 +71,38 @@ async def card_getter(
         (views.day_id(d), f"🗑 {views.day_label(d)}")
         for d in sorted(exceptions)[:MAX_EXCEPTION_BUTTONS]
     ]
+    blocks = await schedule.blocks(staff_id)
+    tz = (await common.salon(dialog_manager).settings()).tz
+    if blocks:
+        text += texts.BLOCKS_TITLE + "\n".join(
+            texts.BLOCK_LINE.format(**_block_words(k, tz), note=f" — {k.note}" if k.note else "")
+            for k in blocks
+        )
     return {
         "text": common.take_note(dialog_manager, StaffDraft) + text,
         "found": True,
         "exceptions": buttons,
+        "blocks": [
+            (k.id, texts.BLOCK_DELETE_BTN.format(**_block_words(k, tz)))
+            for k in blocks[:MAX_EXCEPTION_BUTTONS]
+        ],
     }
+
+
+def _block_words(block: BlockRow, tz) -> dict[str, str]:
+    interval = local_interval(block.starts_at, block.ends_at, tz)
+    day = block.starts_at.astimezone(tz).date()
+    return {"day": views.day_label(day), "interval": fmt_interval(interval)}
+
+
+async def delete_block(
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, block_id: int
+) -> None:
+    staff_id = common.draft(manager, StaffDraft).staff_id
+    if not await common.schedule(manager).delete_block(staff_id, block_id):
+        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
+        return
+    await answer(callback, manager, texts.BLOCK_DELETED)
 
 
 async def services_getter(
@@ -176,6 +205,10 @@ async def add_exception(_callback: CallbackQuery, _widget: Any, manager: DialogM
     await _start_hours(manager, AdminHours.exception)
 
 
+async def add_block(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _start_hours(manager, AdminHours.block)
+
+
 async def hours_done(_start_data: Data, result: Any, manager: DialogManager) -> None:
     """Back from the hours dialog: its note («Часы работы сохранены ✅») above the card."""
     common.keep(manager, StaffDraft, note=result or "")
@@ -199,6 +232,8 @@ def dialog() -> Dialog:
             Button(Const(texts.STAFF_HOURS_BTN), id="week", on_click=edit_week, when="found"),
             Button(Const(texts.STAFF_EXC_BTN), id="exc", on_click=add_exception, when="found"),
             common.choices("exd", "exceptions", delete_exception),
+            Button(Const(texts.STAFF_BLOCK_BTN), id="blk", on_click=add_block, when="found"),
+            common.choices("bkd", "blocks", delete_block),
             SwitchTo(Const(texts.DELETE), id="del", state=AdminStaff.delete, when="found"),
             common.back_to(AdminStaff.list),
             state=AdminStaff.card,
