@@ -9,18 +9,16 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest_asyncio
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 from bots import texts
 from bots.clock import FixedClock
 from bots.context import TenantContext
-from bots.factory import BotOptions, build_bot, build_dispatcher
+from bots.factory import BotOptions, build_dispatcher
 from bots.parsing import clean_name
 from core.migrations import migrate_tenant
 from core.text import clean_text, csv_cell
 from tests.integration.booking_stand import CLIENT, OWNER, running_salon, set_up
+from tests.screens import press, recording_bot, say
 
 ALICE = 7100001
 EVIL = '=HYPERLINK("http://evil.example";"Анна")'
@@ -66,31 +64,6 @@ async def test_csv_cells_and_names_are_neutralised(salon):
     assert rows[1][6] == "+79991234567"
 
 
-class RecordingSession(BaseSession):
-    """Records what the bot sends; a sent message comes back as Telegram would return it (a
-    dialog reads it), anything else answers nothing."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[str] = []
-
-    async def make_request(self, bot, method, timeout=None):
-        if isinstance(method, SendMessage):
-            self.sent.append(method.text)
-            chat = Chat(id=method.chat_id, type="private" if method.chat_id > 0 else "supergroup")
-            return Message(
-                message_id=len(self.sent), date=datetime.now(UTC), chat=chat, text=method.text
-            )
-        if isinstance(method, AnswerCallbackQuery):
-            self.sent.append(method.text)
-
-    async def stream_content(self, *args, **kwargs):  # pragma: no cover - not used
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        pass
-
-
 @pytest_asyncio.fixture
 async def offline_bot(pg_dsn, redis_client):
     """The tenant bot's dispatcher fed by hand, its answers recorded (chats the sandbox has
@@ -105,39 +78,25 @@ async def offline_bot(pg_dsn, redis_client):
             db=db,
             options=BotOptions(clock=FixedClock(datetime(2030, 3, 4, tzinfo=UTC))),
         )
-        session = RecordingSession()
-        bot = build_bot("6100000999:AAgroupTest_abcdefghijklmnopqrstuvw", "http://127.0.0.1:9")
-        bot.session = session
-        yield dp, bot, session
+        yield dp, recording_bot("6100000999:AAgroupTest_abcdefghijklmnopqrstuvw")
     finally:
         await db.close()
 
 
 async def test_admin_answers_only_in_the_private_chat(offline_bot):
-    dp, bot, session = offline_bot
-    owner = User(id=OWNER, is_bot=False, first_name="Анна")
-    for n, chat in enumerate(
-        (Chat(id=-100500, type="supergroup", title="Салон"), Chat(id=OWNER, type="private")),
-        start=1,
-    ):
-        message = Message(
-            message_id=n, date=datetime.now(UTC), chat=chat, from_user=owner, text="/admin"
-        )
-        await dp.feed_update(bot, Update(update_id=n, message=message))
-    group_answer, private_answer = session.sent
+    dp, bot = offline_bot
+    await dp.feed_update(bot, say(OWNER, "/admin", chat_id=-100500))
+    await dp.feed_update(bot, say(OWNER, "/admin"))
+    group_answer, private_answer = [m.text for m in bot.session.sent]
+    assert bot.session.answers == []
     assert group_answer == texts.ADMIN_PRIVATE_ONLY
     assert "Салон Анны" in private_answer  # the owner's home screen, in private only
 
 
 async def test_an_out_of_range_button_id_gets_a_stale_answer(offline_bot):
-    dp, bot, session = offline_bot
-    chat = Chat(id=OWNER, type="private")
-    owner = User(id=OWNER, is_bot=False, first_name="Анна")
-    menu = Message(message_id=1, date=datetime.now(UTC), chat=chat, text="меню")
-    for n, data in enumerate(("my:cy:99999999999999999999", "ad:bcy:99999999999999999999:0")):
-        query = CallbackQuery(
-            id=str(n), from_user=owner, chat_instance="1", message=menu, data=data
-        )
+    dp, bot = offline_bot
+    for data in ("my:cy:99999999999999999999", "ad:bcy:99999999999999999999:0"):
         # a traceback here would fail the test: feed_update raises what a handler raises
-        await dp.feed_update(bot, Update(update_id=10 + n, callback_query=query))
-    assert session.sent == [texts.STALE_BUTTON, texts.STALE_BUTTON]
+        await dp.feed_update(bot, press(OWNER, data, text="меню"))
+    assert [a.text for a in bot.session.answers] == [texts.STALE_BUTTON, texts.STALE_BUTTON]
+    assert bot.session.screens == []  # nothing sent or edited besides

@@ -8,13 +8,12 @@ from decimal import Decimal
 import pytest
 from aiogram.fsm.state import State, StatesGroup
 
-from core.telegram import build_bot
 from sales import texts
 from sales.app import build_dispatcher
 from sales.callbacks import MenuAction, MenuCallback
 from sales.repository import Tariff
 from sales.validation import InputError
-from tests.screens import ScreenSession, buttons, open_dialog_at, press, say
+from tests.screens import buttons, open_dialog_at, press, recording_bot, say
 
 BUYER = 8800003
 MONTH = Tariff(1, "m1", "1 месяц", 30, Decimal("990"), "RUB")
@@ -34,8 +33,7 @@ class Catalogue:
 @pytest.fixture
 async def sales_bot(redis_client):
     dp = build_dispatcher(redis=redis_client, purchase_service=Catalogue())
-    bot = build_bot("6100000995:AAsalesDialogs_abcdefghijklmnopqrstuvwx", "http://127.0.0.1:9")
-    bot.session = ScreenSession()
+    bot = recording_bot("6100000995:AAsalesDialogs_abcdefghijklmnopqrstuvwx")
     return dp, bot
 
 
