@@ -3,22 +3,15 @@
 
 from __future__ import annotations
 
-import pytest_asyncio
 from aiogram.methods import AnswerCallbackQuery
 
 from bots import texts
 from bots.factory import build_dispatcher
-from tests.integration.booking_stand import CLIENT, OWNER, running_salon
+from tests.integration.booking_stand import CLIENT, OWNER
 from tests.integration.test_booking_more import answer_of
 from tests.screens import press, recording_bot
 
 ALICE = 7200001
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 async def _button(salon, user: int, label: str) -> tuple[int, str]:

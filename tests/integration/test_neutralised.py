@@ -17,17 +17,11 @@ from bots.factory import BotOptions, build_dispatcher
 from bots.parsing import clean_name
 from core.migrations import migrate_tenant
 from core.text import clean_text, csv_cell
-from tests.integration.booking_stand import CLIENT, OWNER, running_salon, set_up
+from tests.integration.booking_stand import CLIENT, OWNER, set_up
 from tests.screens import press, recording_bot, say
 
 ALICE = 7100001
 EVIL = '=HYPERLINK("http://evil.example";"Анна")'
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 def test_names_lose_control_bidi_and_zero_width_characters():
@@ -40,12 +34,7 @@ def test_names_lose_control_bidi_and_zero_width_characters():
 async def test_csv_cells_and_names_are_neutralised(salon):
     await set_up(salon)
     tg, bot = salon.tg, salon.username
-    await tg.ask(bot, ALICE, "/start")
-    await tg.click(bot, ALICE, texts.MENU_BOOK)
-    await tg.click(bot, ALICE, "Стрижка")
-    await tg.click(bot, ALICE, "Анна")
-    await tg.click(bot, ALICE, "Пн 04.03")
-    await tg.click(bot, ALICE, "10:00")
+    await salon.pick_time(ALICE)
     await tg.ask(bot, ALICE, EVIL + "\u202e\u200b")
     sent = await tg.ask(bot, ALICE, "+79991234567")
     await tg.wait_for_reply(bot, ALICE, after=sent["message_id"])
