@@ -155,24 +155,6 @@ async def test_postgres_stop_removes_its_directory_and_frees_the_port() -> None:
     assert not server.running
 
 
-def test_postgres_failed_start_shows_the_log_and_hides_the_password(
-    shared_base_dir: Path,
-) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        server = LocalPostgres(base_dir=shared_base_dir, port=port, password="hunter2-secret")
-        with pytest.raises(LocalServerError) as caught:
-            server.start()
-    text = str(caught.value)
-    assert f"127.0.0.1:{port}" in text
-    assert "already in use" in text
-    assert "hunter2-secret" not in text
-    assert list(shared_base_dir.iterdir()) == []  # nothing left behind
-    assert not server.running
-
-
 # --------------------------------------------------------------------------- Redis
 
 
@@ -243,18 +225,23 @@ def test_redis_keep_leaves_the_directory_for_inspection(shared_base_dir: Path) -
     assert (root / "redis.log").is_file()
 
 
-def test_redis_failed_start_shows_the_log_and_hides_the_password(
-    shared_base_dir: Path,
+# --------------------------------------------------------------------------- both
+
+
+@pytest.mark.parametrize("server_class", [LocalPostgres, LocalRedis])
+def test_failed_start_shows_the_log_and_hides_the_password(
+    server_class: type[LocalPostgres] | type[LocalRedis], shared_base_dir: Path
 ) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        server = LocalRedis(base_dir=shared_base_dir, port=port, password="hunter2-secret")
+        server = server_class(base_dir=shared_base_dir, port=port, password="hunter2-secret")
         with pytest.raises(LocalServerError) as caught:
             server.start()
     text = str(caught.value)
     assert f"127.0.0.1:{port}" in text
     assert "already in use" in text
     assert "hunter2-secret" not in text
-    assert list(shared_base_dir.iterdir()) == []
+    assert list(shared_base_dir.iterdir()) == []  # nothing left behind
+    assert not server.running
