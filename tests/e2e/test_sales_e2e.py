@@ -68,8 +68,7 @@ async def test_purchase_from_start_to_the_tenant_bot_answering(stand, sales):
     )
 
     # /mybots shows it.
-    await buyer.say("/mybots")
-    mine = await buyer.expect("Ваши боты")
+    mine = await buyer.mybots()
     assert f"@{username}" in mine["text"] and "работает, подписка до" in mine["text"]
 
 
@@ -193,9 +192,7 @@ async def test_yookassa_timeout_then_retry_and_a_revoked_token_then_a_new_one(st
     assert (await stand.fetch("SELECT status FROM platform.orders"))[0]["status"] == "needs_token"
     assert await count(stand, "SELECT count(*) FROM platform.payments") == 1
     await stand.wait_status(1, "waiting")
-    await buyer.click("Прислать новый токен")
-    await buyer.expect("Пришлите новый токен")
-    await buyer.say("не токен")
+    await buyer.send_new_token("не токен", button="Прислать новый токен")
     await buyer.expect("не похоже на токен")
     await buyer.say(token2)
     await buyer.expect("Токен принят")
@@ -254,8 +251,7 @@ async def test_pool_full_queue_expiry_grace_release_and_renewal_with_data(stand,
     # The freed slot goes to Vera's queued order at once.
     await vera.expect("🎉 ВАШ БОТ ГОТОВ!", timeout=30)
     await stand.wait_status(1, "active", client_id="client_002")
-    await anna.say("/mybots")
-    mine = await anna.expect("Ваши боты")
+    mine = await anna.mybots()
     assert "остановлен" in mine["text"] and "данные сохранены до" in mine["text"]
 
     # Anna renews while released: paid, queued (pool full), then the pool grows → back with data.
@@ -310,27 +306,18 @@ async def test_replace_the_token_of_a_running_bot_keeps_its_data(stand, sales):
 
     # Someone else cannot take this token now.
     intruder = sales.buyer(stand.tg)
-    await intruder.say("/start")
-    await intruder.expect("Тарифы")
-    await intruder.click("Купить")
-    await intruder.expect("Выберите тариф")
-    await intruder.click("1 месяц")
-    await intruder.expect("@BotFather")
+    await intruder.until_token_step()
     await intruder.say(token)
     await intruder.expect("уже подключён")
 
-    await buyer.say("/mybots")
-    await buyer.expect("Ваши боты")
-    await buyer.click("Заменить токен")
-    await buyer.expect("Пришлите новый токен")
-    await buyer.say(token)  # its own current token is not "someone else's"; still a valid swap
+    await buyer.mybots()
+    await buyer.send_new_token(
+        token
+    )  # its own current token is not "someone else's"; still a valid swap
     await buyer.expect("Токен принят")
     await buyer.expect("снова работает", timeout=30)
-    await buyer.say("/mybots")
-    await buyer.expect("Ваши боты")
-    await buyer.click("Заменить токен")
-    await buyer.expect("Пришлите новый токен")
-    await buyer.say(token2)
+    await buyer.mybots()
+    await buyer.send_new_token(token2)
     await buyer.expect("Токен принят")
     done = await buyer.expect("снова работает", timeout=30)
     assert f"@{username2}" in done["text"]
