@@ -65,12 +65,7 @@ async def test_full_booking_flow(salon):
     assert "Алиса" in notice and "+79991234567" in notice and "11:00" in notice
 
     # the customer is remembered: the next booking skips name and phone
-    await tg.ask(bot, ALICE, "/start")
-    await tg.click(bot, ALICE, texts.MENU_BOOK)
-    await tg.click(bot, ALICE, "Стрижка")
-    await tg.click(bot, ALICE, "Анна")
-    await tg.click(bot, ALICE, "Вт 05.03")
-    reply = await tg.click(bot, ALICE, "10:00")
+    reply = await salon.pick_time(ALICE, day="Вт 05.03")
     assert "Проверьте запись" in reply["text"] and "Алиса" in reply["text"]
 
 
