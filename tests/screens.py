@@ -1,6 +1,7 @@
 """Feeding updates straight to a bot's `Dispatcher` where the in-process Telegram
-(`sandbox/telegram/inprocess.py`) cannot play the user: forged presses (any data, any message),
-group chats, edited messages and photos. One recording session that answers the Bot API calls
+(`sandbox/telegram/inprocess.py`) cannot play the user: presses on a message the user was never
+sent, group chats, edited messages and photos (a forged press in the user's own chat is
+`InProcessTelegram.forge_press`). One recording session that answers the Bot API calls
 screens make (aiogram-dialog's included) as Telegram would, and builders of a user's updates."""
 
 from __future__ import annotations
