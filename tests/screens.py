@@ -106,11 +106,11 @@ def say(user_id: int, text: str, *, chat_id: int | None = None) -> Update:
     return Update(update_id=next(_ids), message=user_message(user_id, chat_id=chat_id, text=text))
 
 
-def press(user_id: int, data: str, message_id: int = 1, text: str = "…") -> Update:
-    """The user presses a button with callback data `data` on bot message `message_id` (any data:
-    a forged press, too); the query id is `str(update_id)`."""
+def press(user_id: int, data: str, message_id: int = 1) -> Update:
+    """The user presses a button with callback data `data` on bot message `message_id` (any data,
+    any message: a forged press, too)."""
     update_id = next(_ids)
-    message = Message(message_id=message_id, date=datetime.now(UTC), chat=_chat(user_id), text=text)
+    message = Message(message_id=message_id, date=datetime.now(UTC), chat=_chat(user_id), text="…")
     query = CallbackQuery(
         id=str(update_id), from_user=_user(user_id), chat_instance="1", message=message, data=data
     )

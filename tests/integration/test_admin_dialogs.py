@@ -3,13 +3,9 @@
 
 from __future__ import annotations
 
-from aiogram.methods import AnswerCallbackQuery
-
 from bots import texts
-from bots.factory import build_dispatcher
 from tests.integration.booking_stand import CLIENT, OWNER
 from tests.integration.test_booking_more import answer_of
-from tests.screens import press, recording_bot
 
 ALICE = 7200001
 
@@ -46,15 +42,13 @@ async def test_a_stranger_pressing_the_owners_admin_button_gets_nothing_of_it(sa
     await tg.click(bot, OWNER, texts.ADMIN_SERVICES)
     message_id, add_service = await _button(salon, OWNER, texts.ADMIN_ADD_SERVICE)
 
-    # the same data, pressed by someone else (forwarded or typed by hand): fed straight to a
-    # dispatcher of the same tenant, on the same Redis and database
-    stranger_bot = recording_bot("42:AAstrangerCraftedPressToken")
-    dp = build_dispatcher(salon.tenant, redis=redis_client, db=salon.db)
-    forged = press(ALICE, add_service, text="меню")
-    await dp.feed_update(stranger_bot, forged)
-    assert [
-        (type(c), c.callback_query_id, c.text, c.show_alert) for c in stranger_bot.session.calls
-    ] == [(AnswerCallbackQuery, forged.callback_query.id, texts.STALE_BUTTON, True)]
+    # the same data, pressed by someone else (forwarded or typed by hand) on a message of theirs
+    menu = await tg.ask(bot, ALICE, "/start")
+    before = len(tg.requests(salon.bot))
+    query = await tg.forge_press(bot, ALICE, menu["message_id"], add_service)
+    made = [(r.method, r.params, r.status) for r in tg.requests(salon.bot)[before:]]
+    answer = {"callback_query_id": query, "text": texts.STALE_BUTTON, "show_alert": "true"}
+    assert made == [("answerCallbackQuery", answer, 200)]
     assert await redis_client.keys(f"{CLIENT}:fsm:*:{ALICE}:*") == []
 
     # the owner's dialog is untouched: the button still opens the form
