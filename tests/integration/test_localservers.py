@@ -34,6 +34,14 @@ def port_is_free(port: int) -> bool:
         return True
 
 
+def assert_stopped_and_gone(server: LocalPostgres | LocalRedis, root: Path, port: int) -> None:
+    """After `stop()`: the directory removed, the port free; a second stop is harmless."""
+    assert not root.exists()
+    assert port_is_free(port)
+    server.stop()
+    assert not server.running
+
+
 @pytest.fixture
 def shared_base_dir() -> Iterator[Path]:
     """A base directory the `postgres` OS user can enter (pytest's tmp_path is root-only)."""
@@ -149,10 +157,7 @@ async def test_postgres_stop_removes_its_directory_and_frees_the_port() -> None:
         assert out.split() == ["booking_user", "postgres"]
     finally:
         server.stop()
-    assert not root.exists()
-    assert port_is_free(port)
-    server.stop()  # a second stop is harmless
-    assert not server.running
+    assert_stopped_and_gone(server, root, port)
 
 
 # --------------------------------------------------------------------------- Redis
@@ -211,10 +216,7 @@ def test_redis_stop_removes_its_directory_and_frees_the_port() -> None:
         assert not port_is_free(port)
     finally:
         server.stop()
-    assert not root.exists()
-    assert port_is_free(port)
-    server.stop()  # a second stop is harmless
-    assert not server.running
+    assert_stopped_and_gone(server, root, port)
 
 
 def test_redis_keep_leaves_the_directory_for_inspection(shared_base_dir: Path) -> None:
