@@ -16,6 +16,14 @@ pytestmark = pytest.mark.e2e
 CUSTOMER = 4243001
 
 
+async def new_bots(stand, n: int) -> list[tuple[str, str]]:
+    """`n` fresh bots, registered with the Telegram stand-in: (token, username) each."""
+    bots = [new_token() for _ in range(n)]
+    for token, username in bots:
+        await stand.tg.register_bot(token, username)
+    return bots
+
+
 async def count(stand, sql: str, *args) -> int:
     rows = await stand.fetch(sql, *args)
     return rows[0][0]
@@ -80,10 +88,7 @@ async def _post_webhook(url: str, body: dict, *, source: str = "127.0.0.1") -> i
 
 
 async def test_webhook_and_poller_race_activate_once_and_forgeries_are_rejected(stand, sales):
-    token, username = new_token()
-    other, other_name = new_token()
-    await stand.tg.register_bot(token, username)
-    await stand.tg.register_bot(other, other_name)
+    (token, username), (other, _) = await new_bots(stand, 2)
     stand.start_worker(1)
     await stand.wait_status(1, "waiting")
     buyer, victim = sales.buyer(stand.tg), sales.buyer(stand.tg)
@@ -159,10 +164,7 @@ async def test_webhook_and_poller_race_activate_once_and_forgeries_are_rejected(
 
 
 async def test_yookassa_timeout_then_retry_and_a_revoked_token_then_a_new_one(stand, sales):
-    token, username = new_token()
-    token2, username2 = new_token()
-    await stand.tg.register_bot(token, username)
-    await stand.tg.register_bot(token2, username2)
+    (token, _), (token2, username2) = await new_bots(stand, 2)
     stand.start_worker(1)
     buyer = sales.buyer(stand.tg)
     await buyer.until_summary(token, "Кабинет массажа")
@@ -205,10 +207,7 @@ async def test_yookassa_timeout_then_retry_and_a_revoked_token_then_a_new_one(st
 
 
 async def test_pool_full_queue_expiry_grace_release_and_renewal_with_data(stand, sales):
-    first, first_name = new_token()
-    second, second_name = new_token()
-    await stand.tg.register_bot(first, first_name)
-    await stand.tg.register_bot(second, second_name)
+    (first, first_name), (second, _) = await new_bots(stand, 2)
     stand.start_worker(1)
     await stand.wait_status(1, "waiting")
     anna, vera = sales.buyer(stand.tg), sales.buyer(stand.tg)
@@ -294,10 +293,7 @@ async def test_pool_full_queue_expiry_grace_release_and_renewal_with_data(stand,
 
 
 async def test_replace_the_token_of_a_running_bot_keeps_its_data(stand, sales):
-    token, username = new_token()
-    token2, username2 = new_token()
-    await stand.tg.register_bot(token, username)
-    await stand.tg.register_bot(token2, username2)
+    (token, username), (token2, username2) = await new_bots(stand, 2)
     stand.start_worker(1)
     buyer = sales.buyer(stand.tg)
     await sales.yk.succeed(await buyer.order(token, "Школа танцев"))
