@@ -1,4 +1,5 @@
-"""Work a tenant bot does on its own: reminders, and the owner's first-run greeting.
+"""Work a tenant bot does on its own: reminders, the owner's first-run greeting, and its
+command menu and descriptions (`bots.menu`).
 
 Started from the Dispatcher's startup hook and stopped in its shutdown hook, so whoever runs
 polling (the pool worker, a test) needs to know nothing about it.
@@ -21,7 +22,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 from loguru import logger
 
-from bots import keyboards, notify, texts, views
+from bots import keyboards, menu, notify, texts, views
 from bots.services import REMINDER_ATTEMPTS, ReminderService, SalonService
 from core import periodic
 
@@ -40,6 +41,7 @@ class Background:
     async def on_startup(self, bot: Bot) -> None:
         client = self.reminders.tenant.client_id
         self.greeting = asyncio.create_task(self._greet_owner(bot), name=f"greeting-{client}")
+        introduction = asyncio.create_task(self._introduce(bot), name=f"menu-{client}")
         self.tasks = [
             # tenants' bots share one PostgreSQL: jitter keeps their rounds out of step
             periodic.start(
@@ -50,11 +52,19 @@ class Background:
                 jitter=REMINDER_JITTER,
             ),
             self.greeting,
+            introduction,
         ]
 
     async def on_shutdown(self) -> None:
         tasks, self.tasks = self.tasks, []
         await periodic.stop(*tasks)
+
+    async def _introduce(self, bot: Bot) -> None:
+        try:
+            settings = await self.salon.settings()
+            await menu.introduce(bot, settings.company_name, self.salon.tenant.admin_telegram_id)
+        except Exception:
+            self.log.exception("setting the bot's menu failed")
 
     async def _greet_owner(self, bot: Bot) -> None:
         """The setup guide, once, if the owner already pressed Start and nothing is set up.

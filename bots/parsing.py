@@ -26,6 +26,35 @@ DAY_OFF_WORDS = ("выходной", "-", "нет")  # «сб выходной»
 NO_REMINDERS_WORDS = ("нет", "0", "-")
 ROUBLE_SIGNS = ("₽", "р")  # «1500р»
 _LETTER = re.compile(r"[A-Za-zА-Яа-яЁё]")
+# Time zones as people name them: a city (lower case, «ё» as «е») or Moscow time ± hours.
+_ZONE_CITIES = {
+    "москва": "Europe/Moscow", "мск": "Europe/Moscow", "санкт-петербург": "Europe/Moscow",
+    "петербург": "Europe/Moscow", "спб": "Europe/Moscow", "питер": "Europe/Moscow",
+    "казань": "Europe/Moscow", "нижний новгород": "Europe/Moscow", "краснодар": "Europe/Moscow",
+    "сочи": "Europe/Moscow", "ростов-на-дону": "Europe/Moscow", "воронеж": "Europe/Moscow",
+    "калининград": "Europe/Kaliningrad", "самара": "Europe/Samara", "ижевск": "Europe/Samara",
+    "волгоград": "Europe/Volgograd", "саратов": "Europe/Saratov", "астрахань": "Europe/Astrakhan",
+    "ульяновск": "Europe/Ulyanovsk", "екатеринбург": "Asia/Yekaterinburg",
+    "челябинск": "Asia/Yekaterinburg", "уфа": "Asia/Yekaterinburg", "пермь": "Asia/Yekaterinburg",
+    "тюмень": "Asia/Yekaterinburg", "омск": "Asia/Omsk", "новосибирск": "Asia/Novosibirsk",
+    "барнаул": "Asia/Barnaul", "томск": "Asia/Tomsk", "кемерово": "Asia/Novokuznetsk",
+    "новокузнецк": "Asia/Novokuznetsk", "красноярск": "Asia/Krasnoyarsk",
+    "иркутск": "Asia/Irkutsk", "улан-удэ": "Asia/Irkutsk", "чита": "Asia/Chita",
+    "якутск": "Asia/Yakutsk", "владивосток": "Asia/Vladivostok", "хабаровск": "Asia/Vladivostok",
+    "магадан": "Asia/Magadan", "южно-сахалинск": "Asia/Sakhalin",
+    "петропавловск-камчатский": "Asia/Kamchatka", "камчатка": "Asia/Kamchatka",
+    "минск": "Europe/Minsk", "алматы": "Asia/Almaty", "астана": "Asia/Almaty",
+    "ташкент": "Asia/Tashkent", "бишкек": "Asia/Bishkek", "ереван": "Asia/Yerevan",
+    "тбилиси": "Asia/Tbilisi", "баку": "Asia/Baku",
+}  # fmt: skip
+_MSK_OFFSETS = {
+    -1: "Europe/Kaliningrad", 0: "Europe/Moscow", 1: "Europe/Samara", 2: "Asia/Yekaterinburg",
+    3: "Asia/Omsk", 4: "Asia/Krasnoyarsk", 5: "Asia/Irkutsk", 6: "Asia/Yakutsk",
+    7: "Asia/Vladivostok", 8: "Asia/Magadan", 9: "Asia/Kamchatka",
+}  # fmt: skip
+_MSK = re.compile(r"(?:мск|msk)\s*(?:([+-−])\s*(\d{1,2}))?")
+_YO = str.maketrans("ё", "е")  # «Пётр» and «Петр» are one word
+_HOURS_WORDS = re.compile(r"^\s*с\s+|\s+до\s+")  # «с 9 до 18»
 
 
 class InputError(ValueError):
@@ -60,10 +89,11 @@ def clean_name(text: str) -> str:
 
 
 def parse_time(text: str) -> time:
-    match = re.fullmatch(r"\s*(\d{1,2})[:.](\d{2})\s*", text or "")
+    """«9», «09:30», «9.30», «24» (the end of the day)."""
+    match = re.fullmatch(r"\s*(\d{1,2})(?:[:.](\d{2}))?\s*", text or "")
     if not match:
         raise InputError(texts.TIME_UNCLEAR.format(text=text.strip()))
-    hour, minute = int(match[1]), int(match[2])
+    hour, minute = int(match[1]), int(match[2] or 0)
     if hour == 24 and minute == 0:
         return time(23, 59)
     if hour > 23 or minute > 59:
@@ -72,10 +102,11 @@ def parse_time(text: str) -> time:
 
 
 def parse_intervals(text: str) -> list[Interval]:
-    """«10:00-14:00, 15:00-20:00» → intervals; sorted, not overlapping."""
+    """«10:00-14:00, 15:00-20:00», «9-18», «9:30–18», «с 9 до 18» → intervals; sorted, not
+    overlapping."""
     intervals = []
     for part in re.split(r"[,;]", text or ""):
-        part = part.strip()
+        part = _HOURS_WORDS.sub("-", part).strip("- ")
         if not part:
             continue
         pieces = re.split(r"\s*[-–—]\s*", part)
@@ -140,6 +171,40 @@ def parse_date(text: str, today: date) -> date:
     raise InputError(texts.DATE_UNCLEAR.format(text=text))
 
 
+MAX_RANGE_DAYS = 366
+
+
+def parse_range(text: str, today: date) -> tuple[date, date]:
+    """«01.12-31.12», «1.12.2026 – 15.01.2027», «2026-12-01 - 2026-12-31», or one day. A day
+    without a year is the one nearest to today (a report looks back as well as ahead); an end
+    before its start is in the next year."""
+    pieces = re.split(r"\s+[-–—]\s+|\s*[–—]\s*|(?<=\d)-(?=\d{1,2}\.)", text or "")
+    parts = [p.strip() for p in pieces if p.strip()]
+    if not 1 <= len(parts) <= 2:
+        raise InputError(texts.RANGE_UNCLEAR.format(text=(text or "").strip()))
+    first = _nearest(parts[0], today)
+    last = _nearest(parts[-1], today)
+    if last < first and re.fullmatch(r"\d{1,2}\.\d{1,2}", parts[-1]):  # no year given
+        last = last.replace(year=last.year + 1)
+    if last < first:
+        raise InputError(texts.RANGE_BACKWARDS)
+    if (last - first).days >= MAX_RANGE_DAYS:
+        raise InputError(texts.RANGE_TOO_LONG.format(days=MAX_RANGE_DAYS))
+    return first, last
+
+
+def _nearest(text: str, today: date) -> date:
+    """`parse_date`, but a day without a year is the nearest such date, past or future."""
+    if re.fullmatch(r"\d{1,2}\.\d{1,2}", text):
+        ahead = parse_date(text, today)
+        try:
+            behind = ahead.replace(year=ahead.year - 1)
+        except ValueError:  # 29.02
+            return ahead
+        return ahead if (ahead - today) <= (today - behind) else behind
+    return parse_date(text, today)
+
+
 @dataclass(frozen=True)
 class ServiceInput:
     name: str
@@ -174,7 +239,18 @@ def parse_int(text: str, what: str, low: int, high: int) -> int:
 
 
 def parse_timezone(text: str) -> str:
+    """An IANA name («Europe/Moscow»), a city («Москва», «Екатеринбург») or Moscow time ± hours
+    («МСК», «МСК+2») → the IANA name."""
     name = (text or "").strip()
+    spoken = " ".join(name.lower().translate(_YO).split())
+    if spoken in _ZONE_CITIES:
+        return _ZONE_CITIES[spoken]
+    msk = _MSK.fullmatch(spoken)
+    if msk:
+        shift = int(msk[2] or 0) * (-1 if msk[1] in ("-", "−") else 1)
+        if shift in _MSK_OFFSETS:
+            return _MSK_OFFSETS[shift]
+        raise InputError(texts.TIMEZONE_UNKNOWN.format(text=name))
     try:
         if not re.fullmatch(r"[A-Za-z_]+(/[A-Za-z_\-+0-9]+){0,2}", name):
             raise ZoneInfoNotFoundError(name)

@@ -243,8 +243,9 @@ class Repo:
     async def booking(
         self, conn, booking_id: int, *, for_update: bool = False
     ) -> BookingRow | None:
-        query = self.q.booking_for_update if for_update else self.q.booking
-        return row_to(BookingRow, await query(conn, booking_id=booking_id))
+        if for_update and await self.q.lock_booking(conn, booking_id=booking_id) is None:
+            return None
+        return row_to(BookingRow, await self.q.booking(conn, booking_id=booking_id))
 
     async def booking_by_key(self, conn, request_key: str) -> BookingRow | None:
         return row_to(BookingRow, await self.q.booking_by_key(conn, request_key=request_key))

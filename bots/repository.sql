@@ -144,70 +144,29 @@ ON CONFLICT (request_key) DO NOTHING
 RETURNING id;
 
 -- name: booking^
--- The columns of a BookingRow (bots/repository.py), the same in each booking query below.
-SELECT b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
-       s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at,
-       b.ends_at, b.blocked_until, b.status, b.cancelled_by,
-       EXISTS (SELECT 1 FROM {schema}.bot_users u
-                WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
-           AS customer_unreachable
-  FROM {schema}.bookings b
-  JOIN {schema}.services s ON s.id = b.service_id
-  JOIN {schema}.staff st ON st.id = b.staff_id
- WHERE b.id = :booking_id;
+-- The columns of a BookingRow (bots/repository.py) come from the view booking_rows
+-- (sql/tenant/004_booking_rows.sql), the same in each booking query below.
+SELECT * FROM {schema}.booking_rows WHERE id = :booking_id;
 
--- name: booking-for-update^
-SELECT b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
-       s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at,
-       b.ends_at, b.blocked_until, b.status, b.cancelled_by,
-       EXISTS (SELECT 1 FROM {schema}.bot_users u
-                WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
-           AS customer_unreachable
-  FROM {schema}.bookings b
-  JOIN {schema}.services s ON s.id = b.service_id
-  JOIN {schema}.staff st ON st.id = b.staff_id
- WHERE b.id = :booking_id
-   FOR UPDATE OF b;
+-- name: lock-booking$
+-- Lock a booking before reading it again (a view's row cannot be locked alone): the read after
+-- it, a new statement, sees what a concurrent change committed while this one waited.
+SELECT id FROM {schema}.bookings WHERE id = :booking_id FOR UPDATE;
 
 -- name: booking-by-key^
-SELECT b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
-       s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at,
-       b.ends_at, b.blocked_until, b.status, b.cancelled_by,
-       EXISTS (SELECT 1 FROM {schema}.bot_users u
-                WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
-           AS customer_unreachable
-  FROM {schema}.bookings b
-  JOIN {schema}.services s ON s.id = b.service_id
-  JOIN {schema}.staff st ON st.id = b.staff_id
- WHERE b.request_key = :request_key;
+SELECT * FROM {schema}.booking_rows WHERE request_key = :request_key;
 
 -- name: customer-upcoming
-SELECT b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
-       s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at,
-       b.ends_at, b.blocked_until, b.status, b.cancelled_by,
-       EXISTS (SELECT 1 FROM {schema}.bot_users u
-                WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
-           AS customer_unreachable
-  FROM {schema}.bookings b
-  JOIN {schema}.services s ON s.id = b.service_id
-  JOIN {schema}.staff st ON st.id = b.staff_id
- WHERE b.customer_id = :customer_id AND b.status = ANY(:active::text[]) AND b.ends_at > :now
- ORDER BY b.starts_at
+SELECT * FROM {schema}.booking_rows
+ WHERE customer_id = :customer_id AND status = ANY(:active::text[]) AND ends_at > :now
+ ORDER BY starts_at
  LIMIT 20;
 
 -- name: bookings-between
-SELECT b.id, b.request_key, b.customer_id, b.customer_name, b.customer_phone, b.service_id,
-       s.name AS service_name, b.staff_id, st.name AS staff_name, b.price, b.starts_at,
-       b.ends_at, b.blocked_until, b.status, b.cancelled_by,
-       EXISTS (SELECT 1 FROM {schema}.bot_users u
-                WHERE u.telegram_id = b.customer_id AND u.unreachable_at IS NOT NULL)
-           AS customer_unreachable
-  FROM {schema}.bookings b
-  JOIN {schema}.services s ON s.id = b.service_id
-  JOIN {schema}.staff st ON st.id = b.staff_id
- WHERE b.starts_at >= :start_at AND b.starts_at < :end_at
-   AND (:include_cancelled OR b.status <> :cancelled)
- ORDER BY b.starts_at, st.name;
+SELECT * FROM {schema}.booking_rows
+ WHERE starts_at >= :start_at AND starts_at < :end_at
+   AND (:include_cancelled OR status <> :cancelled)
+ ORDER BY starts_at, staff_name;
 
 -- name: set-status!
 UPDATE {schema}.bookings SET status = :status, cancelled_by = :cancelled_by, updated_at = now()

@@ -68,26 +68,16 @@ def pool_conditions(status: dict, threshold: float) -> list[Alert]:
 
 def slot_failures(slot: dict) -> list[Alert]:
     """A slot that beats but cannot serve its tenant: polling fails, or resuming fails."""
-    alerts = []
     client = slot.get("client_id") or "?"
-    if slot.get("polling_error"):
-        alerts.append(
-            Alert(
-                f"polling:{slot['container_id']}",
-                texts.ALERT_POLLING.format(
-                    client=client, slot=slot["container_id"], error=slot["polling_error"]
-                ),
+    alerts = []
+    for kind, text in (("polling", texts.ALERT_POLLING), ("resume", texts.ALERT_RESUME)):
+        if error := slot.get(f"{kind}_error"):
+            container = slot["container_id"]
+            alerts.append(
+                Alert(
+                    f"{kind}:{container}", text.format(client=client, slot=container, error=error)
+                )
             )
-        )
-    if slot.get("resume_error"):
-        alerts.append(
-            Alert(
-                f"resume:{slot['container_id']}",
-                texts.ALERT_RESUME.format(
-                    client=client, slot=slot["container_id"], error=slot["resume_error"]
-                ),
-            )
-        )
     return alerts
 
 

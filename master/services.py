@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from core.crypto import TokenCipher
+from core.localtime import PLATFORM_ZONE
 from core.status import BuyerNoticeKind, SubscriptionStatus
 from master import repository as repo
 from pool.manager import ActivationResult, BotPoolManager, PoolError
@@ -62,7 +63,7 @@ class PoolService:
     async def grow(self, n: int) -> GrowResult:
         return await self.scaler.grow(n)
 
-    async def stats(self, timezone: str = "Europe/Moscow") -> PlatformStats:
+    async def stats(self, timezone: str = PLATFORM_ZONE.key) -> PlatformStats:
         async with self.db.acquire() as conn:
             totals = await repo.activation_totals(conn)
             hours = await repo.activations_by(conn, "hour", timezone)

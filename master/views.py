@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.localtime import PLATFORM_ZONE, date_text, time_text, zone_name
 from core.status import SubscriptionStatus
 from master import texts
 from master.services import PlatformStats
@@ -24,7 +25,7 @@ def _since(value: str | None) -> str:
     if not value:
         return ""
     try:
-        return " · с " + datetime.fromisoformat(value).strftime("%d.%m %H:%M")
+        return " · с " + time_text(datetime.fromisoformat(value))
     except ValueError:
         return ""
 
@@ -96,17 +97,14 @@ def stats_text(stats: PlatformStats, status: dict) -> str:
         revenue_week=money(stats.revenue.week, stats.revenue.currency),
         revenue_month=money(stats.revenue.month, stats.revenue.currency),
         waiting=stats.waiting_orders,
+        zone=zone_name(PLATFORM_ZONE),
     )
-
-
-def _date(value) -> str:
-    return value.strftime("%d.%m.%Y") if value else "—"
 
 
 def subscription_text(status: SubscriptionStatus | None, ends_at) -> str:
     if status is None:
         return texts.SUBSCRIPTION_NONE
-    return texts.SUBSCRIPTION.get(status, status).format(date=_date(ends_at))
+    return texts.SUBSCRIPTION.get(status, status).format(date=date_text(ends_at))
 
 
 def clients_text(rows, page: int, pages: int, total: int) -> str:
@@ -140,7 +138,7 @@ def client_card_text(card) -> str:
         text += texts.CLIENT_PAYMENTS.format(
             lines="\n".join(
                 texts.CLIENT_PAYMENT_LINE.format(
-                    date=_date(p.recorded_at), amount=money(p.amount, p.currency), kind=p.kind
+                    date=date_text(p.recorded_at), amount=money(p.amount, p.currency), kind=p.kind
                 )
                 for p in card.payments
             )
@@ -153,7 +151,7 @@ def client_card_text(card) -> str:
                 texts.CLIENT_ORDER_LINE.format(
                     short=o.id.hex[:8],
                     status=o.status,
-                    paid=o.paid_at.strftime("%d.%m %H:%M") if o.paid_at else "—",
+                    paid=time_text(o.paid_at),
                     error=f" · {o.last_error}" if o.last_error else "",
                 )
                 for o in card.open_orders

@@ -143,6 +143,7 @@ class SalesService:
             [
                 BotCommand(command="start", description=texts.COMMAND_START),
                 BotCommand(command="mybots", description=texts.COMMAND_MYBOTS),
+                BotCommand(command="help", description=texts.COMMAND_HELP),
             ]
         )
         return_url = s.yookassa_return_url or f"https://t.me/{me.username}"

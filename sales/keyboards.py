@@ -71,20 +71,17 @@ def payment(order_hex: str, url: str, price: str) -> InlineKeyboardMarkup:
 
 
 def retry_payment(order_hex: str) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=texts.RETRY_PAYMENT,
-        callback_data=OrderCallback(action=OrderAction.RETRY, order_id=order_hex),
-    )
-    return kb.as_markup()
+    return _order_action(texts.RETRY_PAYMENT, OrderAction.RETRY, order_hex)
 
 
 def new_token(order_hex: str) -> InlineKeyboardMarkup:
+    return _order_action(texts.SEND_NEW_TOKEN, OrderAction.NEW_TOKEN, order_hex)
+
+
+def _order_action(text: str, action: OrderAction, order_hex: str) -> InlineKeyboardMarkup:
+    """One button: `action` on the order."""
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=texts.SEND_NEW_TOKEN,
-        callback_data=OrderCallback(action=OrderAction.NEW_TOKEN, order_id=order_hex),
-    )
+    kb.button(text=text, callback_data=OrderCallback(action=action, order_id=order_hex))
     return kb.as_markup()
 
 

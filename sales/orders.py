@@ -9,10 +9,12 @@ a time, and an interrupted one is picked up again by the sweep after its lease r
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -125,46 +127,55 @@ class OrderProcessor:
             return 400, "not a notification"
         event = body.get("event")
         obj = body.get("object")
-        payment_id = obj.get("id") if isinstance(obj, dict) else None
+        object_id = obj.get("id") if isinstance(obj, dict) else None
         if not isinstance(event, str) or not (
-            isinstance(payment_id, str) and 0 < len(payment_id) <= 64
+            isinstance(object_id, str) and 0 < len(object_id) <= 64
         ):
             return 400, "not a notification"
         if event == "refund.succeeded":
-            return await self._refund_notification(payment_id)
+            return await self._refetch_and_apply(
+                "refund",
+                object_id,
+                self.gateway.get_refund,
+                self.apply_refund,
+                unknown="webhook: refund {} of an unknown payment",
+            )
         if not event.startswith("payment."):
             return 200, "ignored"
-        try:
-            info = await self.gateway.get_payment(payment_id)
-        except GatewayUnavailable as exc:
-            self.log.warning("webhook: cannot re-fetch payment {}: {}", payment_id, exc)
-            return 503, "payment cannot be checked now"
-        except GatewayRejected as exc:
-            self.log.warning("webhook: payment {} does not exist at YooKassa: {}", payment_id, exc)
-            return 404, "unknown payment"
-        try:
-            result = await self.apply(info, via=ReceivedVia.WEBHOOK)
-        except UnknownPayment:
-            self.log.warning("webhook: payment {} belongs to no order", payment_id)
-            return 404, "unknown payment"
-        except PaymentMismatch as exc:
-            return 422, str(exc)
-        return 200, result.outcome
+        return await self._refetch_and_apply(
+            "payment",
+            object_id,
+            self.gateway.get_payment,
+            self._apply_outcome,
+            unknown="webhook: payment {} belongs to no order",
+        )
 
-    async def _refund_notification(self, refund_id: str) -> tuple[int, str]:
-        """A refund, re-fetched by id like a payment (notifications are not signed)."""
+    async def _apply_outcome(self, info: PaymentInfo) -> str:
+        return (await self.apply(info, via=ReceivedVia.WEBHOOK)).outcome
+
+    async def _refetch_and_apply(
+        self,
+        kind: str,
+        object_id: str,
+        fetch: Callable[[str], Awaitable[Any]],
+        apply: Callable[[Any], Awaitable[str]],
+        *,
+        unknown: str,
+    ) -> tuple[int, str]:
+        """A notified payment or refund (`kind`), re-fetched by id (notifications are not
+        signed) and applied; returns (HTTP status, short reason) like `handle_notification`."""
         try:
-            info = await self.gateway.get_refund(refund_id)
+            info = await fetch(object_id)
         except GatewayUnavailable as exc:
-            self.log.warning("webhook: cannot re-fetch refund {}: {}", refund_id, exc)
-            return 503, "refund cannot be checked now"
+            self.log.warning("webhook: cannot re-fetch {} {}: {}", kind, object_id, exc)
+            return 503, f"{kind} cannot be checked now"
         except GatewayRejected as exc:
-            self.log.warning("webhook: refund {} does not exist at YooKassa: {}", refund_id, exc)
-            return 404, "unknown refund"
+            self.log.warning("webhook: {} {} does not exist at YooKassa: {}", kind, object_id, exc)
+            return 404, f"unknown {kind}"
         try:
-            return 200, await self.apply_refund(info)
+            return 200, await apply(info)
         except UnknownPayment:
-            self.log.warning("webhook: refund {} of an unknown payment", refund_id)
+            self.log.warning(unknown, object_id)
             return 404, "unknown payment"
         except PaymentMismatch as exc:
             return 422, str(exc)

@@ -40,6 +40,15 @@ class VerifiedBot:
     token_encrypted: str
     fingerprint: str
 
+    def order_columns(self) -> dict[str, object]:
+        """The columns of an order that carries this bot (`repo.insert_order`)."""
+        return {
+            "bot_id": self.bot_id,
+            "bot_username": self.username,
+            "token_encrypted": self.token_encrypted,
+            "token_fingerprint": self.fingerprint,
+        }
+
 
 class StartOutcome(StrEnum):
     """What asking YooKassa for an order's payment gave (`PaymentStart.outcome`)."""
@@ -103,10 +112,7 @@ class PurchaseService:
 
     async def tariff(self, tariff_id: int) -> repo.Tariff:
         async with self.db.acquire() as conn:
-            tariff = await repo.get_tariff(conn, tariff_id)
-        if tariff is None:
-            raise InputError(texts.TARIFF_GONE)
-        return tariff
+            return await _offered_tariff(conn, tariff_id)
 
     # -- the token ----------------------------------------------------------------------------
 
@@ -136,26 +142,17 @@ class PurchaseService:
         await self._admit(buyer)
         async with self.db.acquire() as conn, conn.transaction():
             await self._unpaid_cap(conn, buyer)
-            tariff = await repo.get_tariff(conn, tariff_id)
-            if tariff is None:
-                raise InputError(texts.TARIFF_GONE)
+            tariff = await _offered_tariff(conn, tariff_id)
             if await repo.token_in_use(conn, bot.fingerprint):
                 raise InputError(texts.TOKEN_IN_USE)
-            order = await repo.insert_order(
+            order = await _insert_tariff_order(
                 conn,
+                tariff,
                 kind=OrderKind.NEW,
                 buyer_telegram_id=buyer,
-                tariff_id=tariff.id,
-                days=tariff.days,
-                amount=tariff.price,
-                currency=tariff.currency,
                 company_name=company,
                 admin_telegram_id=owner,
-                bot_id=bot.bot_id,
-                bot_username=bot.username,
-                token_encrypted=bot.token_encrypted,
-                token_fingerprint=bot.fingerprint,
-                status=OrderStatus.NEW,
+                **bot.order_columns(),
             )
         self.log.info("order {} placed by {} ({} days)", order.id, buyer, tariff.days)
         return await self._create_payment(order, tariff)
@@ -173,19 +170,9 @@ class PurchaseService:
                 raise InputError(texts.RENEW_NOT_YET)
             if await retention_repo.is_purged(conn, client_id):
                 raise InputError(texts.RENEW_PURGED)
-            tariff = await repo.get_tariff(conn, tariff_id)
-            if tariff is None:
-                raise InputError(texts.TARIFF_GONE)
-            order = await repo.insert_order(
-                conn,
-                kind=OrderKind.RENEWAL,
-                buyer_telegram_id=buyer,
-                tariff_id=tariff.id,
-                days=tariff.days,
-                amount=tariff.price,
-                currency=tariff.currency,
-                client_id=client_id,
-                status=OrderStatus.NEW,
+            tariff = await _offered_tariff(conn, tariff_id)
+            order = await _insert_tariff_order(
+                conn, tariff, kind=OrderKind.RENEWAL, buyer_telegram_id=buyer, client_id=client_id
             )
         self.log.info("renewal order {} for {} placed by {}", order.id, client_id, buyer)
         return await self._create_payment(order, tariff)
@@ -335,12 +322,29 @@ class PurchaseService:
                 kind=OrderKind.REPLACE_TOKEN,
                 buyer_telegram_id=buyer,
                 client_id=client_id,
-                bot_id=verified.bot_id,
-                bot_username=verified.username,
-                token_encrypted=verified.token_encrypted,
-                token_fingerprint=verified.fingerprint,
+                **verified.order_columns(),
                 status=OrderStatus.PAID,
                 paid_at=datetime.now(UTC),
             )
         self.log.info("order {}: token replacement for {}", order.id, client_id)
         self.processor.schedule(order.id)
+
+
+async def _offered_tariff(conn, tariff_id: int) -> repo.Tariff:
+    tariff = await repo.get_tariff(conn, tariff_id)
+    if tariff is None:
+        raise InputError(texts.TARIFF_GONE)
+    return tariff
+
+
+async def _insert_tariff_order(conn, tariff: repo.Tariff, **columns) -> repo.Order:
+    """A new order for `tariff`: its days at its price; `columns` say what and for whom."""
+    return await repo.insert_order(
+        conn,
+        tariff_id=tariff.id,
+        days=tariff.days,
+        amount=tariff.price,
+        currency=tariff.currency,
+        status=OrderStatus.NEW,
+        **columns,
+    )

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
+from core.localtime import date_text
 from core.text import clean_text
 from core.tokens import is_token_format
 from sales import texts
 
 COMPANY_LIMIT = 100
-MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 class InputError(ValueError):
@@ -60,6 +59,4 @@ def short_order(order_id: UUID | str) -> str:
 
 
 def format_date(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y")
+    return date_text(moment)  # the platform's zone, as the Master shows it

@@ -122,8 +122,13 @@ async def get_summary(dialog_manager: DialogManager, booking: BookingService, **
             "new": when,
         }
     service = await booking.service(draft.service_id)
+    names = await _names(booking, draft)
+    if not draft.staff_id:  # «any»: name who it will be, so nobody is surprised at the door
+        staff = await booking.first_free_staff(draft.service_id, draft.starts_at)
+        if staff is not None:
+            names["staff"] = texts.ANY_STAFF_WHO.format(name=staff.name)
     return {
-        **await _names(booking, draft),
+        **names,
         "reschedule": False,
         "when": when,
         "duration": service.duration_min if service else 0,

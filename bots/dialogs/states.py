@@ -13,6 +13,7 @@ class AdminServices(StatesGroup):
     list = State()
     card = State()
     form = State()  # add (no service chosen) or edit
+    delete = State()  # «Удалить?» with the bookings it would cancel
 
 
 class AdminStaff(StatesGroup):
@@ -20,6 +21,7 @@ class AdminStaff(StatesGroup):
     card = State()
     add = State()
     services = State()
+    delete = State()  # «Удалить?» with the bookings it would cancel
 
 
 class AdminHours(StatesGroup):
@@ -41,7 +43,19 @@ class AdminSettings(StatesGroup):
 
 class AdminReports(StatesGroup):
     stats = State()
+    range = State()  # a typed period
 
+
+ADMIN_GROUPS = (
+    AdminMenu,
+    AdminServices,
+    AdminStaff,
+    AdminHours,
+    AdminBookings,
+    AdminSettings,
+    AdminReports,
+)
+ADMIN_STATES = frozenset(state for group in ADMIN_GROUPS for state in group.__states__)
 
 # the owner's screens that wait for typed text; elsewhere a message is not the dialog's
 ADMIN_INPUTS = frozenset(
@@ -52,6 +66,7 @@ ADMIN_INPUTS = frozenset(
         AdminHours.exception,
         AdminBookings.date,
         AdminSettings.ask,
+        AdminReports.range,
     }
 )
 

@@ -32,6 +32,9 @@ from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy
 EXCLUSION_VIOLATION = "23P01"
 
 
+UPCOMING_HORIZON = timedelta(days=400)  # longer than any booking horizon (≤ 120 days)
+
+
 @dataclass(frozen=True)
 class Draft:
     service_id: int
@@ -124,6 +127,16 @@ class BookingService(BaseService):
             return {}
         service, settings, staff = loaded
         return free_slots_any(staff, day, now, settings.rules(service))
+
+    async def first_free_staff(self, service_id: int, starts_at: datetime) -> StaffRow | None:
+        """Who «any free specialist» gets at `starts_at` if booked now: `book` takes the
+        specialists free then in this order. None when nobody is free then any more."""
+        settings = await self.settings()
+        free = await self.available_times(service_id, 0, starts_at.astimezone(settings.tz).date())
+        ids = free.get(starts_at)
+        if not ids:
+            return None
+        return next((s for s in await self.staff_for(service_id) if s.id == ids[0]), None)
 
     # --- booking ---------------------------------------------------------------------------
 
@@ -304,6 +317,13 @@ class BookingService(BaseService):
     async def booking(self, booking_id: int) -> BookingRow | None:
         async with self.db.acquire() as conn:
             return await self.repo.booking(conn, booking_id)
+
+    async def upcoming_all(self) -> list[BookingRow]:
+        """Every standing booking still ahead, soonest first (what an edit could strand)."""
+        now = self.now()
+        async with self.db.acquire() as conn:
+            rows = await self.repo.bookings_between(conn, now, now + UPCOMING_HORIZON)
+        return [b for b in rows if b.status in ACTIVE_STATUSES]
 
     async def cancel_by_owner(self, booking_id: int) -> BookingRow:
         async with self.db.acquire() as conn, conn.transaction():

@@ -21,8 +21,10 @@ class Stats:
     total: int
     cancelled: int
     no_show: int
-    revenue: int
-    by_service: list[tuple[str, int, int]]  # name, visits, revenue
+    revenue: int  # visits that happened: standing bookings that have ended
+    upcoming: int  # standing bookings still ahead in the period
+    expected: int  # what they would bring
+    by_service: list[tuple[str, int, int]]  # name, visits that happened, revenue
 
 
 class ReportService(BaseService):
@@ -35,11 +37,16 @@ class ReportService(BaseService):
         return rows, settings
 
     async def stats(self, first: date, last: date) -> Stats:
+        """The period's figures; revenue counts only visits that happened (ended by now),
+        the bookings still ahead are counted apart as expected revenue."""
         rows, _ = await self._period(first, last)
+        now = self.now()
         status = Counter(r.status for r in rows)
+        standing = [r for r in rows if r.status in ACTIVE_STATUSES]
+        ahead = [r for r in standing if r.ends_at > now]
         visits: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for r in rows:
-            if r.status in ACTIVE_STATUSES:
+        for r in standing:
+            if r.ends_at <= now:
                 visits[r.service_name][0] += 1
                 visits[r.service_name][1] += r.price
         by_service = sorted(((k, v[0], v[1]) for k, v in visits.items()), key=lambda x: -x[2])
@@ -50,6 +57,8 @@ class ReportService(BaseService):
             cancelled=status[BookingStatus.CANCELLED],
             no_show=status[BookingStatus.NO_SHOW],
             revenue=sum(v[2] for v in by_service),
+            upcoming=len(ahead),
+            expected=sum(r.price for r in ahead),
             by_service=by_service,
         )
 

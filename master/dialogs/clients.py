@@ -15,6 +15,7 @@ from aiogram_dialog import Dialog, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Column, Group, Row
 from aiogram_dialog.widgets.text import Const, Format
 
+from core.localtime import date_text
 from core.screens import buttons_only, choice
 from master import texts, views
 from master.dialogs.common import CARD_KEY, CardAction, CardData, card_data, update_card
@@ -159,7 +160,7 @@ async def perform(clients: ClientService, data: CardData) -> str:
     client_id = data.client_id
     if data.action == CardAction.EXTEND:
         ends_at, started = await clients.extend(client_id, data.days)
-        text = texts.EXTENDED.format(client_id=client_id, date=ends_at.strftime("%d.%m.%Y"))
+        text = texts.EXTENDED.format(client_id=client_id, date=date_text(ends_at))
         if started is not None:
             text += texts.EXTENDED_STARTED.format(slot=started.slot, bot=started.bot_username)
         return text

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager
 
 from core.status import OrderStatus, SubscriptionStatus
@@ -28,6 +30,40 @@ async def delete_quietly(message: Message) -> None:
     """Remove a message that may hold a token (from the chat, and so from Telegram's history)."""
     with contextlib.suppress(TelegramAPIError):
         await message.delete()
+
+
+async def ask_for_token(
+    query: CallbackQuery,
+    state: FSMContext,
+    dialog_manager: DialogManager,
+    step: State,
+    data: dict[str, Any],
+    text: str,
+) -> None:
+    """Wait for a replacement token at `step` (`sales.states.NewToken`); `data` says for what."""
+    await dialog_manager.reset_stack()  # a purchase in progress is abandoned, as before
+    await state.set_state(step)
+    await state.set_data(data)
+    await query.message.answer(text, reply_markup=keyboards.cancel_only())
+
+
+async def take_token(
+    message: Message,
+    state: FSMContext,
+    use: Callable[[dict[str, Any]], Awaitable[object]],
+    done_text: str,
+) -> None:
+    """The token sent at a `NewToken` step: removed from the chat, handed to `use` with the
+    step's data; a refusal (`InputError`) keeps the step for another try."""
+    await delete_quietly(message)
+    data = await state.get_data()
+    try:
+        await use(data)
+    except InputError as error:
+        await message.answer(error.text, reply_markup=keyboards.cancel_only())
+        return
+    await state.clear()
+    await message.answer(done_text)
 
 
 async def pay_or_explain(message: Message, placing: Awaitable[PaymentStart]) -> None:

@@ -13,10 +13,23 @@ from aiogram_dialog import DialogManager
 from core.status import RUNNING_SUBSCRIPTIONS
 from sales import keyboards, texts
 from sales.callbacks import BotAction, BotCallback, TariffCallback
-from sales.handlers.common import delete_quietly, forget, pay_or_explain, show_my_bots
+from sales.handlers.common import ask_for_token, forget, pay_or_explain, show_my_bots, take_token
 from sales.purchase import PurchaseService
+from sales.repository import BuyerBot
 from sales.states import NewToken
 from sales.validation import InputError
+
+
+async def own_bot(
+    query: CallbackQuery, callback_data: BotCallback, purchase: PurchaseService
+) -> BuyerBot | None:
+    """The buyer's bot a button names, or None after saying why not."""
+    await query.answer()
+    try:
+        return await purchase.own_bot(query.from_user.id, callback_data.client_id)
+    except InputError as error:
+        await query.message.answer(error.text)
+        return None
 
 
 def build_router() -> Router:
@@ -31,11 +44,8 @@ def build_router() -> Router:
     async def renew(
         query: CallbackQuery, callback_data: BotCallback, purchase: PurchaseService
     ) -> None:
-        await query.answer()
-        try:
-            bot = await purchase.own_bot(query.from_user.id, callback_data.client_id)
-        except InputError as error:
-            await query.message.answer(error.text)
+        bot = await own_bot(query, callback_data, purchase)
+        if bot is None:
             return
         await query.message.answer(
             texts.RENEW_CHOOSE.format(username=bot.bot_username or bot.client_id),
@@ -64,32 +74,27 @@ def build_router() -> Router:
         dialog_manager: DialogManager,
         purchase: PurchaseService,
     ) -> None:
-        await query.answer()
-        try:
-            bot = await purchase.own_bot(query.from_user.id, callback_data.client_id)
-        except InputError as error:
-            await query.message.answer(error.text)
+        bot = await own_bot(query, callback_data, purchase)
+        if bot is None:
             return
         if bot.status not in RUNNING_SUBSCRIPTIONS:
             await query.message.answer(texts.REPLACE_NOT_RUNNING)
             return
-        await dialog_manager.reset_stack()  # a purchase in progress is abandoned, as before
-        await state.set_state(NewToken.for_bot)
-        await state.set_data({"client_id": bot.client_id})
-        await query.message.answer(
+        await ask_for_token(
+            query,
+            state,
+            dialog_manager,
+            NewToken.for_bot,
+            {"client_id": bot.client_id},
             texts.REPLACE_ASK.format(username=bot.bot_username or bot.client_id),
-            reply_markup=keyboards.cancel_only(),
         )
 
     @router.callback_query(BotCallback.filter(F.action == BotAction.EXPORT))
     async def export(
         query: CallbackQuery, callback_data: BotCallback, purchase: PurchaseService, retention
     ) -> None:
-        await query.answer()
-        try:
-            bot = await purchase.own_bot(query.from_user.id, callback_data.client_id)
-        except InputError as error:
-            await query.message.answer(error.text)
+        bot = await own_bot(query, callback_data, purchase)
+        if bot is None:
             return
         data = await retention.export(bot.client_id)
         if data is None:
@@ -104,16 +109,13 @@ def build_router() -> Router:
 
     @router.message(NewToken.for_bot)
     async def replacement_sent(message: Message, state: FSMContext, purchase: PurchaseService):
-        await delete_quietly(message)
-        data = await state.get_data()
-        try:
-            await purchase.replace_token(
+        await take_token(
+            message,
+            state,
+            lambda data: purchase.replace_token(
                 buyer=message.from_user.id, client_id=data.get("client_id", ""), text=message.text
-            )
-        except InputError as error:
-            await message.answer(error.text, reply_markup=keyboards.cancel_only())
-            return
-        await state.clear()
-        await message.answer(texts.REPLACE_STARTED)
+            ),
+            texts.REPLACE_STARTED,
+        )
 
     return router

@@ -9,9 +9,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager
 
-from sales import keyboards, texts
+from sales import texts
 from sales.callbacks import OrderAction, OrderCallback
-from sales.handlers.common import delete_quietly, pay_or_explain
+from sales.handlers.common import ask_for_token, pay_or_explain, take_token
 from sales.purchase import CheckOutcome, PurchaseService
 from sales.states import NewToken
 from sales.validation import InputError
@@ -68,23 +68,24 @@ def build_router() -> Router:
         except InputError as error:
             await query.message.answer(error.text)
             return
-        await dialog_manager.reset_stack()  # a purchase in progress is abandoned, as before
-        await state.set_state(NewToken.for_order)
-        await state.set_data({"order_hex": callback_data.order_id})
-        await query.message.answer(texts.ASK_NEW_TOKEN, reply_markup=keyboards.cancel_only())
+        await ask_for_token(
+            query,
+            state,
+            dialog_manager,
+            NewToken.for_order,
+            {"order_hex": callback_data.order_id},
+            texts.ASK_NEW_TOKEN,
+        )
 
     @router.message(NewToken.for_order)
     async def new_token_sent(message: Message, state: FSMContext, purchase: PurchaseService):
-        await delete_quietly(message)
-        data = await state.get_data()
-        try:
-            await purchase.provide_new_token(
+        await take_token(
+            message,
+            state,
+            lambda data: purchase.provide_new_token(
                 buyer=message.from_user.id, order_hex=data.get("order_hex", ""), text=message.text
-            )
-        except InputError as error:
-            await message.answer(error.text, reply_markup=keyboards.cancel_only())
-            return
-        await state.clear()
-        await message.answer(texts.TOKEN_ACCEPTED_RESUME)
+            ),
+            texts.TOKEN_ACCEPTED_RESUME,
+        )
 
     return router

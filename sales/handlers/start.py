@@ -1,9 +1,9 @@
-"""/start, the main menu and «Отмена»."""
+"""/start, /help, the main menu and «Отмена»."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import CommandStart
+from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager
@@ -33,6 +33,10 @@ def build_router() -> Router:
             for t in tariffs
         )
         await message.answer(texts.WELCOME.format(tariffs=lines), reply_markup=keyboards.welcome())
+
+    @router.message(Command("help"))
+    async def help_(message: Message) -> None:
+        await message.answer(texts.HELP)
 
     @router.callback_query(MenuCallback.filter(F.action == MenuAction.BUY))
     async def buy(query: CallbackQuery, state: FSMContext, dialog_manager: DialogManager) -> None:

@@ -549,6 +549,9 @@ def _commands_key(call: Call) -> tuple[str, str]:
     scope = call.params.json("scope") or {"type": "default"}
     if not isinstance(scope, dict) or scope.get("type") not in COMMAND_SCOPES:
         raise bad_request("can't parse BotCommandScope JSON object")
+    if scope["type"] in ("chat", "chat_administrators", "chat_member"):
+        # Telegram: a chat the bot has never talked in is "chat not found"
+        call.state.target_chat(call.bot, scope.get("chat_id"), sending=False)
     return json.dumps(scope, sort_keys=True), call.params.str("language_code") or ""
 
 

@@ -9,6 +9,7 @@ import re
 import aiohttp
 import pytest
 
+from core.localtime import date_text
 from sandbox.harness import ModuleProcess, wait_until
 from sandbox.localservers import find_free_port
 from tests.e2e.conftest import new_token
@@ -90,7 +91,7 @@ async def test_operator_manages_clients_and_gets_sales_alerts(stand, sales, tmp_
             )
         )[0]["ends_at"]
         assert (after - before).days == 30
-        assert done["text"] == f"➕ Подписка client_001 продлена до {after:%d.%m.%Y}."
+        assert done["text"] == f"➕ Подписка client_001 продлена до {date_text(after)}."  # in МСК
 
         # Suspend: the bot stops and stays stopped; resume: back in a slot, with its data.
         await stand.tg.ask(MASTER_BOT, ADMIN, "/client client_001", timeout=10)

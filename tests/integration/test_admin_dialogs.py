@@ -62,7 +62,11 @@ async def test_a_press_the_handler_answered_itself_is_answered_once(salon):
     await tg.ask(bot, OWNER, "/admin")
     await tg.click(bot, OWNER, texts.ADMIN_SERVICES)
     await tg.click(bot, OWNER, "Маникюр")
-    message_id, delete = await _button(salon, OWNER, texts.DELETE)
+    confirm = await tg.click(bot, OWNER, texts.DELETE)  # «Удалить услугу?» first
+    assert confirm["text"] == texts.SERVICE_DELETE_ASK.format(
+        name="Маникюр", affected=texts.AFFECTED_NONE
+    )
+    message_id, delete = await _button(salon, OWNER, texts.DELETE_YES)
 
     # what the bot asks of Telegram for the owner's press (a second answer would be refused)
     before = len(tg.requests(salon.bot))
@@ -109,3 +113,33 @@ async def test_an_abandoned_admin_dialog_leaves_only_expiring_keys(salon, redis_
     assert any(":aiogd:stack:" in k for k in keys) and any(":aiogd:context:" in k for k in keys)
     for key in keys:
         assert 0 < await redis_client.ttl(key) <= 86400, key
+
+
+async def test_cancel_in_an_admin_form_returns_to_the_admin_menu(salon):
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, OWNER, "/admin")
+    await tg.click(bot, OWNER, texts.ADMIN_SERVICES)
+    await tg.click(bot, OWNER, texts.ADMIN_ADD_SERVICE)
+    reply = await tg.ask(bot, OWNER, "/cancel")  # back where the owner was, not to /start
+    assert reply["text"].startswith("⚙️") and "Салон Анны" in reply["text"]
+    assert texts.ADMIN_SERVICES in [
+        b["text"] for r in reply["reply_markup"]["inline_keyboard"] for b in r
+    ]
+    reply = await tg.ask(bot, OWNER, "Маникюр; 90; 2000")  # the form is closed
+    assert reply["text"] == texts.UNKNOWN
+    assert await salon.fetch("SELECT 1 FROM client_001.services") == []
+    reply = await tg.click(bot, OWNER, texts.ADMIN_SERVICES)  # and the menu works
+    assert reply["text"] == texts.SERVICES_EMPTY
+
+
+async def test_the_owner_names_the_time_zone_by_its_city(salon):
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, OWNER, "/admin")
+    await tg.click(bot, OWNER, texts.ADMIN_SETTINGS)
+    await tg.click(bot, OWNER, "Часовой пояс")
+    reply = await tg.ask(bot, OWNER, "Мордор")
+    assert reply["text"].startswith("Не знаю часовой пояс «Мордор»")
+    reply = await tg.ask(bot, OWNER, "Екатеринбург")
+    assert "Asia/Yekaterinburg" in reply["text"]
+    rows = await salon.fetch("SELECT value FROM client_001.settings WHERE key = 'timezone'")
+    assert [r["value"] for r in rows] == ['"Asia/Yekaterinburg"']

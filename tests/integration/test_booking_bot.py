@@ -106,13 +106,15 @@ async def test_race_for_one_slot_gives_one_booking(salon):
 async def test_any_specialist_falls_back_to_the_other_one(salon):
     ids = await set_up(salon)
     tg, bot = salon.tg, salon.username
-    await _reach_summary(salon, ALICE, "Любой", "10:00")
+    summary = await _reach_summary(salon, ALICE, "Любой", "10:00")
+    assert "Специалист: Анна (первый свободный)" in summary["text"]  # named before confirming
     await tg.click(bot, ALICE, texts.CONFIRM)
-    await _reach_summary(salon, ALICE + 1, "Любой", "10:00", phone="+79990000002")
+    summary = await _reach_summary(salon, ALICE + 1, "Любой", "10:00", phone="+79990000002")
+    assert "Специалист: Олег (первый свободный)" in summary["text"]
     reply = await tg.click(bot, ALICE + 1, texts.CONFIRM)
-    assert "Вы записаны" in reply["text"]
+    assert "Вы записаны" in reply["text"] and "Олег" in reply["text"]
     rows = await salon.fetch("SELECT staff_id FROM client_001.bookings ORDER BY id")
-    assert sorted(r["staff_id"] for r in rows) == sorted([ids["anna"], ids["oleg"]])
+    assert [r["staff_id"] for r in rows] == [ids["anna"], ids["oleg"]]
 
 
 async def _has_text(salon, user, text):
@@ -133,6 +135,7 @@ async def _both_answered(salon, users):
 async def _reach_summary(salon, user, staff, at, phone="+79991234567"):
     reply = await salon.reach_summary(user, staff=staff, at=at, phone=phone)
     assert "Проверьте запись" in reply["text"], reply["text"]
+    return reply
 
 
 async def test_name_and_phone_sent_at_once_are_taken_in_order(salon):

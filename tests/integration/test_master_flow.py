@@ -14,6 +14,7 @@ import pytest_asyncio
 
 from core import keys
 from core.crypto import TokenCipher
+from core.localtime import date_text
 from core.migrations import migrate_platform
 from master import texts
 from master.app import build_dispatcher
@@ -106,4 +107,4 @@ async def test_clients_list_card_and_extend_with_confirmation(master):
     done = await tg.click(MASTER_BOT, ADMIN, "✅ Да")
     after = (await master.fetch("SELECT ends_at FROM platform.subscriptions"))[0]["ends_at"]
     assert (after - before).days == 30
-    assert done["text"] == f"➕ Подписка client_001 продлена до {after:%d.%m.%Y}."
+    assert done["text"] == f"➕ Подписка client_001 продлена до {date_text(after)}."  # in МСК

@@ -138,3 +138,14 @@ async def test_a_paid_order_with_no_free_slot_is_queued_and_the_buyer_told(stand
     assert [(o["status"], o["payment_id"]) for o in orders] == [("queued", payment_id)]
     mine = await buyer.mybots()
     assert texts.STATUS_QUEUED in mine["text"]
+
+
+async def test_help_explains_the_purchase_and_the_menu_offers_it(stand, sales):
+    from tests.e2e.sales_stand import SALES_BOT
+
+    reply = await stand.tg.ask(SALES_BOT, 6300001, "/help")
+    assert reply["text"] == texts.HELP
+    reply = await stand.tg.ask(SALES_BOT, 6300001, "что это?")
+    assert "/help" in reply["text"]
+    menu = await sales.service.bot.get_my_commands()
+    assert [c.command for c in menu] == ["start", "mybots", "help"]

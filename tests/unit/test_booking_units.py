@@ -19,6 +19,7 @@ from bots.parsing import (
     clean_name,
     normalize_phone,
     parse_date,
+    parse_intervals,
     parse_minutes_list,
     parse_service,
     parse_timezone,
@@ -278,3 +279,48 @@ async def test_only_the_owner_passes_the_admin_filter():
     for key, bad in [("slot_step_min", "5"), ("horizon_days", "0"), ("company_name", "-" * 101)]:
         with pytest.raises(InputError):
             parse_setting(key, bad)
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Москва", "Europe/Moscow"),
+        ("  санкт-петербург ", "Europe/Moscow"),
+        ("Екатеринбург", "Asia/Yekaterinburg"),
+        ("МСК", "Europe/Moscow"),
+        ("МСК+2", "Asia/Yekaterinburg"),
+        ("мск -1", "Europe/Kaliningrad"),
+        ("MSK+7", "Asia/Vladivostok"),
+        ("Europe/Berlin", "Europe/Berlin"),
+    ],
+)
+def test_a_time_zone_is_understood_as_people_name_it(typed, zone):
+    assert parse_timezone(typed) == zone
+
+
+@pytest.mark.parametrize("typed", ["МСК+12", "Мордор", "Europe/Nowhere", ""])
+def test_an_unknown_time_zone_says_how_to_write_one(typed):
+    with pytest.raises(InputError, match="Москва"):
+        parse_timezone(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "hours"),
+    [
+        ("9-18", [("09:00", "18:00")]),
+        ("9:30–18", [("09:30", "18:00")]),
+        ("с 9 до 18", [("09:00", "18:00")]),
+        ("с 9:30 до 13, с 14 до 19", [("09:30", "13:00"), ("14:00", "19:00")]),
+        ("10:00-14:00, 15-20", [("10:00", "14:00"), ("15:00", "20:00")]),
+        ("9.30 - 24", [("09:30", "23:59")]),
+    ],
+)
+def test_working_hours_are_understood_in_short_forms(typed, hours):
+    got = [(i.starts.strftime("%H:%M"), i.ends.strftime("%H:%M")) for i in parse_intervals(typed)]
+    assert got == hours
+
+
+@pytest.mark.parametrize("typed", ["9", "девять-18", "18-9", "25-26", "9-18-20"])
+def test_unclear_working_hours_are_refused(typed):
+    with pytest.raises(InputError):
+        parse_intervals(typed)

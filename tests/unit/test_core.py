@@ -146,3 +146,22 @@ async def test_a_users_updates_are_handled_one_at_a_time_and_other_users_do_not_
     await asyncio.gather(first, second)
     assert events[3:] == ["end 1 slow", "start 1 next", "end 1 next"]
     await bot.session.close()
+
+
+def test_sales_and_the_master_show_one_date_in_the_platforms_named_zone():
+    """An end at 22:30 UTC on 31.12 is 01.01 in Moscow: both bots say so (issue 13, item 8)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from core.localtime import time_text, zone_name
+    from core.status import SubscriptionStatus
+    from master.views import subscription_text
+    from sales.validation import format_date
+
+    ends = datetime(2026, 12, 31, 22, 30, tzinfo=UTC)
+    assert format_date(ends) == "01.01.2027"
+    assert "01.01.2027" in subscription_text(SubscriptionStatus.ACTIVE, ends)
+    assert time_text(ends) == "01.01 01:30 МСК"
+    assert zone_name(ZoneInfo("Asia/Yekaterinburg")) == "МСК+2"
+    assert zone_name(ZoneInfo("Europe/Berlin")) in ("UTC+1", "UTC+2")
+    assert time_text(None) == "—"

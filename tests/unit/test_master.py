@@ -58,7 +58,9 @@ def test_pool_screen_shows_seed_summary_and_flags_dead_slots():
     ]
     lines = {line.split(".")[0][-2:].strip(): line for line in text.splitlines() if ". " in line}
     assert (
-        "client_003" in lines["1"] and "@anna_bot" in lines["1"] and "с 24.11 18:30" in lines["1"]
+        "client_003" in lines["1"]
+        and "@anna_bot" in lines["1"]
+        and "с 24.11 21:30 МСК" in lines["1"]
     )
     assert lines["3"].startswith("🔴") and "НЕТ ПУЛЬСА" in lines["3"] and "95 с" in lines["3"]
     assert lines["2"].startswith("⚪") and "НЕТ ПУЛЬСА" not in lines["2"]

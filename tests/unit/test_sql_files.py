@@ -70,9 +70,9 @@ def test_every_named_query_loads_and_is_the_one_its_repository_calls(sql_file: P
 
 def test_a_tenant_file_gets_the_quoted_schema_and_refuses_a_bad_client_id():
     tenant = TenantQueries(str(ROOT / "bots" / "repository.py"))
-    sql = tenant.for_client("client_042").booking.sql
+    sql = tenant.for_client("client_042").busy.sql
     assert '"client_042".bookings' in sql and SCHEMA_MARK not in sql and "$1" in sql
-    assert '"client_007".bookings' in tenant.for_client("client_007").booking.sql
+    assert '"client_007".bookings' in tenant.for_client("client_007").busy.sql
     with pytest.raises(ValueError):
         tenant.for_client('client_001"; DROP SCHEMA platform; --')
 

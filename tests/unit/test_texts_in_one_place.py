@@ -26,6 +26,10 @@ ALLOWED_NAMES = {
         "NO_REMINDERS_WORDS",  # reminders: «нет»
         "ROUBLE_SIGNS",  # «1500р»
         "_LETTER",  # a name has at least one letter, Latin or Cyrillic
+        "_ZONE_CITIES",  # a time zone by its city: «Москва», «Екатеринбург»
+        "_MSK",  # «МСК+2»
+        "_HOURS_WORDS",  # «с 9 до 18»
+        "_YO",  # «ё» typed as «е»
     },
 }
 

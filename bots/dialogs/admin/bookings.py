@@ -12,8 +12,8 @@ from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
-from bots import notify, texts, views
-from bots.dialogs.admin import common
+from bots import texts, views
+from bots.dialogs.admin import affected, common
 from bots.dialogs.common import answer
 from bots.dialogs.states import AdminBookings
 from bots.errors import BookingNotStarted, NotAllowed
@@ -130,13 +130,7 @@ async def cancel(callback: CallbackQuery, _widget: Any, manager: DialogManager) 
         await answer(callback, manager, texts.BK_NOT_ACTIVE, alert=True)
         return
     tz = (await salon.settings()).tz
-    delivered = await notify.send(
-        manager.middleware_data["bot"],
-        b.customer_id,
-        texts.NOTICE_CUSTOMER_CANCELLED_BY_OWNER.format(
-            service=b.service_name, when=views.when(b.starts_at, tz)
-        ),
-    )
+    delivered = await affected.notify_cancelled(manager, b)
     note = (
         texts.BK_CANCELLED
         if delivered

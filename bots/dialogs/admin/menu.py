@@ -11,6 +11,7 @@ from aiogram_dialog.widgets.text import Const, Format
 
 from bots import texts
 from bots.dialogs.states import (
+    ADMIN_STATES,
     AdminBookings,
     AdminMenu,
     AdminReports,
@@ -28,6 +29,11 @@ async def open_admin(message: Message, dialog_manager: DialogManager) -> None:
     before the dialogs); their buttons are outdated now and say so when pressed."""
     dialog_manager.current_stack().last_message_id = None  # send anew, leave the old one be
     await dialog_manager.start(AdminMenu.home, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+
+
+def in_admin(manager: DialogManager) -> bool:
+    """The open dialog, if any, is one of the owner's (/admin and its sections)."""
+    return manager.has_context() and manager.current_context().state in ADMIN_STATES
 
 
 async def home_getter(salon: SalonService, **_: Any) -> dict[str, Any]:

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Row
+from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
 from bots import texts
-from bots.dialogs.admin import common
+from bots.dialogs.admin import affected, common
 from bots.dialogs.common import answer
 from bots.dialogs.states import AdminServices
 from bots.parsing import parse_service
@@ -71,13 +71,28 @@ async def add(_callback: CallbackQuery, _widget: Any, manager: DialogManager) ->
     await common.go(manager, AdminServices.form, ServiceDraft, service_id=0)
 
 
+async def delete_getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    service_id = common.draft(dialog_manager, ServiceDraft).service_id
+    service = await common.catalogue(dialog_manager).service(service_id)
+    rows = await affected.upcoming(dialog_manager, service_id=service_id)
+    name = service.name if service else "—"
+    text = texts.SERVICE_DELETE_ASK.format(
+        name=name, affected=await affected.lines(dialog_manager, rows)
+    )
+    return {"text": text}
+
+
 async def delete(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    """Deactivated first (nobody can book it any more), then its bookings ahead cancelled."""
     service_id = common.draft(manager, ServiceDraft).service_id
     if not await common.catalogue(manager).delete_service(service_id):
         await answer(callback, manager, texts.ADMIN_STALE, alert=True)
         return
+    note = await affected.cancel_all(
+        manager, await affected.upcoming(manager, service_id=service_id)
+    )
     await answer(callback, manager, texts.SERVICE_DELETED)
-    await manager.switch_to(AdminServices.list)
+    await common.go(manager, AdminServices.list, ServiceDraft, note=note)
 
 
 async def edit(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
@@ -114,7 +129,7 @@ def dialog() -> Dialog:
             Format("{text}"),
             Row(
                 Button(Const(texts.EDIT), id="edit", on_click=edit, when="found"),
-                Button(Const(texts.DELETE), id="del", on_click=delete, when="found"),
+                SwitchTo(Const(texts.DELETE), id="del", state=AdminServices.delete, when="found"),
             ),
             common.back_to(AdminServices.list),
             state=AdminServices.card,
@@ -126,4 +141,5 @@ def dialog() -> Dialog:
             state=AdminServices.form,
             getter=form_getter,
         ),
+        affected.confirm_delete(AdminServices.delete, AdminServices.card, delete_getter, delete),
     )

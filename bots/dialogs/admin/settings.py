@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.text import Format
 
-from bots import texts
+from bots import menu, texts
 from bots.dialogs.admin import common
 from bots.dialogs.common import answer
 from bots.dialogs.states import AdminSettings
@@ -93,6 +93,8 @@ async def on_value(message: Message, _widget: Any, manager: DialogManager) -> No
     if value is None:
         return
     await common.salon(manager).update_setting(key, value)
+    if key == "company_name":  # the descriptions Telegram shows name the salon
+        await menu.introduce(message.bot, value, message.from_user.id)
     await common.go(manager, AdminSettings.list, SettingDraft, note=texts.SETTING_SAVED)
 
 

@@ -12,7 +12,7 @@ from aiogram_dialog.widgets.kbd import Button, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
 from bots import texts, views
-from bots.dialogs.admin import common
+from bots.dialogs.admin import affected, common
 from bots.dialogs.admin.hours import HoursStart
 from bots.dialogs.common import answer
 from bots.dialogs.states import AdminHours, AdminStaff
@@ -115,12 +115,26 @@ async def on_name(message: Message, _widget: Any, manager: DialogManager) -> Non
     await common.go(manager, AdminStaff.card, StaffDraft, staff_id=staff_id, note=note)
 
 
+async def delete_getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    staff_id = common.draft(dialog_manager, StaffDraft).staff_id
+    member = await common.catalogue(dialog_manager).staff_member(staff_id)
+    rows = await affected.upcoming(dialog_manager, staff_id=staff_id)
+    name = member.name if member else "—"
+    text = texts.STAFF_DELETE_ASK.format(
+        name=name, affected=await affected.lines(dialog_manager, rows)
+    )
+    return {"text": text}
+
+
 async def delete(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
-    if not await common.catalogue(manager).delete_staff(common.draft(manager, StaffDraft).staff_id):
+    """Deactivated first (nobody can book them any more), then their bookings ahead cancelled."""
+    staff_id = common.draft(manager, StaffDraft).staff_id
+    if not await common.catalogue(manager).delete_staff(staff_id):
         await answer(callback, manager, texts.ADMIN_STALE, alert=True)
         return
+    note = await affected.cancel_all(manager, await affected.upcoming(manager, staff_id=staff_id))
     await answer(callback, manager, texts.STAFF_DELETED)
-    await manager.switch_to(AdminStaff.list)
+    await common.go(manager, AdminStaff.list, StaffDraft, note=note)
 
 
 async def toggle(
@@ -185,7 +199,7 @@ def dialog() -> Dialog:
             Button(Const(texts.STAFF_HOURS_BTN), id="week", on_click=edit_week, when="found"),
             Button(Const(texts.STAFF_EXC_BTN), id="exc", on_click=add_exception, when="found"),
             common.choices("exd", "exceptions", delete_exception),
-            Button(Const(texts.DELETE), id="del", on_click=delete, when="found"),
+            SwitchTo(Const(texts.DELETE), id="del", state=AdminStaff.delete, when="found"),
             common.back_to(AdminStaff.list),
             state=AdminStaff.card,
             getter=card_getter,
@@ -198,5 +212,6 @@ def dialog() -> Dialog:
             state=AdminStaff.services,
             getter=services_getter,
         ),
+        affected.confirm_delete(AdminStaff.delete, AdminStaff.card, delete_getter, delete),
         on_process_result=hours_done,
     )
