@@ -64,16 +64,32 @@ class SalesBuyer:
     async def transcript(self) -> list[dict[str, Any]]:
         return await self.tg.transcript(self.bot, self.user_id)
 
-    async def until_summary(
-        self, token: str, company: str, *, tariff: str = "1 месяц", owner: int | None = None
-    ) -> dict[str, Any]:
-        """/start → «Купить» → tariff → token → company → owner → the summary message."""
+    async def until_token_step(self, tariff: str = "1 месяц") -> dict[str, Any]:
+        """/start → «Купить» → tariff → the message that asks for the bot's token."""
         await self.say("/start")
         await self.expect("Тарифы")
         await self.click("Купить")
         await self.expect("Выберите тариф")
         await self.click(tariff)
-        await self.expect("@BotFather")
+        return await self.expect("@BotFather")
+
+    async def mybots(self) -> dict[str, Any]:
+        """/mybots → the list of the buyer's bots."""
+        await self.say("/mybots")
+        return await self.expect("Ваши боты")
+
+    async def send_new_token(self, token: str, button: str = "Заменить токен") -> dict[str, Any]:
+        """Press `button` («Заменить токен» of /mybots, «Прислать новый токен» after a failed
+        activation), then send `token` when asked; returns the message sent."""
+        await self.click(button)
+        await self.expect("Пришлите новый токен")
+        return await self.say(token)
+
+    async def until_summary(
+        self, token: str, company: str, *, tariff: str = "1 месяц", owner: int | None = None
+    ) -> dict[str, Any]:
+        """/start → «Купить» → tariff → token → company → owner → the summary message."""
+        await self.until_token_step(tariff)
         await self.say(token)
         await self.expect("Как называется")
         await self.say(company)

@@ -179,11 +179,20 @@ class InProcessTelegram(UserActions):
         await self._deliver(account)
         return message
 
-    async def _press(self, bot: str, user_id: int, message_id: int, data: str) -> dict[str, Any]:
+    async def _press(
+        self, bot: str, user_id: int, message_id: int, data: str, *, forged: bool = False
+    ) -> dict[str, Any]:
         account = self._by_name(bot)
-        pressed = self._control(self.state.user_presses, account, user_id, message_id, data)
+        pressed = self._control(
+            self.state.user_presses, account, user_id, message_id, data, forged=forged
+        )
         await self._deliver(account)
         return pressed
+
+    async def forge_press(self, bot: str, user_id: int, message_id: int, data: str) -> str:
+        """A press with any `data` on bot message `message_id` of the user's chat, whether or
+        not the message (still) has that button; returns the callback query id."""
+        return (await self._press(bot, user_id, message_id, data, forged=True))["callback_query_id"]
 
     async def _deliver(self, account: BotAccount) -> None:
         """Feed the bot's pending updates to its Dispatcher, in order, and return when they are

@@ -13,6 +13,7 @@ from core.localtime import date_text
 from sandbox.harness import ModuleProcess, wait_until
 from sandbox.localservers import find_free_port
 from tests.e2e.conftest import new_token
+from tests.e2e.master_stand import operator_texts, wait_for_alert
 
 pytestmark = pytest.mark.e2e
 ADMIN = 1000101
@@ -22,16 +23,11 @@ MASTER_BOT = "pool_master_clients_bot"
 
 
 async def bot_texts(stand) -> list[str]:
-    return [
-        m["text"] or "" for m in await stand.tg.transcript(MASTER_BOT, ADMIN) if m["from"] == "bot"
-    ]
+    return await operator_texts(stand.tg, MASTER_BOT, ADMIN)
 
 
 async def wait_alert(stand, needle: str, timeout: float = 30) -> None:
-    async def seen():
-        return any(needle in t for t in await bot_texts(stand))
-
-    await wait_until(seen, timeout=timeout, interval=0.2, what=f"alert {needle!r}")
+    await wait_for_alert(stand.tg, MASTER_BOT, ADMIN, needle, timeout)
 
 
 async def buy(stand, sales, token: str, company: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 from sandbox.harness import REPO, ModuleProcess, Supervisor, wait_until
 from sandbox.localservers import find_free_port
 from tests.e2e.conftest import new_token
+from tests.e2e.master_stand import operator_texts, wait_for_alert
 from tests.e2e.test_supervisor_cli_e2e import supervised_pids
 
 pytestmark = pytest.mark.e2e
@@ -33,16 +34,11 @@ async def activate(stand, pool_id, token, client, company):
 
 
 async def admin_texts(stand) -> list[str]:
-    return [
-        m["text"] or "" for m in await stand.tg.transcript(MASTER_BOT, ADMIN) if m["from"] == "bot"
-    ]
+    return await operator_texts(stand.tg, MASTER_BOT, ADMIN)
 
 
 async def wait_alert(stand, needle: str, timeout: float = 30) -> None:
-    async def seen():
-        return any(needle in t for t in await admin_texts(stand))
-
-    await wait_until(seen, timeout=timeout, interval=0.2, what=f"alert {needle!r}")
+    await wait_for_alert(stand.tg, MASTER_BOT, ADMIN, needle, timeout)
 
 
 async def test_master_pool_actions_alerts_growth_and_metrics(stand, tmp_path):

@@ -60,12 +60,7 @@ async def test_every_key_the_bots_write_has_a_ttl(stand, sales, redis_client):
     buyer = sales.buyer(tg)
     sold, sold_name = new_token()
     await tg.register_bot(sold, sold_name)
-    await buyer.say("/start")
-    await buyer.expect("Тарифы")
-    await buyer.click("Купить")
-    await buyer.expect("Выберите тариф")
-    await buyer.click("1 месяц")
-    await buyer.expect("@BotFather")
+    await buyer.until_token_step()
     await buyer.say(sold)
     await buyer.expect("Как называется")
 

@@ -82,11 +82,8 @@ async def test_a_suspended_tenant_gets_no_bot_from_a_new_token(stand, sales):
     # The buyer tries «Заменить токен»: refused, told why, nothing runs.
     token2, username2 = new_token()
     await stand.tg.register_bot(token2, username2)
-    await buyer.say("/mybots")
-    await buyer.expect("Ваши боты")
-    await buyer.click("Заменить токен")
-    await buyer.expect("Пришлите новый токен")
-    await buyer.say(token2)
+    await buyer.mybots()
+    await buyer.send_new_token(token2)
     told = await buyer.expect("приостановлен")
     assert told["text"] == texts.BOT_SUSPENDED
     assert (
@@ -145,8 +142,7 @@ async def test_a_renewal_paid_by_a_suspended_tenant_keeps_it_suspended(stand, sa
     ends = await value(stand, "SELECT ends_at FROM platform.subscriptions")
 
     # A renewal started before the operator suspends the tenant, paid after.
-    await buyer.say("/mybots")
-    await buyer.expect("Ваши боты")
+    await buyer.mybots()
     await buyer.click("Продлить")
     await buyer.expect("Выберите срок")
     await buyer.click("3 месяца")
@@ -167,8 +163,7 @@ async def test_a_renewal_paid_by_a_suspended_tenant_keeps_it_suspended(stand, sa
     ]
 
     # While suspended, «Продлить» is refused before any payment.
-    await buyer.say("/mybots")
-    await buyer.expect("Ваши боты")
+    await buyer.mybots()
     await buyer.click("Продлить")
     await buyer.expect("Выберите срок")
     await buyer.click("1 месяц")

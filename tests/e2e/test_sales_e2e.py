@@ -16,6 +16,14 @@ pytestmark = pytest.mark.e2e
 CUSTOMER = 4243001
 
 
+async def new_bots(stand, n: int) -> list[tuple[str, str]]:
+    """`n` fresh bots, registered with the Telegram stand-in: (token, username) each."""
+    bots = [new_token() for _ in range(n)]
+    for token, username in bots:
+        await stand.tg.register_bot(token, username)
+    return bots
+
+
 async def count(stand, sql: str, *args) -> int:
     rows = await stand.fetch(sql, *args)
     return rows[0][0]
@@ -68,8 +76,7 @@ async def test_purchase_from_start_to_the_tenant_bot_answering(stand, sales):
     )
 
     # /mybots shows it.
-    await buyer.say("/mybots")
-    mine = await buyer.expect("Ваши боты")
+    mine = await buyer.mybots()
     assert f"@{username}" in mine["text"] and "работает, подписка до" in mine["text"]
 
 
@@ -81,10 +88,7 @@ async def _post_webhook(url: str, body: dict, *, source: str = "127.0.0.1") -> i
 
 
 async def test_webhook_and_poller_race_activate_once_and_forgeries_are_rejected(stand, sales):
-    token, username = new_token()
-    other, other_name = new_token()
-    await stand.tg.register_bot(token, username)
-    await stand.tg.register_bot(other, other_name)
+    (token, username), (other, _) = await new_bots(stand, 2)
     stand.start_worker(1)
     await stand.wait_status(1, "waiting")
     buyer, victim = sales.buyer(stand.tg), sales.buyer(stand.tg)
@@ -160,10 +164,7 @@ async def test_webhook_and_poller_race_activate_once_and_forgeries_are_rejected(
 
 
 async def test_yookassa_timeout_then_retry_and_a_revoked_token_then_a_new_one(stand, sales):
-    token, username = new_token()
-    token2, username2 = new_token()
-    await stand.tg.register_bot(token, username)
-    await stand.tg.register_bot(token2, username2)
+    (token, _), (token2, username2) = await new_bots(stand, 2)
     stand.start_worker(1)
     buyer = sales.buyer(stand.tg)
     await buyer.until_summary(token, "Кабинет массажа")
@@ -193,9 +194,7 @@ async def test_yookassa_timeout_then_retry_and_a_revoked_token_then_a_new_one(st
     assert (await stand.fetch("SELECT status FROM platform.orders"))[0]["status"] == "needs_token"
     assert await count(stand, "SELECT count(*) FROM platform.payments") == 1
     await stand.wait_status(1, "waiting")
-    await buyer.click("Прислать новый токен")
-    await buyer.expect("Пришлите новый токен")
-    await buyer.say("не токен")
+    await buyer.send_new_token("не токен", button="Прислать новый токен")
     await buyer.expect("не похоже на токен")
     await buyer.say(token2)
     await buyer.expect("Токен принят")
@@ -208,10 +207,7 @@ async def test_yookassa_timeout_then_retry_and_a_revoked_token_then_a_new_one(st
 
 
 async def test_pool_full_queue_expiry_grace_release_and_renewal_with_data(stand, sales):
-    first, first_name = new_token()
-    second, second_name = new_token()
-    await stand.tg.register_bot(first, first_name)
-    await stand.tg.register_bot(second, second_name)
+    (first, first_name), (second, _) = await new_bots(stand, 2)
     stand.start_worker(1)
     await stand.wait_status(1, "waiting")
     anna, vera = sales.buyer(stand.tg), sales.buyer(stand.tg)
@@ -254,8 +250,7 @@ async def test_pool_full_queue_expiry_grace_release_and_renewal_with_data(stand,
     # The freed slot goes to Vera's queued order at once.
     await vera.expect("🎉 ВАШ БОТ ГОТОВ!", timeout=30)
     await stand.wait_status(1, "active", client_id="client_002")
-    await anna.say("/mybots")
-    mine = await anna.expect("Ваши боты")
+    mine = await anna.mybots()
     assert "остановлен" in mine["text"] and "данные сохранены до" in mine["text"]
 
     # Anna renews while released: paid, queued (pool full), then the pool grows → back with data.
@@ -298,10 +293,7 @@ async def test_pool_full_queue_expiry_grace_release_and_renewal_with_data(stand,
 
 
 async def test_replace_the_token_of_a_running_bot_keeps_its_data(stand, sales):
-    token, username = new_token()
-    token2, username2 = new_token()
-    await stand.tg.register_bot(token, username)
-    await stand.tg.register_bot(token2, username2)
+    (token, username), (token2, username2) = await new_bots(stand, 2)
     stand.start_worker(1)
     buyer = sales.buyer(stand.tg)
     await sales.yk.succeed(await buyer.order(token, "Школа танцев"))
@@ -310,27 +302,18 @@ async def test_replace_the_token_of_a_running_bot_keeps_its_data(stand, sales):
 
     # Someone else cannot take this token now.
     intruder = sales.buyer(stand.tg)
-    await intruder.say("/start")
-    await intruder.expect("Тарифы")
-    await intruder.click("Купить")
-    await intruder.expect("Выберите тариф")
-    await intruder.click("1 месяц")
-    await intruder.expect("@BotFather")
+    await intruder.until_token_step()
     await intruder.say(token)
     await intruder.expect("уже подключён")
 
-    await buyer.say("/mybots")
-    await buyer.expect("Ваши боты")
-    await buyer.click("Заменить токен")
-    await buyer.expect("Пришлите новый токен")
-    await buyer.say(token)  # its own current token is not "someone else's"; still a valid swap
+    await buyer.mybots()
+    await buyer.send_new_token(
+        token
+    )  # its own current token is not "someone else's"; still a valid swap
     await buyer.expect("Токен принят")
     await buyer.expect("снова работает", timeout=30)
-    await buyer.say("/mybots")
-    await buyer.expect("Ваши боты")
-    await buyer.click("Заменить токен")
-    await buyer.expect("Пришлите новый токен")
-    await buyer.say(token2)
+    await buyer.mybots()
+    await buyer.send_new_token(token2)
     await buyer.expect("Токен принят")
     done = await buyer.expect("снова работает", timeout=30)
     assert f"@{username2}" in done["text"]

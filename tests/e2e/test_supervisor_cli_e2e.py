@@ -30,6 +30,20 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess
     )
 
 
+def activate(
+    env: dict[str, str],
+    stdin: str,
+    *,
+    slot: str = "1",
+    admin: str = "12",
+    client: str = "client_010",
+    company: str = "A",
+) -> subprocess.CompletedProcess:
+    """`booking-pool activate`, the token read from stdin (`--token -`)."""
+    args = ["--slot", slot, "--token", "-", "--admin", admin, "--client", client]
+    return cli(env, "activate", *args, "--company", company, stdin=stdin)
+
+
 def supervised_pids(sup: Supervisor) -> dict[str, int]:
     """The slots' programs (not the spawner's) → pid."""
     return {name: pid for name, pid in sup.running().items() if name.startswith("bot-pool-")}
@@ -58,73 +72,17 @@ async def test_cli_and_supervisor_restart(stand, tmp_path):
         assert "🏊 СТАТУС ПУЛА БОТОВ" in human.stdout and "⚪ Свободно: 2/2" in human.stdout
 
         # Bad arguments: clear errors, nothing handed over.
-        bad = cli(
-            stand.env,
-            "activate",
-            "--slot",
-            "1",
-            "--token",
-            "-",
-            "--admin",
-            "x",
-            "--client",
-            "client_010",
-            "--company",
-            "A",
-            stdin="nonsense\n",
-        )
+        bad = activate(stand.env, "nonsense\n", admin="x")
         assert bad.returncode == 2 and "malformed bot token" in bad.stderr
-        bad = cli(
-            stand.env,
-            "activate",
-            "--slot",
-            "1",
-            "--token",
-            "-",
-            "--admin",
-            "12",
-            "--client",
-            "client_10",
-            "--company",
-            "A",
-            stdin=token + "\n",
-        )
+        bad = activate(stand.env, token + "\n", client="client_10")
         assert bad.returncode == 2 and "client_NNN" in bad.stderr
         assert token not in bad.stderr
         bad = cli(stand.env, "release", "--slot", "nine")
         assert bad.returncode == 2 and "bad slot" in bad.stderr
-        bad = cli(
-            stand.env,
-            "activate",
-            "--slot",
-            "7",
-            "--token",
-            "-",
-            "--admin",
-            "12",
-            "--client",
-            "client_010",
-            "--company",
-            "A",
-            stdin=token + "\n",
-        )
+        bad = activate(stand.env, token + "\n", slot="7")
         assert bad.returncode == 1 and "not registered" in bad.stderr
 
-        done = cli(
-            stand.env,
-            "activate",
-            "--slot",
-            "1",
-            "--token",
-            "-",
-            "--admin",
-            "12",
-            "--client",
-            "client_010",
-            "--company",
-            "Салон на Тверской",
-            stdin=token + "\n",
-        )
+        done = activate(stand.env, token + "\n", company="Салон на Тверской")
         assert done.returncode == 0, done.stderr
         assert f"@{username}" in done.stdout and token not in done.stdout
         reply = await stand.tg.ask(username, CUSTOMER, "/start", timeout=10)

@@ -15,6 +15,7 @@ import asyncpg
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
 
+from bots import texts
 from bots.clock import FixedClock
 from bots.context import TenantContext
 from bots.factory import BotOptions, build_dispatcher
@@ -49,6 +50,32 @@ class Salon:
     async def fetch(self, sql: str, *args):
         async with self.db.acquire() as conn:
             return await conn.fetch(sql, *args)
+
+    async def pick_time(
+        self, user: int, staff: str = "Анна", day: str = "Пн 04.03", at: str = "10:00"
+    ) -> dict:
+        """/start → «Записаться» → a haircut with `staff` on `day` at `at`: the bot's reply to
+        the time (the name question, or the summary for a customer the salon knows)."""
+        tg, bot = self.tg, self.username
+        await tg.ask(bot, user, "/start")
+        await tg.click(bot, user, texts.MENU_BOOK)
+        await tg.click(bot, user, "Стрижка")
+        await tg.click(bot, user, staff)
+        await tg.click(bot, user, day)
+        return await tg.click(bot, user, at)
+
+    async def reach_summary(
+        self, user: int, *, name: str = "Клиент", phone: str = "+79991234567", **pick: str
+    ) -> dict:
+        """`pick_time(user, **pick)`, then the name and the phone if asked: the bot's last
+        reply (the summary to confirm)."""
+        tg, bot = self.tg, self.username
+        reply = await self.pick_time(user, **pick)
+        if reply["text"] == texts.ASK_NAME:
+            await tg.ask(bot, user, name)
+            sent = await tg.ask(bot, user, phone)
+            reply = await tg.wait_for_reply(bot, user, after=sent["message_id"])
+        return reply
 
 
 @contextlib.asynccontextmanager

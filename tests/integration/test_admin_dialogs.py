@@ -3,27 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
-import pytest_asyncio
-from aiogram import Bot
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import CallbackQuery, Chat, Message, Update, User
-
 from bots import texts
-from bots.factory import build_dispatcher
-from tests.integration.booking_stand import CLIENT, OWNER, running_salon
+from tests.integration.booking_stand import CLIENT, OWNER
 from tests.integration.test_booking_more import answer_of
 
 ALICE = 7200001
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 async def _button(salon, user: int, label: str) -> tuple[int, str]:
@@ -52,62 +36,19 @@ async def test_an_outdated_admin_button_says_so_and_changes_nothing(salon):
     assert await salon.fetch("SELECT 1 FROM client_001.services") == []
 
 
-class RecordingSession(BaseSession):
-    """Remembers every Bot API call; a sent or edited message comes back as Telegram would
-    return it, anything else as True."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[TelegramMethod[Any]] = []
-
-    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout=None) -> Any:
-        self.calls.append(method)
-        if isinstance(method, SendMessage | EditMessageText):
-            return Message(
-                message_id=getattr(method, "message_id", None) or 1000 + len(self.calls),
-                date=datetime.now(UTC),
-                chat=Chat(id=method.chat_id, type="private"),
-                from_user=User(id=bot.id, is_bot=True, first_name="bot"),
-                text=method.text,
-                reply_markup=method.reply_markup,
-            )
-        return True
-
-    async def stream_content(self, *args: Any, **kwargs: Any):  # pragma: no cover
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        pass
-
-
-def _press_update(user_id: int, data: str, message_id: int = 1, text: str = "меню") -> Update:
-    bot_user = User(id=1, is_bot=True, first_name="bot")
-    user = User(id=user_id, is_bot=False, first_name="Алиса")
-    chat = Chat(id=user_id, type="private")
-    message = Message(
-        message_id=message_id, date=datetime.now(UTC), chat=chat, from_user=bot_user, text=text
-    )
-    query = CallbackQuery(
-        id="crafted", from_user=user, chat_instance="1", message=message, data=data
-    )
-    return Update(update_id=1, callback_query=query)
-
-
 async def test_a_stranger_pressing_the_owners_admin_button_gets_nothing_of_it(salon, redis_client):
     tg, bot = salon.tg, salon.username
     await tg.ask(bot, OWNER, "/admin")
     await tg.click(bot, OWNER, texts.ADMIN_SERVICES)
     message_id, add_service = await _button(salon, OWNER, texts.ADMIN_ADD_SERVICE)
 
-    # the same data, pressed by someone else (forwarded or typed by hand): fed straight to a
-    # dispatcher of the same tenant, on the same Redis and database
-    session = RecordingSession()
-    stranger_bot = Bot("42:AAstrangerCraftedPressToken", session=session)
-    dp = build_dispatcher(salon.tenant, redis=redis_client, db=salon.db)
-    await dp.feed_update(stranger_bot, _press_update(ALICE, add_service))
-    assert [(type(c), c.callback_query_id, c.text, c.show_alert) for c in session.calls] == [
-        (AnswerCallbackQuery, "crafted", texts.STALE_BUTTON, True)
-    ]
+    # the same data, pressed by someone else (forwarded or typed by hand) on a message of theirs
+    menu = await tg.ask(bot, ALICE, "/start")
+    before = len(tg.requests(salon.bot))
+    query = await tg.forge_press(bot, ALICE, menu["message_id"], add_service)
+    made = [(r.method, r.params, r.status) for r in tg.requests(salon.bot)[before:]]
+    answer = {"callback_query_id": query, "text": texts.STALE_BUTTON, "show_alert": "true"}
+    assert made == [("answerCallbackQuery", answer, 200)]
     assert await redis_client.keys(f"{CLIENT}:fsm:*:{ALICE}:*") == []
 
     # the owner's dialog is untouched: the button still opens the form
@@ -115,7 +56,7 @@ async def test_a_stranger_pressing_the_owners_admin_button_gets_nothing_of_it(sa
     assert reply["message_id"] == message_id and reply["text"] == texts.ASK_SERVICE
 
 
-async def test_a_press_the_handler_answered_itself_is_answered_once(salon, redis_client):
+async def test_a_press_the_handler_answered_itself_is_answered_once(salon):
     tg, bot = salon.tg, salon.username
     await salon.catalogue.add_service("Маникюр", 90, 2000)
     await tg.ask(bot, OWNER, "/admin")
@@ -127,17 +68,16 @@ async def test_a_press_the_handler_answered_itself_is_answered_once(salon, redis
     )
     message_id, delete = await _button(salon, OWNER, texts.DELETE_YES)
 
-    # the owner's press, fed to a dispatcher of the same tenant (the same Redis, the same
-    # dialog), which records what it asks of Telegram; the bot id is the sandbox bot's
-    session = RecordingSession()
-    recording_bot = Bot(f"{salon.bot.id}:AArecordingSessionToken", session=session)
-    dp = build_dispatcher(salon.tenant, redis=redis_client, db=salon.db)
-    update = _press_update(OWNER, delete, message_id, confirm["text"])
-    await dp.feed_update(recording_bot, update)
-    answers = [c for c in session.calls if isinstance(c, AnswerCallbackQuery)]
-    assert [(a.text, a.show_alert) for a in answers] == [(texts.SERVICE_DELETED, False)]
-    [edit] = [c for c in session.calls if isinstance(c, EditMessageText)]
-    assert edit.message_id == message_id and edit.text == texts.SERVICES_EMPTY
+    # what the bot asks of Telegram for the owner's press (a second answer would be refused)
+    before = len(tg.requests(salon.bot))
+    query = await tg.press(bot, OWNER, message_id, delete)
+    made = tg.requests(salon.bot)[before:]
+    answers = [(r.params, r.status) for r in made if r.method == "answerCallbackQuery"]
+    assert answers == [
+        ({"callback_query_id": query, "text": texts.SERVICE_DELETED, "show_alert": "false"}, 200)
+    ]
+    [edit] = [r.params for r in made if r.method == "editMessageText"]
+    assert edit["message_id"] == str(message_id) and edit["text"] == texts.SERVICES_EMPTY
     assert await salon.fetch("SELECT 1 FROM client_001.services WHERE active") == []
 
 

@@ -4,19 +4,11 @@ customer that offers to book again."""
 
 from __future__ import annotations
 
-import pytest_asyncio
-
 from bots import texts
-from tests.integration.booking_stand import OWNER, running_salon, set_up
+from tests.integration.booking_stand import OWNER, set_up
 from tests.integration.test_booking_more import book
 
 ALICE = 7500001
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 async def test_deleting_a_specialist_shows_their_bookings_and_cancels_them_with_notices(salon):

@@ -7,19 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest_asyncio
-
 from bots import texts
-from tests.integration.booking_stand import OWNER, running_salon, set_up
+from tests.integration.booking_stand import OWNER, set_up
 from tests.integration.test_booking_more import answer_of
 
 ALICE = 7000001
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 async def test_full_booking_flow(salon):
@@ -73,12 +65,7 @@ async def test_full_booking_flow(salon):
     assert "Алиса" in notice and "+79991234567" in notice and "11:00" in notice
 
     # the customer is remembered: the next booking skips name and phone
-    await tg.ask(bot, ALICE, "/start")
-    await tg.click(bot, ALICE, texts.MENU_BOOK)
-    await tg.click(bot, ALICE, "Стрижка")
-    await tg.click(bot, ALICE, "Анна")
-    await tg.click(bot, ALICE, "Вт 05.03")
-    reply = await tg.click(bot, ALICE, "10:00")
+    reply = await salon.pick_time(ALICE, day="Вт 05.03")
     assert "Проверьте запись" in reply["text"] and "Алиса" in reply["text"]
 
 
@@ -145,25 +132,8 @@ async def _both_answered(salon, users):
     return True
 
 
-async def _to_the_name_question(salon, user, staff, at):
-    """A haircut on Monday 4 March at `at`: the reply to the time (the name question, or the
-    summary for a customer the salon knows)."""
-    tg, bot = salon.tg, salon.username
-    await tg.ask(bot, user, "/start")
-    await tg.click(bot, user, texts.MENU_BOOK)
-    await tg.click(bot, user, "Стрижка")
-    await tg.click(bot, user, staff)
-    await tg.click(bot, user, "Пн 04.03")
-    return await tg.click(bot, user, at)
-
-
 async def _reach_summary(salon, user, staff, at, phone="+79991234567"):
-    tg, bot = salon.tg, salon.username
-    reply = await _to_the_name_question(salon, user, staff, at)
-    if reply["text"] == texts.ASK_NAME:
-        await tg.ask(bot, user, "Клиент")
-        reply = await tg.ask(bot, user, phone)
-        reply = await tg.wait_for_reply(bot, user, after=reply["message_id"])
+    reply = await salon.reach_summary(user, staff=staff, at=at, phone=phone)
     assert "Проверьте запись" in reply["text"], reply["text"]
     return reply
 
@@ -171,12 +141,7 @@ async def _reach_summary(salon, user, staff, at, phone="+79991234567"):
 async def test_name_and_phone_sent_at_once_are_taken_in_order(salon):
     await set_up(salon)
     tg, bot = salon.tg, salon.username
-    await tg.ask(bot, ALICE, "/start")
-    await tg.click(bot, ALICE, texts.MENU_BOOK)
-    await tg.click(bot, ALICE, "Стрижка")
-    await tg.click(bot, ALICE, "Олег")
-    await tg.click(bot, ALICE, "Пн 04.03")
-    await tg.click(bot, ALICE, "12:00")
+    await salon.pick_time(ALICE, "Олег", at="12:00")
     # both arrive together and are handled concurrently, as two updates of one poll would be
     await asyncio.gather(
         tg.send_message(bot, ALICE, "Быстрая Алиса"),
@@ -189,7 +154,7 @@ async def test_name_and_phone_sent_at_once_are_taken_in_order(salon):
 async def test_a_command_while_asked_for_a_name_is_a_command(salon):
     await set_up(salon)
     tg, bot = salon.tg, salon.username
-    reply = await _to_the_name_question(salon, ALICE, "Анна", "12:00")
+    reply = await salon.pick_time(ALICE, at="12:00")
     assert reply["text"] == texts.ASK_NAME
     reply = await tg.ask(bot, ALICE, "/my")
     assert reply["text"] == texts.MY_EMPTY
@@ -200,7 +165,7 @@ async def test_a_command_while_asked_for_a_name_is_a_command(salon):
 async def test_the_phone_questions_cancel_button_leaves_the_flow(salon):
     await set_up(salon)
     tg, bot = salon.tg, salon.username
-    reply = await _to_the_name_question(salon, ALICE, "Анна", "12:00")
+    reply = await salon.pick_time(ALICE, at="12:00")
     assert reply["text"] == texts.ASK_NAME
     question = await tg.ask(bot, ALICE, "Алиса")
     assert "номер" in question["text"]

@@ -8,20 +8,12 @@ import csv
 import io
 from datetime import timedelta
 
-import pytest_asyncio
-
 from bots import texts
 from core.keys import ratelimit
 from tests.integration.booking_stand import OWNER, START, running_salon, set_up
 
 ALICE = 7100001
 BOB = 7100002
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 async def answer_of(salon, user: int, query_id: str) -> str | None:
@@ -39,18 +31,9 @@ async def texts_of(salon, user: int) -> list[str]:
 
 
 async def book(salon, user, staff="Анна", day="Пн 04.03", at="10:00", phone="+79991234567"):
-    tg, bot = salon.tg, salon.username
-    await tg.ask(bot, user, "/start")
-    await tg.click(bot, user, texts.MENU_BOOK)
-    await tg.click(bot, user, "Стрижка")
-    await tg.click(bot, user, staff)
-    await tg.click(bot, user, day)
-    reply = await tg.click(bot, user, at)
-    if reply["text"] == texts.ASK_NAME:
-        await tg.ask(bot, user, f"Клиент {user % 100}")
-        sent = await tg.ask(bot, user, phone)
-        reply = await tg.wait_for_reply(bot, user, after=sent["message_id"])
-    reply = await tg.click(bot, user, texts.CONFIRM)
+    name = f"Клиент {user % 100}"
+    await salon.reach_summary(user, name=name, phone=phone, staff=staff, day=day, at=at)
+    reply = await salon.tg.click(salon.username, user, texts.CONFIRM)
     assert "Вы записаны" in reply["text"], reply["text"]
 
 

@@ -4,21 +4,14 @@ owner's own), the descriptions naming the salon, and /help (issue 13, item 9).""
 from __future__ import annotations
 
 import pytest
-import pytest_asyncio
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BotCommandScopeChat
 
 from bots import menu, texts
 from sandbox.harness import wait_until
-from tests.integration.booking_stand import OWNER, running_salon
+from tests.integration.booking_stand import OWNER
 
 ALICE = 7300001
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 async def commands(bot, scope=None) -> list[str]:

@@ -34,6 +34,14 @@ def port_is_free(port: int) -> bool:
         return True
 
 
+def assert_stopped_and_gone(server: LocalPostgres | LocalRedis, root: Path, port: int) -> None:
+    """After `stop()`: the directory removed, the port free; a second stop is harmless."""
+    assert not root.exists()
+    assert port_is_free(port)
+    server.stop()
+    assert not server.running
+
+
 @pytest.fixture
 def shared_base_dir() -> Iterator[Path]:
     """A base directory the `postgres` OS user can enter (pytest's tmp_path is root-only)."""
@@ -149,28 +157,7 @@ async def test_postgres_stop_removes_its_directory_and_frees_the_port() -> None:
         assert out.split() == ["booking_user", "postgres"]
     finally:
         server.stop()
-    assert not root.exists()
-    assert port_is_free(port)
-    server.stop()  # a second stop is harmless
-    assert not server.running
-
-
-def test_postgres_failed_start_shows_the_log_and_hides_the_password(
-    shared_base_dir: Path,
-) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        server = LocalPostgres(base_dir=shared_base_dir, port=port, password="hunter2-secret")
-        with pytest.raises(LocalServerError) as caught:
-            server.start()
-    text = str(caught.value)
-    assert f"127.0.0.1:{port}" in text
-    assert "already in use" in text
-    assert "hunter2-secret" not in text
-    assert list(shared_base_dir.iterdir()) == []  # nothing left behind
-    assert not server.running
+    assert_stopped_and_gone(server, root, port)
 
 
 # --------------------------------------------------------------------------- Redis
@@ -229,10 +216,7 @@ def test_redis_stop_removes_its_directory_and_frees_the_port() -> None:
         assert not port_is_free(port)
     finally:
         server.stop()
-    assert not root.exists()
-    assert port_is_free(port)
-    server.stop()  # a second stop is harmless
-    assert not server.running
+    assert_stopped_and_gone(server, root, port)
 
 
 def test_redis_keep_leaves_the_directory_for_inspection(shared_base_dir: Path) -> None:
@@ -243,18 +227,23 @@ def test_redis_keep_leaves_the_directory_for_inspection(shared_base_dir: Path) -
     assert (root / "redis.log").is_file()
 
 
-def test_redis_failed_start_shows_the_log_and_hides_the_password(
-    shared_base_dir: Path,
+# --------------------------------------------------------------------------- both
+
+
+@pytest.mark.parametrize("server_class", [LocalPostgres, LocalRedis])
+def test_failed_start_shows_the_log_and_hides_the_password(
+    server_class: type[LocalPostgres] | type[LocalRedis], shared_base_dir: Path
 ) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        server = LocalRedis(base_dir=shared_base_dir, port=port, password="hunter2-secret")
+        server = server_class(base_dir=shared_base_dir, port=port, password="hunter2-secret")
         with pytest.raises(LocalServerError) as caught:
             server.start()
     text = str(caught.value)
     assert f"127.0.0.1:{port}" in text
     assert "already in use" in text
     assert "hunter2-secret" not in text
-    assert list(shared_base_dir.iterdir()) == []
+    assert list(shared_base_dir.iterdir()) == []  # nothing left behind
+    assert not server.running

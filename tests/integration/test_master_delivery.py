@@ -4,10 +4,6 @@ and Redis."""
 
 from __future__ import annotations
 
-import asyncpg
-import pytest
-
-from core.migrations import migrate_platform
 from master.alerts import AlertMonitor
 
 FULL = {
@@ -36,17 +32,6 @@ class Admins:
             return "1: Bad Request: chat not found"
         self.received.append(text)
         return None
-
-
-@pytest.fixture
-async def db(pg_dsn):
-    pool = await asyncpg.create_pool(pg_dsn, min_size=1, max_size=4)
-    async with pool.acquire() as conn:
-        await migrate_platform(conn)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 def monitor(db, redis_client, admins: Admins, attempts: int = 5) -> AlertMonitor:

@@ -3,27 +3,12 @@ queries on a real PostgreSQL (and Redis for the alert cursor)."""
 
 from __future__ import annotations
 
-import asyncpg
-import pytest
-
 from core import platform_repo
-from core.migrations import migrate_platform
 from core.status import ActivationEvent
 from master.alerts import AlertMonitor
 from master.services import PoolService
 
 CALM = {"total": 2, "busy": 0, "free": 2, "stale": 0, "slots": []}
-
-
-@pytest.fixture
-async def db(pg_dsn):
-    pool = await asyncpg.create_pool(pg_dsn, min_size=1, max_size=2)
-    async with pool.acquire() as conn:
-        await migrate_platform(conn)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 async def event(db, event: ActivationEvent, duration_ms: int | None = None, detail=None) -> None:

@@ -5,31 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
-
-import asyncpg
-import pytest_asyncio
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 from bots import texts
-from bots.clock import FixedClock
-from bots.context import TenantContext
-from bots.factory import BotOptions, build_bot, build_dispatcher
 from bots.parsing import clean_name
-from core.migrations import migrate_tenant
 from core.text import clean_text, csv_cell
-from tests.integration.booking_stand import CLIENT, OWNER, running_salon, set_up
+from tests.integration.booking_stand import OWNER, set_up
+from tests.screens import recording_bot, say
 
 ALICE = 7100001
 EVIL = '=HYPERLINK("http://evil.example";"Анна")'
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 def test_names_lose_control_bidi_and_zero_width_characters():
@@ -42,12 +26,7 @@ def test_names_lose_control_bidi_and_zero_width_characters():
 async def test_csv_cells_and_names_are_neutralised(salon):
     await set_up(salon)
     tg, bot = salon.tg, salon.username
-    await tg.ask(bot, ALICE, "/start")
-    await tg.click(bot, ALICE, texts.MENU_BOOK)
-    await tg.click(bot, ALICE, "Стрижка")
-    await tg.click(bot, ALICE, "Анна")
-    await tg.click(bot, ALICE, "Пн 04.03")
-    await tg.click(bot, ALICE, "10:00")
+    await salon.pick_time(ALICE)
     await tg.ask(bot, ALICE, EVIL + "\u202e\u200b")
     sent = await tg.ask(bot, ALICE, "+79991234567")
     await tg.wait_for_reply(bot, ALICE, after=sent["message_id"])
@@ -66,78 +45,23 @@ async def test_csv_cells_and_names_are_neutralised(salon):
     assert rows[1][6] == "+79991234567"
 
 
-class RecordingSession(BaseSession):
-    """Records what the bot sends; a sent message comes back as Telegram would return it (a
-    dialog reads it), anything else answers nothing."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[str] = []
-
-    async def make_request(self, bot, method, timeout=None):
-        if isinstance(method, SendMessage):
-            self.sent.append(method.text)
-            chat = Chat(id=method.chat_id, type="private" if method.chat_id > 0 else "supergroup")
-            return Message(
-                message_id=len(self.sent), date=datetime.now(UTC), chat=chat, text=method.text
-            )
-        if isinstance(method, AnswerCallbackQuery):
-            self.sent.append(method.text)
-
-    async def stream_content(self, *args, **kwargs):  # pragma: no cover - not used
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        pass
-
-
-@pytest_asyncio.fixture
-async def offline_bot(pg_dsn, redis_client):
-    """The tenant bot's dispatcher fed by hand, its answers recorded (chats the sandbox has
-    not: groups, and buttons no keyboard of ours carries)."""
-    db = await asyncpg.create_pool(pg_dsn, min_size=1, max_size=3)
-    try:
-        async with db.acquire() as conn:
-            await migrate_tenant(conn, CLIENT)
-        dp = build_dispatcher(
-            TenantContext(CLIENT, "Салон Анны", OWNER),
-            redis=redis_client,
-            db=db,
-            options=BotOptions(clock=FixedClock(datetime(2030, 3, 4, tzinfo=UTC))),
-        )
-        session = RecordingSession()
-        bot = build_bot("6100000999:AAgroupTest_abcdefghijklmnopqrstuvw", "http://127.0.0.1:9")
-        bot.session = session
-        yield dp, bot, session
-    finally:
-        await db.close()
-
-
-async def test_admin_answers_only_in_the_private_chat(offline_bot):
-    dp, bot, session = offline_bot
-    owner = User(id=OWNER, is_bot=False, first_name="Анна")
-    for n, chat in enumerate(
-        (Chat(id=-100500, type="supergroup", title="Салон"), Chat(id=OWNER, type="private")),
-        start=1,
-    ):
-        message = Message(
-            message_id=n, date=datetime.now(UTC), chat=chat, from_user=owner, text="/admin"
-        )
-        await dp.feed_update(bot, Update(update_id=n, message=message))
-    group_answer, private_answer = session.sent
+async def test_admin_answers_only_in_the_private_chat(salon):
+    # a group chat, which the in-process Telegram has not: updates fed by hand, calls recorded
+    bot = recording_bot("6100000999:AAgroupTest_abcdefghijklmnopqrstuvw")
+    await salon.dp.feed_update(bot, say(OWNER, "/admin", chat_id=-100500))
+    await salon.dp.feed_update(bot, say(OWNER, "/admin"))
+    group_answer, private_answer = [m.text for m in bot.session.sent]
+    assert bot.session.answers == []
     assert group_answer == texts.ADMIN_PRIVATE_ONLY
     assert "Салон Анны" in private_answer  # the owner's home screen, in private only
 
 
-async def test_an_out_of_range_button_id_gets_a_stale_answer(offline_bot):
-    dp, bot, session = offline_bot
-    chat = Chat(id=OWNER, type="private")
-    owner = User(id=OWNER, is_bot=False, first_name="Анна")
-    menu = Message(message_id=1, date=datetime.now(UTC), chat=chat, text="меню")
-    for n, data in enumerate(("my:cy:99999999999999999999", "ad:bcy:99999999999999999999:0")):
-        query = CallbackQuery(
-            id=str(n), from_user=owner, chat_instance="1", message=menu, data=data
-        )
-        # a traceback here would fail the test: feed_update raises what a handler raises
-        await dp.feed_update(bot, Update(update_id=10 + n, callback_query=query))
-    assert session.sent == [texts.STALE_BUTTON, texts.STALE_BUTTON]
+async def test_an_out_of_range_button_id_gets_a_stale_answer(salon):
+    tg, bot = salon.tg, salon.username
+    menu = await tg.ask(bot, OWNER, "/admin")
+    before = len(tg.requests(salon.bot))
+    for data in ("my:cy:99999999999999999999", "ad:bcy:99999999999999999999:0"):
+        # a traceback here would fail the test: a handler's error reaches the user action
+        await tg.forge_press(bot, OWNER, menu["message_id"], data)
+    made = [(r.method, r.params["text"], r.status) for r in tg.requests(salon.bot)[before:]]
+    assert made == [("answerCallbackQuery", texts.STALE_BUTTON, 200)] * 2  # and nothing else

@@ -7,19 +7,11 @@ import csv
 import io
 from datetime import timedelta
 
-import pytest_asyncio
-
 from bots import texts
-from tests.integration.booking_stand import OWNER, START, running_salon, set_up
+from tests.integration.booking_stand import OWNER, START, set_up
 from tests.integration.test_booking_more import book
 
 ALICE, BORIS = 7400001, 7400002
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 async def open_stats(salon):

@@ -11,7 +11,6 @@ from aiogram.fsm.storage.base import StorageKey
 from bots import texts
 from bots.context import TenantContext
 from bots.factory import BotOptions, build_dispatcher
-from core.telegram import build_bot
 from master.alerts import pool_conditions, redis_memory_alert
 from master.metrics import redis_memory_families
 from sales import texts as sales_texts
@@ -19,7 +18,7 @@ from sales.app import build_dispatcher as build_sales_dispatcher
 from sales.callbacks import MenuAction, MenuCallback
 from sales.repository import Tariff
 from tests.integration.booking_stand import running_salon, set_up
-from tests.screens import ScreenSession, press
+from tests.screens import press, recording_bot
 
 
 async def test_redis_past_80_percent_of_maxmemory_raises_an_alert_and_shows_in_metrics(
@@ -120,12 +119,10 @@ class OneTariff:
 
 async def test_an_abandoned_sales_dialog_expires(redis_client):
     dp = build_sales_dispatcher(redis=redis_client, purchase_service=OneTariff(), fsm_ttl=60)
-    session = ScreenSession()
-    bot = build_bot("6100000996:AAsalesDialogTtl_abcdefghijklmnopqrstuv", "http://127.0.0.1:9")
-    bot.session = session
+    bot = recording_bot("6100000996:AAsalesDialogTtl_abcdefghijklmnopqrstuv")
     await dp.feed_update(bot, press(8800002, MenuCallback(action=MenuAction.BUY).pack()))
 
-    [screen] = session.sent
+    [screen] = bot.session.sent
     assert screen.text == sales_texts.CHOOSE_TARIFF  # the purchase dialog's first window
     found = await redis_client.keys("sales:fsm:*")
     assert any(":aiogd:stack:" in k for k in found), found

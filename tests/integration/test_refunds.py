@@ -11,20 +11,15 @@ from core.status import OrderStatus, RunRefusal, SubscriptionStatus
 from sales import repository as repo
 from sales.orders import RefundOutcome, UnknownPayment
 from sales.payments import PaymentStatus, ReceivedVia, RefundInfo
-from tests.integration.test_sales_orders import (  # noqa: F401 (the db fixture)
-    RecordingNotifier,
-    db,
-    new_order,
-    paid,
-    processor,
-)
+from tests.fakes import RecordingNotifier
+from tests.integration.test_sales_orders import new_order, paid, processor
 
 
 def refund(refund_id: str, payment_id: str, amount: str) -> RefundInfo:
     return RefundInfo(refund_id, payment_id, PaymentStatus.SUCCEEDED, Decimal(amount), "RUB")
 
 
-async def test_refunds_of_an_order_that_never_ran(db):  # noqa: F811
+async def test_refunds_of_an_order_that_never_ran(db):
     notifier = RecordingNotifier()
     proc = processor(db, notifier)
     order = await new_order(db, "pay-r1")
@@ -56,7 +51,7 @@ async def test_refunds_of_an_order_that_never_ran(db):  # noqa: F811
     assert [n[0] for n in notifier.sent] == ["payment_received", "refunded", "refunded"]
 
 
-async def test_a_refund_of_an_unknown_payment_is_not_acknowledged(db):  # noqa: F811
+async def test_a_refund_of_an_unknown_payment_is_not_acknowledged(db):
     proc = processor(db, RecordingNotifier())
     with pytest.raises(UnknownPayment):
         await proc.apply_refund(refund("r-9", "nobody", "1.00"))

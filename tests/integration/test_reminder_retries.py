@@ -5,18 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest_asyncio
-
 from bots import texts
 from bots.services import REMINDER_ATTEMPTS
-from tests.integration.booking_stand import OWNER, START, running_salon, set_up
+from tests.integration.booking_stand import OWNER, START, set_up
 from tests.integration.test_booking_more import ALICE, BOB, _contains, book
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 async def test_stuck_reminders_are_retried_with_a_bound_then_the_owner_is_told(salon):

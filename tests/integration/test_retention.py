@@ -23,20 +23,10 @@ from core.tenant_access import (
     tenant_redis_password,
 )
 from sales.retention import RetentionService
+from tests.fakes import RecordingNotifier
 
 CIPHER = TokenCipher(TokenCipher.generate_key())
 BUYER = 555000111
-
-
-class RecordingNotifier:
-    def __init__(self) -> None:
-        self.sent: list[tuple] = []
-
-    def __getattr__(self, name):
-        async def record(*args):
-            self.sent.append((name, *args))
-
-        return record
 
 
 async def add_released_tenant(

@@ -1,24 +1,28 @@
-"""The Sales Bot's purchase dialog fed update by update to its real `Dispatcher` (real Redis for
-the dialog's storage): cancelling, outdated buttons, a saved step that no longer exists."""
+"""The Sales Bot's purchase dialog on its real `Dispatcher`, fed by the in-process Telegram (real
+Redis for the dialog's storage): cancelling, outdated buttons, a saved step that no longer
+exists."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from aiogram.fsm.state import State, StatesGroup
 
-from core.telegram import build_bot
 from sales import texts
 from sales.app import build_dispatcher
-from sales.callbacks import MenuAction, MenuCallback
 from sales.repository import Tariff
 from sales.validation import InputError
-from tests.screens import ScreenSession, buttons, open_dialog_at, press, say
+from sandbox.buyer import SalesBuyer
+from sandbox.telegram.inprocess import InProcessTelegram
+from tests.screens import open_dialog_at
 
 BUYER = 8800003
+SALES = "sales_dialogs_bot"
+TOKEN = "6100000995:AAsalesDialogs_abcdefghijklmnopqrstuvwx"
 MONTH = Tariff(1, "m1", "1 месяц", 30, Decimal("990"), "RUB")
-BUY = MenuCallback(action=MenuAction.BUY).pack()
+MONTH_BUTTON = "1 месяц — 990 ₽"
 
 
 class Catalogue:
@@ -31,55 +35,94 @@ class Catalogue:
         return MONTH
 
 
+class Buyer(SalesBuyer):
+    """The buyer's side of the chat with the Sales Bot, read back as it looks now."""
+
+    async def bot_messages(self) -> list[dict[str, Any]]:
+        return [m for m in await self.transcript() if m["from"] == "bot"]
+
+    async def screen(self) -> dict[str, Any]:
+        """The bot's newest message, as it looks now."""
+        return (await self.bot_messages())[-1]
+
+    async def forge_press(self, message: dict[str, Any], label: str) -> str:
+        """Press `label` of `message` as it looked then (its keyboard may be gone since)."""
+        return await self.tg.forge_press(
+            SALES, BUYER, message["message_id"], buttons(message)[label]
+        )
+
+    async def answer(self, query_id: str) -> tuple[str | None, bool]:
+        """The text and alert flag the bot answered the press `query_id` with."""
+        for message in await self.transcript():
+            for press in message["callbacks"]:
+                if press["id"] == query_id:
+                    assert press["answered"], "the press was not answered"
+                    return press["text"], press["show_alert"]
+        raise AssertionError(f"no press {query_id}")
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """The inline buttons of a message: label → callback data."""
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row if "callback_data" in b}
+
+
 @pytest.fixture
-async def sales_bot(redis_client):
+async def sales(redis_client):
+    tg = InProcessTelegram()
+    await tg.register_bot(TOKEN, SALES)
+    bot = tg.bot(TOKEN)
     dp = build_dispatcher(redis=redis_client, purchase_service=Catalogue())
-    bot = build_bot("6100000995:AAsalesDialogs_abcdefghijklmnopqrstuvwx", "http://127.0.0.1:9")
-    bot.session = ScreenSession()
-    return dp, bot
+    tg.attach(bot, dp)
+    return Buyer(tg, SALES, BUYER), dp, bot
 
 
-async def test_cancel_ends_the_purchase_and_its_buttons(sales_bot):
-    dp, bot = sales_bot
-    await dp.feed_update(bot, press(BUYER, BUY))
-    tariffs = buttons(bot.session.sent[-1])
-    assert list(tariffs) == ["1 месяц — 990 ₽", texts.CANCEL]
+async def test_cancel_ends_the_purchase_and_its_buttons(sales):
+    buyer, _, _ = sales
+    await buyer.say("/start")
+    await buyer.click("Купить")
+    tariffs = await buyer.screen()
+    assert list(buttons(tariffs)) == [MONTH_BUTTON, texts.CANCEL]
 
-    await dp.feed_update(bot, press(BUYER, tariffs["1 месяц — 990 ₽"]))
-    steps = bot.session.sent[-1]
-    assert "Создайте своего бота в @BotFather" in steps.text and "1 месяц (30 дн.)" in steps.text
-    await dp.feed_update(bot, press(BUYER, buttons(steps)[texts.CANCEL]))
-    assert bot.session.sent[-1].text == texts.CANCELLED
+    await buyer.click(MONTH_BUTTON)
+    steps = await buyer.screen()
+    assert "Создайте своего бота в @BotFather" in steps["text"]
+    assert "1 месяц (30 дн.)" in steps["text"]
+    await buyer.click(texts.CANCEL)
+    assert (await buyer.screen())["text"] == texts.CANCELLED
 
-    # a button of the closed dialog: the buyer is told to start again, nothing else happens
-    sent = len(bot.session.sent)
-    await dp.feed_update(bot, press(BUYER, tariffs["1 месяц — 990 ₽"]))
-    answer = bot.session.answers[-1]
-    assert (answer.text, answer.show_alert) == (texts.SESSION_LOST, True)
-    assert len(bot.session.sent) == sent
-
-
-async def test_a_message_at_a_step_of_buttons_gets_the_usual_hint(sales_bot):
-    dp, bot = sales_bot
-    await dp.feed_update(bot, press(BUYER, BUY))
-    sent = len(bot.session.sent)
-    await dp.feed_update(bot, say(BUYER, "привет"))
-    assert [m.text for m in bot.session.sent[sent:]] == [texts.UNKNOWN]  # the step stays
-    await dp.feed_update(bot, press(BUYER, buttons(bot.session.sent[sent - 1])["1 месяц — 990 ₽"]))
-    assert "@BotFather" in bot.session.sent[-1].text
+    # a button of the closed dialog (pressed on a keyboard the client still shows): the buyer
+    # is told to start again, nothing else happens
+    sent = len(await buyer.bot_messages())
+    query = await buyer.forge_press(tariffs, MONTH_BUTTON)
+    assert await buyer.answer(query) == (texts.SESSION_LOST, True)
+    assert len(await buyer.bot_messages()) == sent
 
 
-async def test_start_makes_the_open_purchase_outdated(sales_bot):
-    dp, bot = sales_bot
-    await dp.feed_update(bot, press(BUYER, BUY))
-    old = buttons(bot.session.sent[-1])
-    await dp.feed_update(bot, say(BUYER, "/start"))
-    assert "Тарифы:" in bot.session.sent[-1].text
-    await dp.feed_update(bot, press(BUYER, old["1 месяц — 990 ₽"]))
-    assert bot.session.answers[-1].text == texts.SESSION_LOST
+async def test_a_message_at_a_step_of_buttons_gets_the_usual_hint(sales):
+    buyer, _, _ = sales
+    await buyer.say("/start")
+    await buyer.click("Купить")
+    sent = len(await buyer.bot_messages())
+    await buyer.say("привет")
+    told = [m["text"] for m in (await buyer.bot_messages())[sent:]]
+    assert told == [texts.UNKNOWN]  # the step stays
+    await buyer.click(MONTH_BUTTON)
+    assert "@BotFather" in (await buyer.screen())["text"]
+
+
+async def test_start_makes_the_open_purchase_outdated(sales):
+    buyer, _, _ = sales
+    await buyer.say("/start")
+    await buyer.click("Купить")
+    tariffs = await buyer.screen()
+    await buyer.say("/start")
+    assert "Тарифы:" in (await buyer.screen())["text"]
+    query = await buyer.forge_press(tariffs, MONTH_BUTTON)
+    assert (await buyer.answer(query))[0] == texts.SESSION_LOST
     # the welcome's «Купить» starts a new purchase
-    await dp.feed_update(bot, press(BUYER, BUY))
-    assert bot.session.sent[-1].text == texts.CHOOSE_TARIFF
+    await buyer.click("Купить")
+    assert (await buyer.screen())["text"] == texts.CHOOSE_TARIFF
 
 
 class Retired(StatesGroup):
@@ -88,11 +131,11 @@ class Retired(StatesGroup):
     step = State()
 
 
-async def test_a_saved_step_that_no_longer_exists_is_forgotten(sales_bot):
-    dp, bot = sales_bot
+async def test_a_saved_step_that_no_longer_exists_is_forgotten(sales):
+    buyer, dp, bot = sales
     await open_dialog_at(dp, bot, BUYER, Retired.step)
 
-    await dp.feed_update(bot, say(BUYER, "Салон"))
-    assert bot.session.sent[-1].text == texts.SESSION_LOST
-    await dp.feed_update(bot, say(BUYER, "Салон"))
-    assert bot.session.sent[-1].text == texts.UNKNOWN  # no dialog any more: the usual hint
+    await buyer.say("Салон")
+    assert (await buyer.screen())["text"] == texts.SESSION_LOST
+    await buyer.say("Салон")
+    assert (await buyer.screen())["text"] == texts.UNKNOWN  # no dialog any more: the usual hint

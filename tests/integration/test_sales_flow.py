@@ -136,8 +136,7 @@ async def test_a_paid_order_with_no_free_slot_is_queued_and_the_buyer_told(stand
     await buyer.expect(texts.QUEUED[:40])
     orders = await stand.fetch("SELECT status, payment_id FROM platform.orders")
     assert [(o["status"], o["payment_id"]) for o in orders] == [("queued", payment_id)]
-    await buyer.say("/mybots")
-    mine = await buyer.expect("Ваши боты")
+    mine = await buyer.mybots()
     assert texts.STATUS_QUEUED in mine["text"]
 
 

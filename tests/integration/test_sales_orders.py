@@ -7,38 +7,15 @@ import asyncio
 from decimal import Decimal
 from uuid import UUID
 
-import asyncpg
 import pytest
 from loguru import logger
 
 from core.crypto import TokenCipher
-from core.migrations import migrate_platform
 from core.status import AlertKind, OrderKind, OrderStatus
 from sales import repository as repo
 from sales.orders import OrderProcessor, PaymentMismatch, PaymentOutcome, UnknownPayment
 from sales.payments import IpAllowlist, PaymentInfo, PaymentStatus, ReceivedVia
-
-
-class RecordingNotifier:
-    def __init__(self) -> None:
-        self.sent: list[tuple] = []
-
-    def __getattr__(self, name):
-        async def record(*args):
-            self.sent.append((name, *args))
-
-        return record
-
-
-@pytest.fixture
-async def db(pg_dsn):
-    pool = await asyncpg.create_pool(pg_dsn, min_size=1, max_size=12)
-    async with pool.acquire() as conn:
-        await migrate_platform(conn)
-    try:
-        yield pool
-    finally:
-        await pool.close()
+from tests.fakes import RecordingNotifier
 
 
 def processor(db, notifier) -> OrderProcessor:

@@ -44,6 +44,13 @@ from sandbox.telegram.state import SandboxState
 
 pytestmark = pytest.mark.timeout(30)
 
+
+def callback_buttons(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
+    """An inline keyboard of (label, callback data) buttons, one a row."""
+    rows = [[InlineKeyboardButton(text=text, callback_data=data)] for text, data in buttons]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 TOKEN = "700001:AAH-sandbox_test_token"
 OTHER_TOKEN = "700002:AAH-other_test_token"
 BOT = "salon_test_bot"
@@ -358,9 +365,7 @@ async def test_send_message_is_as_strict_as_telegram(
     with pytest.raises(TelegramBadRequest, match="message is too long"):
         await bot.send_message(USER, "я" * 4097)
     assert (await bot.send_message(USER, "я" * 4096)).text == "я" * 4096
-    too_long = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="x", callback_data="d" * 65)]]
-    )
+    too_long = callback_buttons(("x", "d" * 65))
     with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
         await bot.send_message(USER, "кнопка", reply_markup=too_long)
     with pytest.raises(TelegramBadRequest, match="chat not found"):
@@ -430,12 +435,7 @@ async def test_pressing_a_button_gives_a_callback_query_that_can_be_answered_onc
     tg: SandboxTelegram, bot: Bot
 ) -> None:
     await started_user(tg, bot)
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text="Да", callback_data="yes")],
-            [InlineKeyboardButton(text="Нет", callback_data="no")],
-        ]
-    )
+    markup = callback_buttons(("Да", "yes"), ("Нет", "no"))
     sent = await bot.send_message(USER, "Подтвердить запись?", reply_markup=markup)
     query_id = await tg.press_button(BOT, USER, "Нет")
     updates = await bot.get_updates(timeout=1)
@@ -471,9 +471,7 @@ async def test_pressing_a_button_gives_a_callback_query_that_can_be_answered_onc
 
 async def test_edit_message_text_and_not_modified(tg: SandboxTelegram, bot: Bot) -> None:
     await started_user(tg, bot)
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="Обновить", callback_data="refresh")]]
-    )
+    markup = callback_buttons(("Обновить", "refresh"))
     sent = await bot.send_message(USER, "Свободно: 3 окна", reply_markup=markup)
     edited = await bot.edit_message_text(
         "Свободно: 2 окна", chat_id=USER, message_id=sent.message_id, reply_markup=markup
@@ -501,9 +499,7 @@ async def test_edit_reply_markup_without_one_removes_the_keyboard(
 ) -> None:
     """What aiogram-dialog does to the previous screen when it sends the next one."""
     await started_user(tg, bot)
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="Купить", callback_data="buy")]]
-    )
+    markup = callback_buttons(("Купить", "buy"))
     sent = await bot.send_message(USER, "Тарифы", reply_markup=markup)
     edited = await bot.edit_message_reply_markup(chat_id=USER, message_id=sent.message_id)
     assert (edited.text, edited.reply_markup) == ("Тарифы", None)

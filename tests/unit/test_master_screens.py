@@ -10,12 +10,11 @@ from uuid import UUID
 import pytest
 
 from core.status import OrderKind, OrderStatus
-from core.telegram import build_bot
 from master import texts
 from master.app import build_dispatcher
 from master.repository import ClientCard, ClientRow, OrderRow, PaymentRow
 from master.services import AlreadySuspended
-from tests.screens import ScreenSession, buttons, press, say
+from tests.screens import buttons, press, recording_bot, say
 
 ADMIN, STRANGER = 7001, 7002
 ORDER = UUID("0123456789abcdef0123456789abcdef")
@@ -66,8 +65,7 @@ class Pool:
 def master():
     clients = Clients()
     dp = build_dispatcher(Pool(), clients, admin_ids={ADMIN}, alert_threshold=0.8)
-    bot = build_bot("6100000994:AAmasterScreens_abcdefghijklmnopqrstuvwx", "http://127.0.0.1:9")
-    bot.session = ScreenSession()
+    bot = recording_bot("6100000994:AAmasterScreens_abcdefghijklmnopqrstuvwx")
     return dp, bot, clients
 
 

@@ -198,6 +198,24 @@ async def test_gathered_actions_are_all_handled_and_a_missing_button_is_refused(
         await tg.click(BOT, USER, "Записаться")
 
 
+async def test_a_forged_press_reaches_the_bot_where_a_plain_one_is_refused(tg, bot, dp) -> None:
+    await tg.ask(BOT, USER, "/start")
+    await tg.click(BOT, USER, "Услуги")  # the edit removed the keyboard
+    [menu] = [m for m in await tg.transcript(BOT, USER) if m["from"] == "bot"]
+    with pytest.raises(SandboxError, match="has no inline button with callback_data 'services'"):
+        await tg.press(BOT, USER, menu["message_id"], "services")
+    # the forged press reaches the handler, which edits the message again: Telegram refuses
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await tg.forge_press(BOT, USER, menu["message_id"], "services")
+    [menu] = [m for m in await tg.transcript(BOT, USER) if m["from"] == "bot"]
+    assert [(c["data"], c["answered"]) for c in menu["callbacks"]] == [
+        ("services", True),
+        ("services", False),
+    ]
+    with pytest.raises(SandboxError, match="not in the chat"):  # the message must exist
+        await tg.forge_press(BOT, USER, 999, "services")
+
+
 async def test_updates_of_a_bot_nobody_runs_stay_pending(tg, bot, dp) -> None:
     tg.detach(bot)
     await tg.send_message(BOT, USER, "/start")
