@@ -3,19 +3,11 @@ a week, paging, and a day or week typed in words."""
 
 from __future__ import annotations
 
-import pytest_asyncio
-
 from bots import texts
-from tests.integration.booking_stand import OWNER, running_salon, set_up
+from tests.integration.booking_stand import OWNER, set_up
 from tests.integration.test_booking_more import book
 
 ALICE = 7600001
-
-
-@pytest_asyncio.fixture
-async def salon(pg_dsn, redis_client):
-    async with running_salon(pg_dsn, redis_client) as s:
-        yield s
 
 
 async def open_bookings(salon):
