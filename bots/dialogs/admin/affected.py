@@ -4,22 +4,57 @@ told, with a button to book again."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
 from bots import keyboards, notify, texts, views
 from bots.dialogs.admin import common
+from bots.dialogs.common import answer
 from bots.errors import NotAllowed
 
 if TYPE_CHECKING:
     from bots.repository import BookingRow
 
 
-def confirm_delete(state, back, getter, on_yes) -> Window:
-    """«Удалить …?» with what it would cancel: «Да, удалить» or «Нет, оставить» (to `back`)."""
+@dataclass(frozen=True)
+class Deletion:
+    """Deleting a specialist or a service: what is asked and said, how it is found, deactivated
+    and which bookings are its own (`owns`: the booking field holding its id)."""
+
+    ask: str  # «Удалить мастера «{name}»?{affected}»
+    done: str
+    owns: str  # "staff_id" | "service_id"
+    chosen: Callable[[DialogManager], int]
+    name: Callable[[DialogManager, int], Awaitable[str | None]]
+    deactivate: Callable[[DialogManager, int], Awaitable[bool]]
+    listed: Callable[[DialogManager, str], Awaitable[None]]  # back to the list, with a note
+
+
+def confirm_delete(deletion: Deletion, state, back) -> Window:
+    """«Удалить …?» with the bookings it would cancel: «Да, удалить» deactivates it (nobody can
+    book it any more), then cancels them, each customer told; «Нет, оставить» goes `back`."""
+
+    async def getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+        target = deletion.chosen(dialog_manager)
+        rows = await upcoming(dialog_manager, **{deletion.owns: target})
+        name = await deletion.name(dialog_manager, target) or "—"
+        return {"text": deletion.ask.format(name=name, affected=await lines(dialog_manager, rows))}
+
+    async def on_yes(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+        target = deletion.chosen(manager)
+        if not await deletion.deactivate(manager, target):
+            await answer(callback, manager, texts.ADMIN_STALE, alert=True)
+            return
+        note = await cancel_all(manager, await upcoming(manager, **{deletion.owns: target}))
+        await answer(callback, manager, deletion.done)
+        await deletion.listed(manager, note)
+
     return Window(
         Format("{text}"),
         Button(Const(texts.DELETE_YES), id="yes", on_click=on_yes),

@@ -71,28 +71,24 @@ async def add(_callback: CallbackQuery, _widget: Any, manager: DialogManager) ->
     await common.go(manager, AdminServices.form, ServiceDraft, service_id=0)
 
 
-async def delete_getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    service_id = common.draft(dialog_manager, ServiceDraft).service_id
-    service = await common.catalogue(dialog_manager).service(service_id)
-    rows = await affected.upcoming(dialog_manager, service_id=service_id)
-    name = service.name if service else "—"
-    text = texts.SERVICE_DELETE_ASK.format(
-        name=name, affected=await affected.lines(dialog_manager, rows)
-    )
-    return {"text": text}
+async def _service_name(manager: DialogManager, service_id: int) -> str | None:
+    service = await common.catalogue(manager).service(service_id)
+    return service.name if service else None
 
 
-async def delete(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
-    """Deactivated first (nobody can book it any more), then its bookings ahead cancelled."""
-    service_id = common.draft(manager, ServiceDraft).service_id
-    if not await common.catalogue(manager).delete_service(service_id):
-        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
-        return
-    note = await affected.cancel_all(
-        manager, await affected.upcoming(manager, service_id=service_id)
-    )
-    await answer(callback, manager, texts.SERVICE_DELETED)
+async def _listed(manager: DialogManager, note: str) -> None:
     await common.go(manager, AdminServices.list, ServiceDraft, note=note)
+
+
+DELETION = affected.Deletion(
+    ask=texts.SERVICE_DELETE_ASK,
+    done=texts.SERVICE_DELETED,
+    owns="service_id",
+    chosen=lambda manager: common.draft(manager, ServiceDraft).service_id,
+    name=_service_name,
+    deactivate=lambda manager, service_id: common.catalogue(manager).delete_service(service_id),
+    listed=_listed,
+)
 
 
 async def edit(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
@@ -141,5 +137,5 @@ def dialog() -> Dialog:
             state=AdminServices.form,
             getter=form_getter,
         ),
-        affected.confirm_delete(AdminServices.delete, AdminServices.card, delete_getter, delete),
+        affected.confirm_delete(DELETION, AdminServices.delete, AdminServices.card),
     )

@@ -144,26 +144,24 @@ async def on_name(message: Message, _widget: Any, manager: DialogManager) -> Non
     await common.go(manager, AdminStaff.card, StaffDraft, staff_id=staff_id, note=note)
 
 
-async def delete_getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    staff_id = common.draft(dialog_manager, StaffDraft).staff_id
-    member = await common.catalogue(dialog_manager).staff_member(staff_id)
-    rows = await affected.upcoming(dialog_manager, staff_id=staff_id)
-    name = member.name if member else "—"
-    text = texts.STAFF_DELETE_ASK.format(
-        name=name, affected=await affected.lines(dialog_manager, rows)
-    )
-    return {"text": text}
+async def _staff_name(manager: DialogManager, staff_id: int) -> str | None:
+    member = await common.catalogue(manager).staff_member(staff_id)
+    return member.name if member else None
 
 
-async def delete(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
-    """Deactivated first (nobody can book them any more), then their bookings ahead cancelled."""
-    staff_id = common.draft(manager, StaffDraft).staff_id
-    if not await common.catalogue(manager).delete_staff(staff_id):
-        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
-        return
-    note = await affected.cancel_all(manager, await affected.upcoming(manager, staff_id=staff_id))
-    await answer(callback, manager, texts.STAFF_DELETED)
+async def _listed(manager: DialogManager, note: str) -> None:
     await common.go(manager, AdminStaff.list, StaffDraft, note=note)
+
+
+DELETION = affected.Deletion(
+    ask=texts.STAFF_DELETE_ASK,
+    done=texts.STAFF_DELETED,
+    owns="staff_id",
+    chosen=lambda manager: common.draft(manager, StaffDraft).staff_id,
+    name=_staff_name,
+    deactivate=lambda manager, staff_id: common.catalogue(manager).delete_staff(staff_id),
+    listed=_listed,
+)
 
 
 async def toggle(
@@ -247,6 +245,6 @@ def dialog() -> Dialog:
             state=AdminStaff.services,
             getter=services_getter,
         ),
-        affected.confirm_delete(AdminStaff.delete, AdminStaff.card, delete_getter, delete),
+        affected.confirm_delete(DELETION, AdminStaff.delete, AdminStaff.card),
         on_process_result=hours_done,
     )
