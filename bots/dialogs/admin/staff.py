@@ -144,7 +144,7 @@ async def on_name(message: Message, _widget: Any, manager: DialogManager) -> Non
     await common.go(manager, AdminStaff.card, StaffDraft, staff_id=staff_id, note=note)
 
 
-async def _staff_name(manager: DialogManager, staff_id: int) -> str | None:
+async def _member_name(manager: DialogManager, staff_id: int) -> str | None:
     member = await common.catalogue(manager).staff_member(staff_id)
     return member.name if member else None
 
@@ -158,7 +158,7 @@ DELETION = affected.Deletion(
     done=texts.STAFF_DELETED,
     owns="staff_id",
     chosen=lambda manager: common.draft(manager, StaffDraft).staff_id,
-    name=_staff_name,
+    name=_member_name,
     deactivate=lambda manager, staff_id: common.catalogue(manager).delete_staff(staff_id),
     listed=_listed,
 )
