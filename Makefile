@@ -10,6 +10,10 @@ ABIN := $(AVENV)/bin
 ASTAMP := $(AVENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+# `make test` runs the tests in 2 processes (pytest-xdist; each starts its own PostgreSQL, Redis and
+# stand-ins on free ports): most of an end-to-end test's time is spent waiting on other processes.
+# `make test PYTEST_PARALLEL=` runs them in one.
+PYTEST_PARALLEL ?= -n 2 --dist worksteal
 
 .DEFAULT_GOAL := help
 
@@ -69,7 +73,7 @@ fmt: install ## rewrite: ruff format and safe fixes
 	$(BIN)/ruff check --fix .
 
 test: install ## unit, integration (real PostgreSQL + Redis) and end-to-end tests
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-unit: install ## unit tests only (fast)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

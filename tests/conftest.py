@@ -9,7 +9,8 @@ Session-scoped (started on first use, stopped when the session ends):
 Per test:
 
 - `pg_dsn` — the DSN (app role `booking_user`) of a FRESH, empty database `test_<n>` with
-  `btree_gist`, dropped after the test (connections still open to it are closed).
+  `btree_gist` (a copy of the session's `test_template`), dropped after the test (connections
+  still open to it are closed).
 - `redis_client` — a `redis.asyncio.Redis` (decode_responses=True) on the session server,
   after FLUSHALL; closed after the test.
 - `env_for_servers` — `DATABASE_URL` (the test's fresh database), `REDIS_HOST`, `REDIS_PORT`,
@@ -34,12 +35,18 @@ from sandbox.localservers import LocalPostgres, LocalRedis, server_env
 _database_numbers = itertools.count(1)
 
 
+_TEMPLATE = "test_template"
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[LocalPostgres]:
     # Not under pytest's tmp_path: as root, PostgreSQL runs as `postgres`, which cannot enter
     # /tmp/pytest-of-root (mode 0700). LocalPostgres makes its own directory in /tmp.
     server = LocalPostgres().start()
     try:
+        # what every test's database starts as (empty, btree_gist), copied per test: nothing
+        # connects to it, so the copy is a plain CREATE DATABASE … TEMPLATE
+        server.create_database(_TEMPLATE)
         yield server
     finally:
         server.stop()
@@ -57,7 +64,7 @@ def redis_server() -> Iterator[LocalRedis]:
 @pytest_asyncio.fixture
 async def pg_dsn(pg_server: LocalPostgres) -> AsyncIterator[str]:
     name = f"test_{next(_database_numbers)}"
-    dsn = await asyncio.to_thread(pg_server.create_database, name)
+    dsn = await asyncio.to_thread(pg_server.create_database, name, template=_TEMPLATE)
     try:
         yield dsn
     finally:

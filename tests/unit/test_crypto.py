@@ -93,7 +93,11 @@ def test_one_key_needs_no_fingerprint_key(monkeypatch):
     assert cipher.decrypt(cipher.encrypt(TOKEN)) == TOKEN
 
 
-@pytest.mark.parametrize("value", ["not-a-key", f"{NEW},not-a-key", "short,", f"{NEW[:-2]}"])
+@pytest.mark.parametrize(
+    "value",
+    ["not-a-key", f"{NEW},not-a-key", "short,", f"{NEW[:-2]}"],
+    ids=["garbage", "good-then-garbage", "short-then-empty", "truncated"],  # NEW is random
+)
 def test_bad_keys_are_a_clear_error_without_the_key(value):
     with pytest.raises(TokenCipherError, match=r"is not a valid key.*genkey") as caught:
         TokenCipher(value, fingerprint_key=OLD)
