@@ -211,13 +211,15 @@ SELECT * FROM platform.subscriptions WHERE status = ANY(:statuses::text[])
  ORDER BY ends_at NULLS LAST;
 
 -- name: buyer-bots
-SELECT s.client_id, s.status, s.ends_at, b.bot_username, t.company_name, a.slot,
-       s.released_at, s.archive_until, t.suspended_at, s.purged_at,
-       (SELECT o.status FROM platform.orders o
-         WHERE o.client_id = s.client_id
-           AND o.status = ANY(:unfinished::text[])
-         ORDER BY o.paid_at DESC NULLS LAST LIMIT 1) AS waiting
+-- A bot that never ran yet (its first order queued) has no tenant rows: its order names it.
+SELECT s.client_id, s.status, s.ends_at,
+       COALESCE(b.bot_username, o.bot_username) AS bot_username,
+       COALESCE(t.company_name, o.company_name) AS company_name, a.slot,
+       s.released_at, s.archive_until, t.suspended_at, s.purged_at, o.status AS waiting
   FROM platform.subscriptions s
+  LEFT JOIN LATERAL (SELECT status, bot_username, company_name FROM platform.orders
+                      WHERE client_id = s.client_id AND status = ANY(:unfinished::text[])
+                      ORDER BY paid_at DESC NULLS LAST LIMIT 1) o ON true
   LEFT JOIN platform.tenant_bots b USING (client_id)
   LEFT JOIN platform.tenants t USING (client_id)
   LEFT JOIN platform.slot_assignments a

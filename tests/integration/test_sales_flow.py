@@ -136,8 +136,8 @@ async def test_a_paid_order_with_no_free_slot_is_queued_and_the_buyer_told(stand
     await buyer.expect(texts.QUEUED[:40])
     orders = await stand.fetch("SELECT status, payment_id FROM platform.orders")
     assert [(o["status"], o["payment_id"]) for o in orders] == [("queued", payment_id)]
-    mine = await buyer.mybots()
-    assert texts.STATUS_QUEUED in mine["text"]
+    mine = await buyer.mybots()  # named by its order: the bot has no tenant rows yet
+    assert f"⏳ @{username} — Студия йоги\n    {texts.STATUS_QUEUED}" in mine["text"]
 
 
 async def test_help_explains_the_purchase_and_the_menu_offers_it(stand, sales):
