@@ -41,6 +41,25 @@ def buttons_only(hint: str) -> MessageInput:
     return MessageInput(on_message)
 
 
+def register_refusal_handler(dp: Dispatcher, refusal: type[Exception]) -> None:
+    """A refusal (`refusal`, its text for the user) that no step caught — a getter finding its
+    data gone while it draws a screen (a tariff withdrawn mid-purchase): the open dialog ends
+    and the user reads why, instead of a generic error."""
+
+    async def on_refusal(event: ErrorEvent, dialog_manager: DialogManager | None = None) -> None:
+        if dialog_manager is not None and dialog_manager.has_context():
+            await dialog_manager.reset_stack(remove_keyboard=False)
+        query, message = event.update.callback_query, event.update.message
+        with contextlib.suppress(TelegramAPIError):
+            if query is not None:
+                await query.answer()
+                await query.message.answer(str(event.exception))
+            elif message is not None:
+                await message.answer(str(event.exception))
+
+    dp.errors.register(on_refusal, ExceptionTypeFilter(refusal))
+
+
 def register_outdated_handler(dp: Dispatcher, text: str) -> None:
     """A button of a dialog that is over or expired (`UnknownIntent`), or a dialog saved by a
     version that no longer has its step (`UnknownState`): the user gets `text` (which says how

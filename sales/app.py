@@ -24,7 +24,7 @@ from core.migrations import ensure_platform
 from core.platform_repo import open_client_ids
 from core.ratelimit import FixedWindow, RateLimitMiddleware
 from core.redis_client import make_redis
-from core.screens import fallback_router, register_outdated_handler
+from core.screens import fallback_router, register_outdated_handler, register_refusal_handler
 from core.settings import Settings
 from core.telegram import UserOrderedDispatcher, build_bot
 from core.tenant_access import restore_tenant_redis_users
@@ -41,6 +41,7 @@ from sales.purchase import PurchaseService
 from sales.reconcile import Reconciler
 from sales.retention import RetentionService
 from sales.telegram import BotNotifier, TelegramTokenChecker
+from sales.validation import InputError
 from sales.webhook import build_webhook_app
 
 
@@ -74,6 +75,7 @@ def build_dispatcher(
     dp.include_router(purchase_dialog.build_dialog())
     dp.include_router(fallback_router(texts.UNKNOWN, texts.SESSION_LOST))
     register_outdated_handler(dp, texts.SESSION_LOST)
+    register_refusal_handler(dp, InputError)
     setup_dialogs(dp)
     guard = TokenMessageGuard()  # after setup_dialogs: it reads the dialog's current step
     dp.message.outer_middleware(guard)

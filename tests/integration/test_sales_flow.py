@@ -149,3 +149,15 @@ async def test_help_explains_the_purchase_and_the_menu_offers_it(stand, sales):
     assert "/help" in reply["text"]
     menu = await sales.service.bot.get_my_commands()
     assert [c.command for c in menu] == ["start", "mybots", "help"]
+
+
+async def test_a_tariff_withdrawn_mid_purchase_ends_it_with_the_reason(stand, sales):
+    buyer = sales.buyer(stand.tg)
+    await buyer.until_token_step()
+    await stand.fetch("UPDATE platform.tariffs SET active = false")  # the operator withdraws it
+    await buyer.say("не токен")  # the token step is shown again: its tariff is gone
+    gone = await buyer.expect("тариф больше недоступен")
+    assert gone["text"] == texts.TARIFF_GONE
+    await buyer.say("Студия йоги")
+    reply = await buyer.expect("Не понял")  # the purchase is over: no step takes it
+    assert reply["text"] == texts.UNKNOWN
