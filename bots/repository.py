@@ -59,6 +59,30 @@ class CustomerRow:
 
 
 @dataclass(frozen=True)
+class ClientRow:
+    customer_id: int
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class ClientCard:
+    """One customer's history with the salon (the owner's client card)."""
+
+    customer_id: int
+    name: str
+    phone: str
+    visits: int  # bookings that happened
+    ahead: int
+    cancelled_by_customer: int
+    cancelled_by_salon: int
+    no_shows: int
+    last_visit: datetime | None
+    spent: int
+    note: str | None
+
+
+@dataclass(frozen=True)
 class BlockRow:
     """Time a specialist is not bookable (a break, a meeting)."""
 
@@ -232,6 +256,25 @@ class Repo:
         return affected_rows(status) > 0
 
     # --- bookings --------------------------------------------------------------------------
+
+    async def clients(self, conn) -> list[ClientRow]:
+        return await rows_to(ClientRow, self.q.clients(conn))
+
+    async def client_card(self, conn, customer_id: int, now: datetime) -> ClientCard | None:
+        record = await self.q.client_card(
+            conn,
+            customer_id=customer_id,
+            now=now,
+            standing=ACTIVE_STATUSES,
+            cancelled=BookingStatus.CANCELLED,
+            no_show=BookingStatus.NO_SHOW,
+            by_customer=CancelledBy.CUSTOMER,
+            by_owner=CancelledBy.OWNER,
+        )
+        return row_to(ClientCard, record)
+
+    async def set_client_note(self, conn, customer_id: int, note: str) -> None:
+        await self.q.set_client_note(conn, customer_id=customer_id, note=note)
 
     async def blocks(
         self, conn, staff_ids: list[int], start: datetime, end: datetime

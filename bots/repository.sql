@@ -242,3 +242,38 @@ UPDATE {schema}.reminders r SET state = :skipped FROM {schema}.bookings b
 
 -- name: finish-reminder!
 UPDATE {schema}.reminders SET state = :state, sent_at = :sent_at WHERE id = :reminder_id;
+
+-- clients (the owner's client card) ----------------------------------------------------------
+
+-- name: clients
+-- Everyone who booked, with the name and phone of their latest booking; recent first. (Matching
+-- a typed piece of a name is done in Python: lower() of Cyrillic depends on the locale.)
+SELECT customer_id, (array_agg(customer_name ORDER BY starts_at DESC))[1] AS name,
+       (array_agg(customer_phone ORDER BY starts_at DESC))[1] AS phone
+  FROM {schema}.bookings
+ GROUP BY customer_id
+ ORDER BY max(starts_at) DESC;
+
+-- name: client-card^
+-- One customer's history: visits that happened, bookings ahead, cancellations, no-shows.
+SELECT b.customer_id, (array_agg(b.customer_name ORDER BY b.starts_at DESC))[1] AS name,
+       (array_agg(b.customer_phone ORDER BY b.starts_at DESC))[1] AS phone,
+       count(*) FILTER (WHERE b.status = ANY(:standing::text[]) AND b.ends_at <= :now) AS visits,
+       count(*) FILTER (WHERE b.status = ANY(:standing::text[]) AND b.ends_at > :now) AS ahead,
+       count(*) FILTER (WHERE b.status = :cancelled AND b.cancelled_by = :by_customer)
+           AS cancelled_by_customer,
+       count(*) FILTER (WHERE b.status = :cancelled AND b.cancelled_by = :by_owner)
+           AS cancelled_by_salon,
+       count(*) FILTER (WHERE b.status = :no_show) AS no_shows,
+       max(b.starts_at) FILTER (WHERE b.status = ANY(:standing::text[]) AND b.ends_at <= :now)
+           AS last_visit,
+       coalesce(sum(b.price) FILTER (WHERE b.status = ANY(:standing::text[])
+                                      AND b.ends_at <= :now), 0) AS spent,
+       (SELECT n.note FROM {schema}.client_notes n WHERE n.customer_id = b.customer_id) AS note
+  FROM {schema}.bookings b
+ WHERE b.customer_id = :customer_id
+ GROUP BY b.customer_id;
+
+-- name: set-client-note!
+INSERT INTO {schema}.client_notes (customer_id, note) VALUES (:customer_id, :note)
+ON CONFLICT (customer_id) DO UPDATE SET note = excluded.note, updated_at = now();

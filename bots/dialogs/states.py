@@ -44,6 +44,13 @@ class AdminSettings(StatesGroup):
     ask = State()
 
 
+class AdminClients(StatesGroup):
+    search = State()  # a name or a phone typed
+    found = State()
+    card = State()
+    note = State()  # the owner's note typed
+
+
 class AdminReports(StatesGroup):
     stats = State()
     range = State()  # a typed period
@@ -57,6 +64,7 @@ ADMIN_GROUPS = (
     AdminBookings,
     AdminSettings,
     AdminReports,
+    AdminClients,
 )
 ADMIN_STATES = frozenset(state for group in ADMIN_GROUPS for state in group.__states__)
 
@@ -71,6 +79,8 @@ ADMIN_INPUTS = frozenset(
         AdminBookings.date,
         AdminSettings.ask,
         AdminReports.range,
+        AdminClients.search,
+        AdminClients.note,
     }
 )
 

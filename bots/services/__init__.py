@@ -14,6 +14,7 @@ from bots.services.bookings import (
 )
 from bots.services.calendar import CalendarService, StaffDay
 from bots.services.catalogue import CatalogueService
+from bots.services.clients import ClientService
 from bots.services.customers import CustomerService
 from bots.services.reminders import REMINDER_ATTEMPTS, REMINDER_STUCK_AFTER, ReminderService
 from bots.services.reports import ReportService, Stats
@@ -30,6 +31,7 @@ __all__ = [
     "BookingService",
     "CalendarService",
     "CatalogueService",
+    "ClientService",
     "CustomerService",
     "Draft",
     "ReminderService",

@@ -14,10 +14,19 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from bots import keyboards, texts
-from bots.dialogs.admin import bookings, hours, menu, reports, services, settings, staff
+from bots.dialogs.admin import (
+    bookings,
+    clients,
+    hours,
+    menu,
+    reports,
+    services,
+    settings,
+    staff,
+)
 from bots.dialogs.admin.common import AwaitingInput, DialogButton, IsOwner
 
-DIALOGS = (menu, services, staff, hours, bookings, settings, reports)
+DIALOGS = (menu, services, staff, hours, bookings, clients, settings, reports)
 
 
 async def not_in_private(message: Message) -> None:

@@ -13,6 +13,7 @@ from bots import texts
 from bots.dialogs.states import (
     ADMIN_STATES,
     AdminBookings,
+    AdminClients,
     AdminMenu,
     AdminReports,
     AdminServices,
@@ -59,9 +60,10 @@ def dialog() -> Dialog:
                 Start(Const(texts.ADMIN_STAFF), id="staff", state=AdminStaff.list),
             ),
             Row(
-                Start(Const(texts.ADMIN_SETTINGS), id="settings", state=AdminSettings.list),
+                Start(Const(texts.ADMIN_CLIENTS), id="clients", state=AdminClients.search),
                 Start(Const(texts.ADMIN_STATS), id="stats", state=AdminReports.stats),
             ),
+            Start(Const(texts.ADMIN_SETTINGS), id="settings", state=AdminSettings.list),
             state=AdminMenu.home,
             getter=home_getter,
         )
