@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy, ReminderState
@@ -294,6 +294,12 @@ class Repo:
             affected_rows(await self.q.delete_block(conn, block_id=block_id, staff_id=staff_id))
             == 1
         )
+
+    async def standing_ahead(self, conn, now: datetime, horizon: timedelta) -> list[BookingRow]:
+        """Every standing booking that starts within `horizon` from `now`, soonest first (what
+        an owner's edit could strand)."""
+        rows = await self.bookings_between(conn, now, now + horizon)
+        return [b for b in rows if b.status in ACTIVE_STATUSES]
 
     async def busy(
         self, conn, staff_ids: list[int], start: datetime, end: datetime, ignore: int = 0

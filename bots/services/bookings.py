@@ -320,10 +320,8 @@ class BookingService(BaseService):
 
     async def upcoming_all(self) -> list[BookingRow]:
         """Every standing booking still ahead, soonest first (what an edit could strand)."""
-        now = self.now()
         async with self.db.acquire() as conn:
-            rows = await self.repo.bookings_between(conn, now, now + UPCOMING_HORIZON)
-        return [b for b in rows if b.status in ACTIVE_STATUSES]
+            return await self.repo.standing_ahead(conn, self.now(), UPCOMING_HORIZON)
 
     async def cancel_by_owner(self, booking_id: int) -> BookingRow:
         async with self.db.acquire() as conn, conn.transaction():

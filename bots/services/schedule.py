@@ -9,7 +9,6 @@ from bots.repository import BlockRow, BookingRow
 from bots.services.base import BaseService
 from bots.services.bookings import UPCOMING_HORIZON
 from bots.slots import Interval, block_bounds, fits_in, local_today
-from bots.status import ACTIVE_STATUSES
 
 
 class ScheduleService(BaseService):
@@ -95,11 +94,9 @@ class ScheduleService(BaseService):
             return await self.repo.delete_block(conn, staff_id, block_id)
 
     async def _ahead(self, conn, staff_id: int):
-        now = self.now()
         settings = await self.settings(conn)
-        rows = await self.repo.bookings_between(conn, now, now + UPCOMING_HORIZON)
-        mine = [b for b in rows if b.staff_id == staff_id and b.status in ACTIVE_STATUSES]
-        return mine, settings.tz
+        rows = await self.repo.standing_ahead(conn, self.now(), UPCOMING_HORIZON)
+        return [b for b in rows if b.staff_id == staff_id], settings.tz
 
     async def set_week(self, staff_id: int, week: dict[int, list[Interval]]) -> None:
         rows = [(d, i.starts, i.ends) for d, intervals in sorted(week.items()) for i in intervals]
