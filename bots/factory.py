@@ -7,7 +7,7 @@ from functools import partial
 
 import asyncpg
 import redis.asyncio as aioredis
-from aiogram import Dispatcher
+from aiogram import Dispatcher, Router
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import ErrorEvent
@@ -37,7 +37,7 @@ from core.keys import fsm_prefix, ratelimit
 from core.ratelimit import FixedWindow, RateLimitMiddleware
 from core.telegram import UserOrderedDispatcher, build_bot
 
-__all__ = ["BotOptions", "build_bot", "build_dispatcher"]
+__all__ = ["BotOptions", "build_bot", "build_dispatcher", "build_screens", "prepare_screens"]
 
 
 @dataclass
@@ -61,6 +61,39 @@ class BotOptions:
             ratelimit_window=settings.ratelimit_window,
             fsm_ttl=settings.fsm_ttl,
         )
+
+
+def build_screens() -> Router:
+    """Every handler and dialog of the tenant bot, under one router. They hold nothing of a
+    tenant (services and storage come from the Dispatcher), so one set serves any tenant."""
+    screens = Router(name="tenant-screens")
+    # the customer's plain handlers (menus, /my, reminder buttons) before the customer's dialogs
+    screens.include_routers(
+        start.build_router(),
+        admin.build_router(),
+        booking.build_router(),
+        my.build_router(),
+        booking.build_dialog(),
+        my.build_dialog(),
+        fallback.build_router(),
+    )
+    return screens
+
+
+_prepared: list[Router] = []
+
+
+def prepare_screens() -> None:
+    """Build one set of screens ahead, for the next `build_dispatcher` in this process (or in a
+    process forked from it). The pool's spawner calls it before `gc.freeze()`: the forked slot
+    then shares those objects with the spawner instead of building its own (about 2.6 MB of a
+    slot's private memory, measured with `make bench-memory`)."""
+    _prepared[:] = [build_screens()]
+
+
+def _take_screens() -> Router:
+    """The prepared set, once (a router joins one parent only), else a new one."""
+    return _prepared.pop() if _prepared else build_screens()
 
 
 def build_dispatcher(
@@ -105,14 +138,7 @@ def build_dispatcher(
         log=logger.bind(client=tenant.client_id),
     )
     dp.update.outer_middleware(RateLimitMiddleware(window, texts.RATE_LIMITED))
-    # the customer's plain handlers (menus, /my, reminder buttons) before the customer's dialogs
-    dp.include_router(start.build_router())
-    dp.include_router(admin.build_router())
-    dp.include_router(booking.build_router())
-    dp.include_router(my.build_router())
-    dp.include_router(booking.build_dialog())
-    dp.include_router(my.build_dialog())
-    dp.include_router(fallback.build_router())
+    dp.include_router(_take_screens())
     setup_dialogs(dp, message_manager=KeepScreens())
 
     background = Background(reminders, salon, options.reminder_interval)

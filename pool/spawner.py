@@ -51,16 +51,52 @@ class SpawnerError(Exception):
 
 
 def preload() -> None:
-    """Import everything a slot runs (and what it imports lazily), then freeze it."""
+    """Import everything a slot runs, build what it would build lazily, then freeze it."""
     import aiogram.client.session.aiohttp  # noqa: F401  (the bot's HTTP session)
     import aiogram_dialog  # noqa: F401  (the tenant bot's screens)
     import asyncpg.pool  # noqa: F401
     import redis.asyncio  # noqa: F401
 
     import pool.worker  # noqa: F401  (aiogram, the booking bot, core)
+    from bots.factory import prepare_screens
 
+    _build_response_models()
+    prepare_screens()  # the tenant bot's routers and dialogs, shared with every slot
     gc.collect()
     gc.freeze()
+
+
+_kept: list[type] = []
+
+
+def _build_response_models() -> None:
+    """The pydantic models a slot would otherwise build in its own memory at its first API calls.
+
+    aiogram parses each answer of the Bot API as `Response[<what the method returns>]`, a
+    generic model built (and cached) at the method's first call; the answer to `getUpdates`
+    alone costs about 8 MB, the six kinds below about 10 MB. Built here they are shared by every
+    slot; built in a slot, each active slot pays them again (measured with `make bench-memory`).
+    pydantic caches generic models by weak reference only: `_kept` holds them (else the first
+    garbage collection frees them and each slot builds them again). Two models of aiogram-dialog
+    are built on first use the same way (`defer_build`)."""
+    from aiogram import methods
+    from aiogram.methods.base import Response
+    from aiogram_dialog.api.internal.fake_data import ReplyCallbackQuery
+    from aiogram_dialog.context.intent_middleware import InaccessibleBusinessMessage
+
+    _kept[:] = (
+        Response[method.__returning__]
+        for method in (
+            methods.GetUpdates,  # list[Update]
+            methods.GetMe,  # User
+            methods.GetWebhookInfo,  # WebhookInfo
+            methods.SendMessage,  # Message (also sendDocument)
+            methods.EditMessageText,  # Message | bool (the dialogs' edits)
+            methods.AnswerCallbackQuery,  # bool (also deleteWebhook, setMyCommands, deleteMessage)
+        )
+    )
+    for model in (ReplyCallbackQuery, InaccessibleBusinessMessage):
+        model.model_rebuild()
 
 
 def _set_process_name(name: str) -> None:
