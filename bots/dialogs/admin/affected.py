@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
-from aiogram_dialog.widgets.text import Const, Format
+from aiogram_dialog.widgets.text import Const
 
 from bots import keyboards, notify, texts, views
 from bots.dialogs.admin import common
-from bots.dialogs.common import answer
+from bots.dialogs.common import answer, tell_salon, user_id
 from bots.errors import NotAllowed
 
 if TYPE_CHECKING:
@@ -55,12 +55,11 @@ def confirm_delete(deletion: Deletion, state, back) -> Window:
         await answer(callback, manager, deletion.done)
         await deletion.listed(manager, note)
 
-    return Window(
-        Format("{text}"),
+    return common.question(
+        state,
+        getter,
         Button(Const(texts.DELETE_YES), id="yes", on_click=on_yes),
         SwitchTo(Const(texts.DELETE_NO), id="no", state=back),
-        state=state,
-        getter=getter,
     )
 
 
@@ -97,8 +96,9 @@ MAX_LISTED = 15
 
 
 async def notify_cancelled(manager: DialogManager, booking: BookingRow) -> bool:
-    """Tell the customer the salon cancelled `booking`, with a button to book again; False when
-    they cannot be reached (the owner should call them)."""
+    """Tell the customer the salon cancelled `booking`, with a button to book again, and the
+    booking's specialist (the owner too when a specialist closing their time cancelled it);
+    False when the customer cannot be reached (the owner should call them)."""
     tz = (await common.salon(manager).settings()).tz
     delivered = await notify.send(
         manager.middleware_data["bot"],
@@ -107,6 +107,13 @@ async def notify_cancelled(manager: DialogManager, booking: BookingRow) -> bool:
             service=booking.service_name, when=views.when(booking.starts_at, tz)
         ),
         reply_markup=keyboards.main_menu(),
+    )
+    by_owner = user_id(manager) == manager.middleware_data["tenant"].admin_telegram_id
+    await tell_salon(
+        manager,
+        booking,
+        None if by_owner else views.owner_notice(texts.NOTICE_CANCELLED_BY_STAFF, booking, tz),
+        views.owner_notice(texts.STAFF_NOTICE_CANCELLED_BY_SALON, booking, tz),
     )
     return bool(delivered)
 
