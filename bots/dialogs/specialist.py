@@ -76,6 +76,11 @@ async def open_menu(message: Message, dialog_manager: DialogManager, me: StaffRo
     )
 
 
+def on_staff_screen(manager: DialogManager) -> bool:
+    """The open dialog, if any, is one of a specialist's."""
+    return manager.has_context() and manager.current_context().state in STAFF_STATES
+
+
 async def home_getter(
     dialog_manager: DialogManager, staff_access: StaffAccessService, salon: SalonService, **_: Any
 ) -> dict[str, Any]:

@@ -97,11 +97,21 @@ def build_router() -> Router:
         await message.answer(text)
 
     @router.message(Command("cancel"))
-    async def cancel(message: Message, state: FSMContext, dialog_manager: DialogManager) -> None:
+    async def cancel(
+        message: Message,
+        state: FSMContext,
+        dialog_manager: DialogManager,
+        staff_access: StaffAccessService,
+    ) -> None:
         await state.clear()
         if in_admin(dialog_manager):  # the owner was in /admin: back to its menu
             await open_admin(message, dialog_manager)
             return
+        if specialist.on_staff_screen(dialog_manager):  # a specialist: back to /staff
+            me = await staff_access.member(message.from_user.id)
+            if me is not None:
+                await specialist.open_menu(message, dialog_manager, me)
+                return
         await leave(dialog_manager)
         await message.answer(texts.CANCELLED_INPUT, reply_markup=keyboards.remove_reply())
 

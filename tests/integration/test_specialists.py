@@ -4,6 +4,7 @@ own bookings, and nothing else of the admin; the owner revokes the access."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from datetime import timedelta
@@ -11,6 +12,7 @@ from datetime import timedelta
 from aiogram.types import BotCommandScopeChat
 
 from bots import texts
+from bots.services import StaffAccessService
 from tests.integration.booking_stand import OWNER, set_up
 from tests.integration.test_booking_more import book
 
@@ -168,13 +170,29 @@ async def test_the_specialist_is_told_of_their_own_bookings_only(salon):
     await book(salon, BOB, staff="Олег", day="Вт 05.03", at="10:00", phone="+79990000002")
     assert not any("Клиент 2" in t for t in await texts_to(salon, ANNA))
 
-    # the customer cancels: Анна is told
+    # the customer moves it: Анна is told
     await tg.ask(bot, ALICE, "/my")
     await tg.click(bot, ALICE, "вт, 5 марта, 10:00")
+    await tg.click(bot, ALICE, texts.MY_RESCHEDULE)
+    await tg.click(bot, ALICE, "Ср 06.03")
+    await tg.click(bot, ALICE, "15:00")
+    await tg.click(bot, ALICE, texts.MY_RESCHEDULE_YES)
+    moved = texts.STAFF_NOTICE_RESCHEDULED.format(
+        service="Стрижка",
+        old="вт, 5 марта, 10:00",
+        new="ср, 6 марта, 15:00",
+        name="Клиент 1",
+        phone="+79991234567",
+    )
+    assert (await texts_to(salon, ANNA)).count(moved) == 1
+
+    # the customer cancels: Анна is told
+    await tg.ask(bot, ALICE, "/my")
+    await tg.click(bot, ALICE, "ср, 6 марта, 15:00")
     await tg.click(bot, ALICE, texts.MY_CANCEL)
     await tg.click(bot, ALICE, texts.MY_CANCEL_YES)
     cancelled = texts.STAFF_NOTICE_CANCELLED.format(
-        service="Стрижка", when="вт, 5 марта, 10:00", name="Клиент 1"
+        service="Стрижка", when="ср, 6 марта, 15:00", name="Клиент 1"
     )
     assert (await texts_to(salon, ANNA)).count(cancelled) == 1
 
@@ -221,6 +239,9 @@ async def test_the_specialist_closes_their_own_time(salon):
     await join(salon, ANNA)
     ask = await tg.click(bot, ANNA, texts.STAFF_BLOCK)
     assert ask["text"] == texts.ASK_BLOCK
+    home = await tg.ask(bot, ANNA, "/cancel")  # changed her mind: back to her menu
+    assert home["text"] == texts.STAFF_HOME.format(name="Анна", company="Салон Анны")
+    await tg.click(bot, ANNA, texts.STAFF_BLOCK)
     bad = await tg.ask(bot, ANNA, "05.03")
     assert bad["text"].startswith(texts.BLOCK_HOURS_MISSING)
     home = await tg.ask(bot, ANNA, "05.03 15:00-16:00 учёба")
@@ -304,3 +325,25 @@ async def test_revoking_or_deleting_ends_the_access_at_once(salon):
     assert (await bound(salon))["Олег"] is None
     assert await press_answer(salon, OLEG, texts.STAFF_MY_WEEK) == (texts.STAFF_ACCESS_ENDED, True)
     assert (await tg.ask(bot, OLEG, "/staff"))["text"] == texts.STAFF_ONLY
+
+
+async def test_one_link_pressed_twice_at_once_binds_one_person_and_one_person_one_specialist(
+    salon,
+):
+    ids = await set_up(salon)
+    access = StaffAccessService(salon.db, salon.tenant, salon.clock)
+    payload = await access.invite(ids["anna"])
+    results = await asyncio.gather(
+        access.accept(payload, ANNA), access.accept(payload, OLEG), return_exceptions=True
+    )
+    assert sorted(type(r).__name__ for r in results) == ["InviteInvalid", "StaffRow"]
+    assert list((await bound(salon)).values()).count(None) == 1
+
+    # one person, two invites at once (Олег's and a new one of Анна's): one specialist only
+    await access.revoke(ids["anna"])
+    first, second = await access.invite(ids["anna"]), await access.invite(ids["oleg"])
+    results = await asyncio.gather(
+        access.accept(first, BOB), access.accept(second, BOB), return_exceptions=True
+    )
+    assert sorted(type(r).__name__ for r in results) == ["AlreadyStaff", "StaffRow"]
+    assert list((await bound(salon)).values()).count(BOB) == 1
