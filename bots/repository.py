@@ -264,6 +264,9 @@ class Repo:
     async def use_invite(self, conn, token_hash: str, telegram_id: int, now: datetime) -> None:
         await self.q.use_invite(conn, token_hash=token_hash, telegram_id=telegram_id, now=now)
 
+    async def was_staff(self, conn, telegram_id: int) -> bool:
+        return await self.q.was_staff(conn, telegram_id=telegram_id)
+
     async def bind_staff(self, conn, staff_id: int, telegram_id: int, now: datetime) -> bool:
         status = await self.q.bind_staff(conn, staff_id=staff_id, telegram_id=telegram_id, now=now)
         return affected_rows(status) == 1

@@ -305,6 +305,10 @@ SELECT staff_id, expires_at, used_at FROM {schema}.staff_invites
 UPDATE {schema}.staff_invites SET used_at = :now, used_by = :telegram_id
  WHERE token_hash = :token_hash;
 
+-- name: was-staff$
+-- This Telegram user accepted an invite once (bound now or not).
+SELECT EXISTS (SELECT 1 FROM {schema}.staff_invites WHERE used_by = :telegram_id);
+
 -- name: bind-staff!
 UPDATE {schema}.staff SET telegram_id = :telegram_id, connected_at = :now
  WHERE id = :staff_id AND active;

@@ -122,7 +122,11 @@ def menu_dialog() -> Dialog:
     )
 
 
-async def not_staff(message: Message) -> None:
+async def not_staff(message: Message, staff_access: StaffAccessService) -> None:
+    """/staff by someone not bound: a former specialist is told their access ended."""
+    if await staff_access.ended(message.from_user.id):
+        await message.answer(texts.STAFF_ACCESS_ENDED, reply_markup=keyboards.main_menu())
+        return
     await message.answer(texts.STAFF_ONLY, reply_markup=keyboards.main_menu())
 
 
@@ -156,4 +160,4 @@ def build_router() -> Router:
 
 async def _ended_input(message: Message) -> None:
     """Text typed for a specialist's question by someone no longer bound."""
-    await message.answer(texts.STAFF_ACCESS_ENDED)
+    await message.answer(texts.STAFF_ACCESS_ENDED, reply_markup=keyboards.main_menu())

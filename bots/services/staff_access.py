@@ -87,6 +87,14 @@ class StaffAccessService(BaseService):
         async with self.db.acquire() as conn:
             return await self.repo.staff_by_telegram(conn, telegram_id)
 
+    async def ended(self, telegram_id: int) -> bool:
+        """This Telegram user was a specialist of the salon and is not any more (revoked, or
+        the specialist deleted)."""
+        async with self.db.acquire() as conn:
+            if await self.repo.staff_by_telegram(conn, telegram_id) is not None:
+                return False
+            return await self.repo.was_staff(conn, telegram_id)
+
     async def access(self, staff_id: int) -> StaffAccess | None:
         async with self.db.acquire() as conn:
             return await self.repo.staff_access(conn, staff_id)

@@ -312,7 +312,7 @@ async def test_revoking_or_deleting_ends_the_access_at_once(salon):
 
     # her menu, still on screen, answers that the access ended; /staff too
     assert await press_answer(salon, ANNA, texts.STAFF_MY_DAY) == (texts.STAFF_ACCESS_ENDED, True)
-    assert (await tg.ask(bot, ANNA, "/staff"))["text"] == texts.STAFF_ONLY
+    assert (await tg.ask(bot, ANNA, "/staff"))["text"] == texts.STAFF_ACCESS_ENDED
     assert await salon.bot.get_my_commands(scope=BotCommandScopeChat(chat_id=ANNA)) == []
     await book(salon, ALICE, staff="Анна", day="Вт 05.03", at="10:00")
     assert not any("Новая запись к вам" in t for t in await texts_to(salon, ANNA))
@@ -324,7 +324,7 @@ async def test_revoking_or_deleting_ends_the_access_at_once(salon):
     await tg.click(bot, OWNER, texts.DELETE_YES)
     assert (await bound(salon))["Олег"] is None
     assert await press_answer(salon, OLEG, texts.STAFF_MY_WEEK) == (texts.STAFF_ACCESS_ENDED, True)
-    assert (await tg.ask(bot, OLEG, "/staff"))["text"] == texts.STAFF_ONLY
+    assert (await tg.ask(bot, OLEG, "/staff"))["text"] == texts.STAFF_ACCESS_ENDED
 
 
 async def test_one_link_pressed_twice_at_once_binds_one_person_and_one_person_one_specialist(
