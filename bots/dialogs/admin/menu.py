@@ -19,6 +19,7 @@ from bots.dialogs.states import (
     AdminServices,
     AdminSettings,
     AdminStaff,
+    BookingSG,
 )
 
 if TYPE_CHECKING:
@@ -54,7 +55,15 @@ def dialog() -> Dialog:
     return Dialog(
         Window(
             Format("{text}"),
-            Start(Const(texts.ADMIN_BOOKINGS), id="bookings", state=AdminBookings.pick),
+            Row(
+                Start(Const(texts.ADMIN_BOOKINGS), id="bookings", state=AdminBookings.pick),
+                Start(
+                    Const(texts.ADMIN_BOOK_CLIENT),
+                    id="book",
+                    state=BookingSG.service,
+                    data={"for_client": True},
+                ),
+            ),
             Row(
                 Start(Const(texts.ADMIN_SERVICES), id="services", state=AdminServices.list),
                 Start(Const(texts.ADMIN_STAFF), id="staff", state=AdminStaff.list),
