@@ -138,7 +138,7 @@ SUMMARY = (
     "Проверьте запись:\n\n"
     "💇 Услуга: {service}\n"
     "👤 Специалист: {staff}\n"
-    "📅 Когда: {when}\n"
+    "📅 Когда: {when} ({zone})\n"
     "⏱ Длительность: {duration} мин\n"
     "💰 Стоимость: {price} ₽\n\n"
     "Имя: {name}\nТелефон: {phone}"
@@ -172,7 +172,7 @@ MY_CANCELLED = "Запись на {when} отменена. Будем рады �
 MY_CUTOFF = "Отменить или перенести запись можно не позже чем за {hours} ч до начала. Позвоните нам, пожалуйста."
 MY_MISSING = "Эта запись уже отменена или не найдена."
 MY_RESCHEDULE_PICK = "Перенос записи «{service}» ({staff}). Выберите новый день:"
-MY_RESCHEDULE_SUMMARY = "Перенести запись «{service}» ({staff})\nс {old}\nна {new}?"
+MY_RESCHEDULE_SUMMARY = "Перенести запись «{service}» ({staff})\nс {old}\nна {new} ({zone})?"
 MY_RESCHEDULE_YES = "✅ Перенести"
 MY_RESCHEDULED = "Запись перенесена ✅\n💇 {service}\n👤 {staff}\n📅 {when}"
 STATUS = {

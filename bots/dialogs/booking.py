@@ -36,6 +36,7 @@ from bots.dialogs.common import (
 from bots.dialogs.draft import BookingDraft
 from bots.dialogs.states import BookingSG
 from bots.services import BookingService
+from core.localtime import zone_name
 
 
 def day_choices(days: list[date]) -> list[tuple[str, int]]:
@@ -117,6 +118,7 @@ async def get_summary(dialog_manager: DialogManager, booking: BookingService, **
     draft = BookingDraft.of(dialog_manager)
     settings = await booking.settings()
     when = views.when(draft.starts_at, settings.tz)
+    zone = zone_name(settings.tz)  # named where a time is agreed: the salon's, not the reader's
     if draft.reschedule_id:
         old = await booking.customer_booking(user_id(dialog_manager), draft.reschedule_id)
         return {
@@ -125,6 +127,7 @@ async def get_summary(dialog_manager: DialogManager, booking: BookingService, **
             "staff": old.staff_name if old else "—",
             "old": views.when(old.starts_at, settings.tz) if old else "—",
             "new": when,
+            "zone": zone,
         }
     service = await booking.service(draft.service_id)
     names = await _names(booking, draft)
@@ -136,6 +139,7 @@ async def get_summary(dialog_manager: DialogManager, booking: BookingService, **
         **names,
         "reschedule": False,
         "when": when,
+        "zone": zone,
         "duration": service.duration_min if service else 0,
         "price": service.price if service else 0,
         "name": draft.name,

@@ -132,6 +132,7 @@ async def test_the_client_card_books_that_client_again_and_keeps_their_note(salo
     await tg.click(bot, OWNER, "Ср 06.03")
     summary = await tg.click(bot, OWNER, "12:00")  # name and phone known: straight to the summary
     assert "Имя: Мария\nТелефон: +79990001122" in summary["text"]
+    assert "📅 Когда: ср, 6 марта, 12:00 (МСК)" in summary["text"]  # the salon's zone, named
     await tg.click(bot, OWNER, texts.CONFIRM)
     back = await tg.click(bot, OWNER, texts.BACK_TO_ADMIN)
     assert back["text"].startswith("👤 Мария") and "Записей впереди: 2" in back["text"]
