@@ -143,3 +143,17 @@ async def test_the_client_card_books_that_client_again_and_keeps_their_note(salo
     await salon.reach_summary(MARIA, name="Маша", phone=MARIA_PHONE, day="Чт 07.03")
     notes = await salon.fetch("SELECT customer_id, note FROM client_001.client_notes")
     assert [(r["customer_id"], r["note"]) for r in notes] == [(MARIA, "Звонит заранее")]
+
+
+async def test_cancel_while_booking_a_client_returns_to_admin(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await tg.ask(bot, OWNER, "/admin")
+    await tg.click(bot, OWNER, texts.ADMIN_BOOK_CLIENT)
+    await tg.click(bot, OWNER, "Стрижка")
+    await tg.click(bot, OWNER, "Анна")
+    await tg.click(bot, OWNER, "Вт 05.03")
+    await tg.click(bot, OWNER, "10:00")
+    menu = await tg.ask(bot, OWNER, "/cancel")  # at the client's name: back to /admin
+    assert texts.ADMIN_BOOK_CLIENT in str(menu["reply_markup"])
+    assert await salon.fetch("SELECT 1 FROM client_001.bot_users WHERE telegram_id < 0") == []
