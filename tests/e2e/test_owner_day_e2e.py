@@ -4,9 +4,10 @@ day and week calendar, the client card, and the export of bookings ahead."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.e2e.conftest import new_token
 pytestmark = pytest.mark.e2e
 OWNER = 880201
 ALICE = 880301  # a customer of the bot
+BOB = 880302  # another, racing the owner for a time
 CALLER_PHONE = "+79990003344"  # someone who phoned the salon
 NOW = datetime(2030, 3, 4, 5, 0, tzinfo=UTC)  # Monday 08:00 in Moscow
 
@@ -95,8 +97,51 @@ async def test_the_owners_day_phone_booking_blocked_time_calendar_card_and_expor
     done = await tg.click(bot, OWNER, texts.CONFIRM)
     assert done["text"].startswith(f"Клиент записан ✅\n\n👤 Борис, {CALLER_PHONE}")
 
-    # the calendar: tomorrow's day and the week
+    # the owner (for another caller) and a customer race for Tuesday 11:00: one wins, one is told
+    await tg.ask(bot, BOB, "/start")
+    await tg.click(bot, BOB, texts.MENU_BOOK)
+    for step in ("Стрижка", "Вера", "Вт 05.03", "11:00"):
+        await tg.click(bot, BOB, step)
+    await tg.ask(bot, BOB, "Боб")
+    sent = await tg.ask(bot, BOB, "+7 999 111-00-02")
+    await tg.wait_for_reply(bot, BOB, after=sent["message_id"])
     await tg.click(bot, OWNER, texts.BACK_TO_ADMIN)
+    await tg.click(bot, OWNER, texts.ADMIN_BOOK_CLIENT)
+    for step in ("Стрижка", "Вера", "Вт 05.03", "11:00"):
+        await tg.click(bot, OWNER, step)
+    await tg.ask(bot, OWNER, "Глеб")
+    sent = await tg.ask(bot, OWNER, "+7 999 000-55-66")
+    await tg.wait_for_reply(bot, OWNER, after=sent["message_id"])
+    presses = [tg._find_button(bot, user, texts.CONFIRM) for user in (BOB, OWNER)]
+    (bob_msg, bob_data), (owner_msg, owner_data) = await asyncio.gather(*presses)
+    await asyncio.gather(
+        tg.press(bot, BOB, bob_msg, bob_data), tg.press(bot, OWNER, owner_msg, owner_data)
+    )
+
+    async def outcomes() -> list[str]:
+        """What each summary became (the screen is edited in place), once both changed."""
+        shown = []
+        for user, message_id in ((BOB, bob_msg), (OWNER, owner_msg)):
+            for m in await tg.transcript(bot, user):
+                if m["message_id"] == message_id and "Проверьте запись" not in (m["text"] or ""):
+                    shown.append(m["text"])
+        return shown
+
+    async def both_decided() -> bool:
+        return len(await outcomes()) == 2
+
+    await wait_until(both_decided, timeout=15, what="both presses answered")
+    decided = await outcomes()
+    assert sum(texts.SLOT_TAKEN in t for t in decided) == 1, decided
+    assert sum("записан" in t for t in decided) == 1, decided
+    rows = await stand.fetch(
+        "SELECT customer_name FROM client_001.bookings WHERE starts_at = $1 AND status = 'booked'",
+        NOW + timedelta(days=1, hours=3),
+    )
+    assert len(rows) == 1 and rows[0]["customer_name"] in ("Боб", "Глеб")
+
+    # the calendar: tomorrow's day and the week
+    await tg.ask(bot, OWNER, "/admin")
     await tg.click(bot, OWNER, texts.ADMIN_BOOKINGS)
     day = await tg.click(bot, OWNER, texts.TOMORROW)
     assert "10:00 · Стрижка · Вера\n   Алиса, +79991110001" in day["text"]
@@ -104,7 +149,7 @@ async def test_the_owners_day_phone_booking_blocked_time_calendar_card_and_expor
     assert "закрыто 15:00-16:00" in day["text"]
     week = await tg.click(bot, OWNER, texts.CAL_WEEK)
     assert week["text"].startswith("🗓 Неделя Пн 04.03 – Вс 10.03")
-    assert "Вт 05.03\n  Вера: 2 зап." in week["text"]
+    assert "Вт 05.03\n  Вера: 3 зап." in week["text"]
 
     # the client card finds the caller by a piece of the phone
     await tg.ask(bot, OWNER, "/admin")
@@ -117,8 +162,8 @@ async def test_the_owners_day_phone_booking_blocked_time_calendar_card_and_expor
     await tg.ask(bot, OWNER, "/admin")
     await tg.click(bot, OWNER, texts.ADMIN_STATS)
     stats = await tg.click(bot, OWNER, texts.STATS_NEXT_30)
-    assert "Впереди: 2 зап., ожидается 3000 ₽" in stats["text"]
+    assert "Впереди: 3 зап., ожидается 4500 ₽" in stats["text"]
     exported = await tg.click(bot, OWNER, texts.CSV_BTN)
     data = await tg.download(exported["document"]["file_id"])
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))[1:]
-    assert sorted(r[2] for r in rows) == ["10:00", "12:00"]
+    assert sorted(r[2] for r in rows) == ["10:00", "11:00", "12:00"]
