@@ -287,6 +287,23 @@ async def test_the_exclusion_constraint_decides_a_race_at_the_very_move(salon, m
     await _lost_to(salon, await tg.click(bot, OWNER, texts.HOURS_SAVE_AND_MOVE))
 
 
+async def test_a_customer_confirming_the_time_a_move_just_took_is_told(salon):
+    """Dave sees Олег free at 10:00 and reaches the summary; the owner's move gives Олег
+    Клиент 1's 10:00 first: Dave's «Подтвердить» is told the time was taken, no double booking."""
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await book(salon, ALICE, staff="Анна", day="Вт 05.03", at="10:00")
+    summary = await salon.reach_summary(DAVE, staff="Олег", day="Вт 05.03", at="10:00")
+    assert "Проверьте запись" in summary["text"]
+    await _day_off_moving(salon)
+    card = await tg.click(bot, OWNER, texts.HOURS_SAVE_AND_MOVE)
+    assert texts.AFFECTED_MOVED.format(moved=1, cancelled=0) in card["text"]
+
+    reply = await tg.click(bot, DAVE, texts.CONFIRM)
+    assert reply["text"] in (texts.SLOT_TAKEN, texts.SLOT_TAKEN_NONE)
+    assert await _bookings(salon) == {ALICE: ("Олег", "booked", None)}
+
+
 async def test_a_booking_its_customer_cancelled_meanwhile_is_skipped(salon):
     await set_up(salon)
     tg, bot = salon.tg, salon.username
