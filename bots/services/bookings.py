@@ -47,6 +47,12 @@ class Draft:
     phone: str
 
 
+# what `_others_free` loaded for a service and a day: its slot data and who does it
+Loads = dict[
+    tuple[int, date], tuple[tuple[ServiceRow, SalonSettings, list[StaffDay]] | None, list[StaffRow]]
+]
+
+
 @dataclass(frozen=True)
 class Move:
     """Where a booking stranded by an owner's edit could go: `to` another specialist free at
@@ -351,10 +357,11 @@ class BookingService(BaseService):
         time: the first other active specialist who does its service and is free then, none
         taking two bookings at once. Nothing is changed: `move_to_other` decides for real."""
         taken: dict[int, list[tuple[datetime, datetime]]] = {}
+        loads: Loads = {}  # one load per service and day
         plan = []
         async with self.db.acquire() as conn:
             for booking in rows:
-                others = await self._others_free(conn, booking, taken)
+                others = await self._others_free(conn, booking, taken, loads)
                 to = others[0] if others else None
                 if to is not None:
                     taken.setdefault(to.id, []).append((booking.starts_at, booking.blocked_until))
@@ -391,13 +398,26 @@ class BookingService(BaseService):
         )
 
     async def _others_free(
-        self, conn, booking: BookingRow, taken: dict[int, list[tuple[datetime, datetime]]]
+        self,
+        conn,
+        booking: BookingRow,
+        taken: dict[int, list[tuple[datetime, datetime]]],
+        loads: Loads | None = None,
     ) -> list[StaffRow]:
         """The other active specialists doing `booking`'s service who are free at its very
-        time (working hours, exceptions, blocked time, their bookings and `taken`), in order."""
+        time (working hours, exceptions, blocked time, their bookings and `taken`), in order.
+        `loads`: what was loaded for a service and day, reused (none: loaded afresh)."""
         settings = await self.settings(conn)
         day = booking.starts_at.astimezone(settings.tz).date()
-        loaded = await self._load(conn, booking.service_id, 0, day, day, booking.id)
+        key = (booking.service_id, day)
+        if loads is None or key not in loads:
+            # the booking's own range is busy on its own specialist only, who is not a candidate
+            loaded = await self._load(conn, booking.service_id, 0, day, day)
+            staff = await self.repo.staff(conn, service_id=booking.service_id)
+            if loads is not None:
+                loads[key] = loaded, staff
+        else:
+            loaded, staff = loads[key]
         if loaded is None:  # the service is gone, or nobody does it
             return []
         _, _, days = loaded
@@ -413,9 +433,7 @@ class BookingService(BaseService):
                 settings.tz,
             )
         }
-        return [
-            s for s in await self.repo.staff(conn, service_id=booking.service_id) if s.id in free
-        ]
+        return [s for s in staff if s.id in free]
 
     async def mark_no_show(self, booking_id: int) -> BookingRow:
         async with self.db.acquire() as conn, conn.transaction():

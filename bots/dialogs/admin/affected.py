@@ -127,7 +127,8 @@ async def lines(manager: DialogManager, rows: list[BookingRow]) -> str:
 
 
 async def plan(manager: DialogManager, rows: list[BookingRow]) -> str:
-    """«Перенос к другим мастерам (2) …: • … → Олег, • … → некому перенести», or ""."""
+    """«Перенос к другим мастерам (2) …: • … → Олег, • … → некому перенести», or that there
+    are no bookings ahead."""
     if not rows:
         return texts.AFFECTED_NONE
     moves = await common.bookings(manager).move_plan(rows)
