@@ -42,9 +42,10 @@ class Draft:
     staff_id: int  # 0 = any free specialist
     starts_at: datetime
     request_key: str
-    customer_id: int
+    customer_id: int  # the customer booking; by_owner: the owner, booking for name and phone
     name: str
     phone: str
+    by_owner: bool = False
 
 
 # what `_others_free` loaded for a service and a day: its slot data and who does it
@@ -156,10 +157,12 @@ class BookingService(BaseService):
 
     # --- booking ---------------------------------------------------------------------------
 
-    async def save_contact(self, customer_id: int, name: str, phone: str) -> None:
-        """The customer's name and phone, remembered for the next booking."""
-        async with self.db.acquire() as conn:
+    async def save_contact(self, customer_id: int, name: str, phone: str) -> bool:
+        """The customer's name and phone, remembered for the next booking. True: the owner had
+        booked this phone before (a call, a walk-in): those bookings are this customer's now."""
+        async with self.db.acquire() as conn, conn.transaction():
             await self.repo.save_contact(conn, customer_id, name, phone)
+            return await self.repo.adopt_walk_in(conn, customer_id, phone)
 
     async def booking_by_key(self, request_key: str) -> BookingRow | None:
         async with self.db.acquire() as conn:
@@ -186,13 +189,11 @@ class BookingService(BaseService):
             for staff_id in candidates:
                 try:
                     async with conn.transaction():
-                        await self.repo.save_contact(
-                            conn, draft.customer_id, draft.name, draft.phone
-                        )
+                        customer_id = await self._customer(conn, draft)
                         booking_id = await self.repo.insert_booking(
                             conn,
                             request_key=draft.request_key,
-                            customer_id=draft.customer_id,
+                            customer_id=customer_id,
                             customer_name=draft.name,
                             customer_phone=draft.phone,
                             service_id=service.id,
@@ -217,6 +218,14 @@ class BookingService(BaseService):
                 return BookResult(booking, True)
             free = await self.available_times(draft.service_id, draft.staff_id, local_day, conn)
             return await self._taken_or_done(conn, draft, list(free))
+
+    async def _customer(self, conn, draft: Draft) -> int:
+        """Whom `draft` books: the customer (their contact remembered), or for the owner the
+        Telegram customer with that phone, else the phone's walk-in entry."""
+        if draft.by_owner:
+            return await self.repo.client_by_phone(conn, draft.name, draft.phone)
+        await self.repo.save_contact(conn, draft.customer_id, draft.name, draft.phone)
+        return draft.customer_id
 
     async def _taken_or_done(self, conn, draft: Draft, alternatives: list[datetime]) -> BookResult:
         """The slot is gone — maybe to this very request (a double tap that lost the race)."""
