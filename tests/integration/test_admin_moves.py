@@ -13,6 +13,7 @@ from bots.repository import Repo
 from bots.slots import Interval
 from tests.integration.booking_stand import OWNER, set_up
 from tests.integration.test_booking_more import book
+from tests.integration.test_owner_bookings import MARIA_PHONE, owner_summary
 
 ALICE, BOB, CAROL, DAVE = 7600001, 7600002, 7600003, 7600004
 MOVED = "перенесена к специалисту"
@@ -302,6 +303,26 @@ async def test_a_customer_confirming_the_time_a_move_just_took_is_told(salon):
     reply = await tg.click(bot, DAVE, texts.CONFIRM)
     assert reply["text"] in (texts.SLOT_TAKEN, texts.SLOT_TAKEN_NONE)
     assert await _bookings(salon) == {ALICE: ("Олег", "booked", None)}
+
+
+async def test_a_walk_in_moved_cannot_be_told_so_the_owner_is_given_their_phone(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await owner_summary(salon)  # Мария called: Анна, Tuesday 10:00
+    await tg.click(bot, OWNER, texts.CONFIRM)
+    plan = await _day_off_moving(salon)
+    assert "Мария → Олег" in plan["text"]
+    card = await tg.click(bot, OWNER, texts.HOURS_SAVE_AND_MOVE)
+    assert (
+        texts.AFFECTED_MOVED.format(moved=1, cancelled=0)
+        + texts.AFFECTED_CALL.format(phones=MARIA_PHONE)
+        in card["text"]
+    )
+    rows = await salon.fetch(
+        "SELECT s.name, b.status FROM client_001.bookings b"
+        " JOIN client_001.staff s ON s.id = b.staff_id"
+    )
+    assert [tuple(r) for r in rows] == [("Олег", "booked")]
 
 
 async def test_a_booking_its_customer_cancelled_meanwhile_is_skipped(salon):
