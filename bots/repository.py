@@ -392,6 +392,9 @@ class Repo:
             status=BookingStatus.BOOKED,
         )
 
+    async def set_booking_staff(self, conn, booking_id: int, staff_id: int) -> None:
+        await self.q.set_booking_staff(conn, booking_id=booking_id, staff_id=staff_id)
+
     # --- reminders -------------------------------------------------------------------------
 
     async def replace_reminders(

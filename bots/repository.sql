@@ -230,6 +230,11 @@ UPDATE {schema}.bookings
        status = :status, updated_at = now()
  WHERE id = :booking_id;
 
+-- name: set-booking-staff!
+-- Another specialist takes a booking at its very time; its reminders stay as they are. The
+-- exclusion constraint refuses it (23P01) when that specialist is booked then.
+UPDATE {schema}.bookings SET staff_id = :staff_id, updated_at = now() WHERE id = :booking_id;
+
 -- reminders -----------------------------------------------------------------------------------
 
 -- name: delete-reminders!

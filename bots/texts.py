@@ -212,6 +212,11 @@ NOTICE_CUSTOMER_CANCELLED_BY_OWNER = (
     "Приносим извинения! Записаться на другое время: /start"
 )
 
+NOTICE_CUSTOMER_MOVED_BY_OWNER = (
+    "Ваша запись «{service}» на {when} перенесена к специалисту {staff}. Время прежнее — "
+    "ждём вас! Ваши записи: /my"
+)
+
 # --- the owner -------------------------------------------------------------------------------
 SETUP_GUIDE = (
     "🎉 Ваш бот «{company}» запущен!\n\n"
@@ -293,6 +298,17 @@ AFFECTED_LINE = "• {when} — {service}, {name}"
 AFFECTED_MORE = "\n…и ещё {count}"
 AFFECTED_CANCELLED = "Отменено записей: {count}, клиенты уведомлены."
 AFFECTED_CALL = " Не получили уведомление — позвоните им: {phones}."
+MOVE_BTN = "🔁 Перенести к другому специалисту"
+MOVE_TITLE = (
+    "\n\nПеренос к другим мастерам ({count}) — время то же, клиентам придёт уведомление; "
+    "кого некому взять, те записи будут отменены:\n"
+)
+MOVE_TO = " → {staff}"
+MOVE_NOBODY = " → некому перенести, будет отменена"
+HOURS_SAVE_AND_MOVE = "✅ Сохранить и перенести"
+STAFF_MOVE_ASK = "Удалить мастера «{name}» и перенести его записи?{affected}"
+DELETE_AND_MOVE = "✅ Да, удалить и перенести"
+AFFECTED_MOVED = "Перенесено к другим мастерам: {moved}, отменено: {cancelled}; клиенты уведомлены."
 STAFF_CARD = "👤 {name}\n\nУслуги: {services}\n\nЧасы работы:\n{week}{exceptions}"
 STAFF_SERVICES_BTN = "💇 Услуги мастера"
 STAFF_HOURS_BTN = "🕘 Часы работы"

@@ -161,6 +161,7 @@ DELETION = affected.Deletion(
     name=_member_name,
     deactivate=lambda manager, staff_id: common.catalogue(manager).delete_staff(staff_id),
     listed=_listed,
+    ask_move=texts.STAFF_MOVE_ASK,
 )
 
 
@@ -245,6 +246,7 @@ def dialog() -> Dialog:
             state=AdminStaff.services,
             getter=services_getter,
         ),
-        affected.confirm_delete(DELETION, AdminStaff.delete, AdminStaff.card),
+        affected.confirm_delete(DELETION, AdminStaff.delete, AdminStaff.card, AdminStaff.move),
+        affected.confirm_move(DELETION, AdminStaff.move, AdminStaff.card),
         on_process_result=hours_done,
     )
