@@ -11,7 +11,6 @@ from aiogram import Dispatcher, Router
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import ErrorEvent
-from aiogram_dialog import setup_dialogs
 from loguru import logger
 
 from bots import texts
@@ -36,6 +35,7 @@ from bots.services import (
 )
 from core.keys import fsm_prefix, ratelimit
 from core.ratelimit import FixedWindow, RateLimitMiddleware
+from core.screens import setup_screens
 from core.telegram import UserOrderedDispatcher, build_bot
 
 __all__ = ["BotOptions", "build_bot", "build_dispatcher", "build_screens", "prepare_screens"]
@@ -142,7 +142,7 @@ def build_dispatcher(
     )
     dp.update.outer_middleware(RateLimitMiddleware(window, texts.RATE_LIMITED))
     dp.include_router(_take_screens())
-    setup_dialogs(dp, message_manager=KeepScreens())
+    setup_screens(dp, message_manager=KeepScreens())
 
     background = Background(reminders, salon, options.reminder_interval)
     dp["background"] = background

@@ -15,6 +15,8 @@ from loguru import logger
 async def send(bot: Bot, chat_id: int, text: str, **kwargs) -> bool | None:
     """True: delivered; False: the user is unreachable (blocked, never started, deleted);
     None: a transient failure (network, server). A 429 (TelegramRetryAfter) propagates."""
+    if chat_id <= 0:  # a customer the owner booked by phone: no chat (sql/tenant/007)
+        return False
     try:
         await bot.send_message(chat_id, text, **kwargs)
         return True

@@ -115,6 +115,11 @@ class BookingRow:
     def __post_init__(self) -> None:
         parse_stored(self, status=BookingStatus, cancelled_by=CancelledBy)
 
+    @property
+    def walk_in(self) -> bool:
+        """Booked by the owner for someone the bot has no chat with (sql/tenant/007)."""
+        return self.customer_id < 0
+
 
 @dataclass(frozen=True)
 class StaffAccess:
@@ -162,6 +167,21 @@ class Repo:
 
     async def save_contact(self, conn, telegram_id: int, full_name: str, phone: str) -> None:
         await self.q.save_contact(conn, telegram_id=telegram_id, full_name=full_name, phone=phone)
+
+    async def client_by_phone(self, conn, full_name: str, phone: str) -> int:
+        """The id to book a phone customer under: a Telegram customer's, else a walk-in's."""
+        return await self.q.client_by_phone(conn, full_name=full_name, phone=phone)
+
+    async def adopt_walk_in(self, conn, telegram_id: int, phone: str) -> bool:
+        """`telegram_id` shared `phone`: the walk-in booked under it becomes this customer
+        (bookings, note). Call in a transaction. False: there was none."""
+        walk_in_id = await self.q.walk_in_of_phone(conn, phone=phone)
+        if walk_in_id is None:
+            return False
+        await self.q.hand_over_bookings(conn, from_id=walk_in_id, to_id=telegram_id)
+        await self.q.hand_over_note(conn, from_id=walk_in_id, to_id=telegram_id)
+        await self.q.forget_walk_in(conn, walk_in_id=walk_in_id)
+        return True
 
     async def mark_unreachable(self, conn, telegram_id: int) -> None:
         await self.q.mark_unreachable(conn, telegram_id=telegram_id)
@@ -425,6 +445,9 @@ class Repo:
             blocked_until=blocked_until,
             status=BookingStatus.BOOKED,
         )
+
+    async def set_booking_staff(self, conn, booking_id: int, staff_id: int) -> None:
+        await self.q.set_booking_staff(conn, booking_id=booking_id, staff_id=staff_id)
 
     # --- reminders -------------------------------------------------------------------------
 

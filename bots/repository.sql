@@ -19,6 +19,41 @@ INSERT INTO {schema}.bot_users (telegram_id, full_name, phone)
 VALUES (:telegram_id, :full_name, :phone)
 ON CONFLICT (telegram_id) DO UPDATE SET full_name = :full_name, phone = :phone;
 
+-- name: client-by-phone$
+-- Whom the owner books by phone: the Telegram customer who shared this phone (seen last), else
+-- the salon's walk-in entry for it (sql/tenant/007), made now or renamed to the name given.
+WITH known AS (
+    SELECT telegram_id FROM {schema}.bot_users
+     WHERE phone = :phone AND telegram_id > 0
+     ORDER BY last_seen DESC LIMIT 1
+), walk_in AS (
+    INSERT INTO {schema}.bot_users (telegram_id, full_name, phone)
+    SELECT nextval('{schema}.walk_in_ids'), :full_name, :phone
+     WHERE NOT EXISTS (SELECT 1 FROM known)
+    ON CONFLICT (phone) WHERE telegram_id < 0 DO UPDATE SET full_name = EXCLUDED.full_name
+    RETURNING telegram_id
+)
+SELECT telegram_id FROM known UNION ALL SELECT telegram_id FROM walk_in;
+
+-- name: walk-in-of-phone$
+SELECT telegram_id FROM {schema}.bot_users WHERE phone = :phone AND telegram_id < 0 FOR UPDATE;
+
+-- name: hand-over-bookings!
+UPDATE {schema}.bookings SET customer_id = :to_id, updated_at = now()
+ WHERE customer_id = :from_id;
+
+-- name: hand-over-note!
+-- The walk-in's note joins the customer's own (if both have one, the customer's comes first).
+INSERT INTO {schema}.client_notes (customer_id, note)
+SELECT :to_id, note FROM {schema}.client_notes WHERE customer_id = :from_id
+ON CONFLICT (customer_id) DO UPDATE
+   SET note = left({schema}.client_notes.note || E'\n' || EXCLUDED.note, 1000),
+       updated_at = now();
+
+-- name: forget-walk-in!
+WITH note AS (DELETE FROM {schema}.client_notes WHERE customer_id = :walk_in_id)
+DELETE FROM {schema}.bot_users WHERE telegram_id = :walk_in_id AND telegram_id < 0;
+
 -- name: mark-unreachable!
 UPDATE {schema}.bot_users SET unreachable_at = coalesce(unreachable_at, now())
  WHERE telegram_id = :telegram_id;
@@ -197,6 +232,11 @@ UPDATE {schema}.bookings
        status = :status, updated_at = now()
  WHERE id = :booking_id;
 
+-- name: set-booking-staff!
+-- Another specialist takes a booking at its very time; its reminders stay as they are. The
+-- exclusion constraint refuses it (23P01) when that specialist is booked then.
+UPDATE {schema}.bookings SET staff_id = :staff_id, updated_at = now() WHERE id = :booking_id;
+
 -- reminders -----------------------------------------------------------------------------------
 
 -- name: delete-reminders!
@@ -220,6 +260,7 @@ WITH due AS (
       JOIN {schema}.bookings b ON b.id = r.booking_id
      WHERE r.state = 'pending' AND r.due_at <= :now
        AND b.status = ANY(:active::text[]) AND b.starts_at > :now
+       AND b.customer_id > 0  -- a walk-in's wait: they may share their phone before the visit
      ORDER BY r.due_at LIMIT :limit
        FOR UPDATE OF r SKIP LOCKED
 )

@@ -79,6 +79,16 @@ def fits_in(starts_at: datetime, ends_at: datetime, tz: ZoneInfo, hours: list[In
     return any(i.starts <= booking.starts and booking.ends <= _day_end(i.ends) for i in hours)
 
 
+def free_at(
+    staff: StaffDay, starts_at: datetime, ends_at: datetime, until: datetime, tz: ZoneInfo
+) -> bool:
+    """`staff` can take a booking of [starts_at, ends_at) that keeps them busy `until` (its
+    buffer): it lies within that day's working hours and overlaps nothing busy then."""
+    if not fits_in(starts_at, ends_at, tz, staff.intervals(starts_at.astimezone(tz).date())):
+        return False
+    return not any(begin < until and end > starts_at for begin, end in staff.busy)
+
+
 def free_intervals(hours: list[Interval], busy: list[Interval]) -> list[Interval]:
     """A day's working `hours` without the `busy` ranges (bookings with their buffer)."""
     free = []

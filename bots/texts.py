@@ -31,8 +31,9 @@ HELP = (
     "/start — главное меню, /cancel — прервать запись или ввод."
 )
 HELP_OWNER = (
-    "\n\nВы — владелец бота. /admin — услуги, специалисты, часы работы, записи на день, "
-    "настройки, статистика и выгрузка."
+    "\n\nВы — владелец бота. /admin — записи (день и неделя), запись клиента по телефону, "
+    "клиенты, услуги, специалисты, часы работы и закрытое время, настройки, статистика и "
+    "выгрузка."
 )
 # The command menu (Telegram's «Меню» button): customers see the first part, the owner all.
 COMMANDS = (("start", "Главное меню"), ("my", "Мои записи"), ("help", "Что умеет бот"))
@@ -112,11 +113,33 @@ ASK_PHONE = (
 SHARE_PHONE = "📱 Поделиться номером"
 FOREIGN_CONTACT = "Пожалуйста, поделитесь своим номером (кнопкой ниже) или напишите его."
 CONTACT_SAVED = "Номер сохранён ✅"
+WALK_IN_ADOPTED = "\n\nМы нашли записи, сделанные для вас администратором: они в «Мои записи»."
+
+# --- the owner books a client (a call, a walk-in) --------------------------------------------
+ADMIN_BOOK_CLIENT = "📝 Записать клиента"
+CLIENT_BOOK_BTN = "📝 Записать"
+ASK_CLIENT_NAME = "Как зовут клиента? Напишите имя одним сообщением."
+ASK_CLIENT_PHONE = (
+    "Телефон клиента, например +7 999 123-45-67 (или перешлите его контакт). Если клиент "
+    "откроет бота с этим номером, он получит напоминания."
+)
+CLIENT_PHONE_TAKEN = "Телефон клиента: {phone}"
+CLIENT_BOOKED = "Клиент записан ✅\n\n👤 {name}, {phone}\n💇 {service}\n👤 {staff}\n📅 {when}"
+CLIENT_TOLD = "\n\nКлиент пользуется ботом: мы сообщили ему о записи и напомним заранее."
+CLIENT_NOT_IN_BOT = (
+    "\n\nКлиента нет в боте: напоминания придут, если он откроет бота и поделится этим номером."
+)
+NOTICE_BOOKED_BY_SALON = (
+    "Вас записали ✅\n\n💇 {service}\n👤 {staff}\n📅 {when}\n\n"
+    "Отменить или перенести запись можно в разделе «Мои записи»."
+)
+BACK_TO_ADMIN = "↩️ В меню администратора"
+NOT_OWNER_BOOKING = "Записывать клиентов может только владелец."
 SUMMARY = (
     "Проверьте запись:\n\n"
     "💇 Услуга: {service}\n"
     "👤 Специалист: {staff}\n"
-    "📅 Когда: {when}\n"
+    "📅 Когда: {when} ({zone})\n"
     "⏱ Длительность: {duration} мин\n"
     "💰 Стоимость: {price} ₽\n\n"
     "Имя: {name}\nТелефон: {phone}"
@@ -150,7 +173,7 @@ MY_CANCELLED = "Запись на {when} отменена. Будем рады �
 MY_CUTOFF = "Отменить или перенести запись можно не позже чем за {hours} ч до начала. Позвоните нам, пожалуйста."
 MY_MISSING = "Эта запись уже отменена или не найдена."
 MY_RESCHEDULE_PICK = "Перенос записи «{service}» ({staff}). Выберите новый день:"
-MY_RESCHEDULE_SUMMARY = "Перенести запись «{service}» ({staff})\nс {old}\nна {new}?"
+MY_RESCHEDULE_SUMMARY = "Перенести запись «{service}» ({staff})\nс {old}\nна {new} ({zone})?"
 MY_RESCHEDULE_YES = "✅ Перенести"
 MY_RESCHEDULED = "Запись перенесена ✅\n💇 {service}\n👤 {staff}\n📅 {when}"
 STATUS = {
@@ -166,6 +189,7 @@ OWNER_STATUS = {
     BookingStatus.NO_SHOW: "неявка",
 }
 UNREACHABLE_MARK = " ⚠️ заблокировал бота"
+WALK_IN_MARK = " 📞 без Telegram"
 
 # --- reminders -------------------------------------------------------------------------------
 REMINDER = "⏰ Напоминаем: {when} у вас запись «{service}» к специалисту {staff}.\n\nВы придёте?"
@@ -189,6 +213,11 @@ NOTICE_CANCELLED_BY_STAFF = (
 NOTICE_CUSTOMER_CANCELLED_BY_OWNER = (
     "К сожалению, ваша запись «{service}» на {when} отменена салоном. "
     "Приносим извинения! Записаться на другое время: /start"
+)
+
+NOTICE_CUSTOMER_MOVED_BY_OWNER = (
+    "Ваша запись «{service}» на {when} перенесена к специалисту {staff}. Время прежнее — "
+    "ждём вас! Ваши записи: /my"
 )
 
 # --- the owner -------------------------------------------------------------------------------
@@ -272,6 +301,17 @@ AFFECTED_LINE = "• {when} — {service}, {name}"
 AFFECTED_MORE = "\n…и ещё {count}"
 AFFECTED_CANCELLED = "Отменено записей: {count}, клиенты уведомлены."
 AFFECTED_CALL = " Не получили уведомление — позвоните им: {phones}."
+MOVE_BTN = "🔁 Перенести к другому специалисту"
+MOVE_TITLE = (
+    "\n\nПеренос к другим мастерам ({count}) — время то же, клиентам придёт уведомление; "
+    "кого некому взять, те записи будут отменены:\n"
+)
+MOVE_TO = " → {staff}"
+MOVE_NOBODY = " → некому перенести, будет отменена"
+HOURS_SAVE_AND_MOVE = "✅ Сохранить и перенести"
+STAFF_MOVE_ASK = "Удалить мастера «{name}» и перенести его записи?{affected}"
+DELETE_AND_MOVE = "✅ Да, удалить и перенести"
+AFFECTED_MOVED = "Перенесено к другим мастерам: {moved}, отменено: {cancelled}; клиенты уведомлены."
 STAFF_CARD = "👤 {name}\n\nУслуги: {services}\n\nЧасы работы:\n{week}{exceptions}"
 STAFF_SERVICES_BTN = "💇 Услуги мастера"
 STAFF_HOURS_BTN = "🕘 Часы работы"
@@ -430,6 +470,10 @@ STAFF_BLOCK = "⛔ Закрыть время"
 STAFF_NOTICE_NEW = "🆕 Новая запись к вам\n{service}\n📅 {when}\n👤 {name}, {phone}"
 STAFF_NOTICE_CANCELLED = "❌ Клиент отменил запись к вам\n{service}\n📅 {when}\n👤 {name}"
 STAFF_NOTICE_CANCELLED_BY_SALON = "❌ Салон отменил запись к вам\n{service}\n📅 {when}\n👤 {name}"
+STAFF_NOTICE_MOVED_AWAY = (
+    "🔁 Вашу запись салон передал мастеру {to}\n{service}\n📅 {when}\n👤 {name}"
+)
+STAFF_NOTICE_MOVED_TO_YOU = "🆕 Салон передал вам запись\n{service}\n📅 {when}\n👤 {name}, {phone}"
 STAFF_NOTICE_RESCHEDULED = (
     "🔁 Ваша запись перенесена\n{service}\nбыло: {old}\nстало: {new}\n👤 {name}, {phone}"
 )

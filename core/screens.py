@@ -5,16 +5,37 @@ no other handler took."""
 from __future__ import annotations
 
 import contextlib
+import secrets
 
 from aiogram import Dispatcher, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
-from aiogram_dialog import DialogManager, ShowMode
+from aiogram_dialog import DialogManager, ShowMode, setup_dialogs
+from aiogram_dialog.api.entities import stack as dialog_stack
 from aiogram_dialog.api.exceptions import UnknownIntent, UnknownState
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Select
 from aiogram_dialog.widgets.text import Format
+
+
+def setup_screens(dp: Dispatcher, **options) -> None:
+    """aiogram-dialog on `dp` (`setup_dialogs(dp, **options)`), with intent ids that do not repeat.
+
+    aiogram-dialog 2.6 names each dialog it opens `time in seconds + randint(0, 99)`: two dialogs
+    one user opens within a second share their id once in a hundred times, and a press on the
+    older one's buttons then runs in the newer one (seen: an outdated «Добавить услугу» redrew a
+    new /admin menu instead of saying the button is outdated; upstream:
+    Tishka17/aiogram_dialog#501). Ours are random over the same six characters."""
+    dialog_stack.new_id = _new_intent_id  # Stack.push looks it up at each call
+    setup_dialogs(dp, **options)
+
+
+_INTENT_IDS = 62**6  # six characters of aiogram-dialog's alphabet, as its own ids have
+
+
+def _new_intent_id() -> str:
+    return dialog_stack.id_to_str(secrets.randbelow(_INTENT_IDS))
 
 
 def choice(widget_id: str, items: str, on_click, type_factory=str) -> Select:

@@ -13,7 +13,6 @@ import asyncpg
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
-from aiogram_dialog import setup_dialogs
 from aiohttp import web
 from loguru import logger
 
@@ -21,7 +20,7 @@ from core import periodic
 from core.crypto import cipher_from_settings
 from core.db import pool_from_settings
 from core.redis_client import make_redis
-from core.screens import fallback_router, register_outdated_handler
+from core.screens import fallback_router, register_outdated_handler, setup_screens
 from core.settings import Settings
 from core.telegram import UserOrderedDispatcher, build_bot
 from master import autoscale, metrics, texts
@@ -62,7 +61,7 @@ def build_dispatcher(
     dp.include_router(clients_dialog.build_dialog())
     dp.include_router(fallback_router(texts.UNKNOWN, texts.STALE_BUTTON))
     register_outdated_handler(dp, texts.STALE_BUTTON)
-    setup_dialogs(dp)
+    setup_screens(dp)
     return dp
 
 

@@ -13,7 +13,6 @@ from functools import partial
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import BotCommand
-from aiogram_dialog import setup_dialogs
 from aiohttp import web
 
 from bots.clock import FileClock, SystemClock
@@ -24,7 +23,12 @@ from core.migrations import ensure_platform
 from core.platform_repo import open_client_ids
 from core.ratelimit import FixedWindow, RateLimitMiddleware
 from core.redis_client import make_redis
-from core.screens import fallback_router, register_outdated_handler, register_refusal_handler
+from core.screens import (
+    fallback_router,
+    register_outdated_handler,
+    register_refusal_handler,
+    setup_screens,
+)
 from core.settings import Settings
 from core.telegram import UserOrderedDispatcher, build_bot
 from core.tenant_access import restore_tenant_redis_users
@@ -76,7 +80,7 @@ def build_dispatcher(
     dp.include_router(fallback_router(texts.UNKNOWN, texts.SESSION_LOST))
     register_outdated_handler(dp, texts.SESSION_LOST)
     register_refusal_handler(dp, InputError)
-    setup_dialogs(dp)
+    setup_screens(dp)
     guard = TokenMessageGuard()  # after setup_dialogs: it reads the dialog's current step
     dp.message.outer_middleware(guard)
     dp.edited_message.outer_middleware(guard)

@@ -14,7 +14,7 @@ from aiogram import F, Router
 from aiogram.types import ContentType
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, RequestContact, Row, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Cancel, RequestContact, Row, SwitchTo
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Const, Format, Multi
 
@@ -36,6 +36,7 @@ from bots.dialogs.common import (
 from bots.dialogs.draft import BookingDraft
 from bots.dialogs.states import BookingSG
 from bots.services import BookingService
+from core.localtime import zone_name
 
 
 def day_choices(days: list[date]) -> list[tuple[str, int]]:
@@ -105,13 +106,19 @@ async def get_times(dialog_manager: DialogManager, booking: BookingService, **_)
 
 async def get_question(dialog_manager: DialogManager, **_) -> dict:
     draft = BookingDraft.of(dialog_manager)
-    return {"name": draft.name, "notice": draft.notice, "outcome": draft.outcome}
+    return {
+        "name": draft.name,
+        "notice": draft.notice,
+        "outcome": draft.outcome,
+        "for_client": draft.for_client,
+    }
 
 
 async def get_summary(dialog_manager: DialogManager, booking: BookingService, **_) -> dict:
     draft = BookingDraft.of(dialog_manager)
     settings = await booking.settings()
     when = views.when(draft.starts_at, settings.tz)
+    zone = zone_name(settings.tz)  # named where a time is agreed: the salon's, not the reader's
     if draft.reschedule_id:
         old = await booking.customer_booking(user_id(dialog_manager), draft.reschedule_id)
         return {
@@ -120,6 +127,7 @@ async def get_summary(dialog_manager: DialogManager, booking: BookingService, **
             "staff": old.staff_name if old else "—",
             "old": views.when(old.starts_at, settings.tz) if old else "—",
             "new": when,
+            "zone": zone,
         }
     service = await booking.service(draft.service_id)
     names = await _names(booking, draft)
@@ -131,6 +139,7 @@ async def get_summary(dialog_manager: DialogManager, booking: BookingService, **
         **names,
         "reschedule": False,
         "when": when,
+        "zone": zone,
         "duration": service.duration_min if service else 0,
         "price": service.price if service else 0,
         "name": draft.name,
@@ -190,7 +199,8 @@ def build_dialog() -> Dialog:
             ),
             Window(
                 Format("{notice}", when="notice"),
-                Const(texts.ASK_NAME, when=~F["notice"]),
+                Const(texts.ASK_NAME, when=~F["notice"] & ~F["for_client"]),
+                Const(texts.ASK_CLIENT_NAME, when=~F["notice"] & F["for_client"]),
                 MessageInput(steps.on_name, content_types=ContentType.TEXT, filter=NOT_COMMAND),
                 MessageInput(steps.ask_name_again, filter=NOT_COMMAND),
                 PASS_ON,
@@ -199,8 +209,9 @@ def build_dialog() -> Dialog:
             ),
             Window(
                 Format("{notice}", when="notice"),
-                Format(texts.ASK_PHONE, when=~F["notice"]),
-                RequestContact(Const(texts.SHARE_PHONE)),
+                Format(texts.ASK_PHONE, when=~F["notice"] & ~F["for_client"]),
+                Const(texts.ASK_CLIENT_PHONE, when=~F["notice"] & F["for_client"]),
+                RequestContact(Const(texts.SHARE_PHONE), when=~F["for_client"]),
                 Button(Const(texts.CANCEL), id="stop", on_click=steps.on_stop),
                 MessageInput(steps.on_contact, content_types=ContentType.CONTACT),
                 MessageInput(
@@ -238,7 +249,8 @@ def build_dialog() -> Dialog:
             ),
             Window(
                 Format("{outcome}"),
-                nav(),
+                Cancel(Const(texts.BACK_TO_ADMIN), when="for_client"),  # back to /admin
+                nav(when=~F["for_client"]),
                 PASS_ON,
                 state=BookingSG.finished,
                 getter=get_question,

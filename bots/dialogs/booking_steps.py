@@ -8,7 +8,7 @@ from aiogram_dialog import DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
-from bots import keyboards, texts, views
+from bots import keyboards, notify, texts, views
 from bots.dialogs.common import alert, booking_of, customers_of, leave, tell_salon, user_id
 from bots.dialogs.draft import BookingDraft
 from bots.dialogs.states import BookingSG
@@ -54,7 +54,7 @@ async def on_service(callback: CallbackQuery, _, manager: DialogManager, service
     if await booking_of(manager).service(service_id) is None:
         await alert(callback, manager, texts.SERVICE_GONE, refresh=True)  # the list, without it
         return
-    await _go(manager, BookingDraft(service_id=service_id), BookingSG.staff)
+    await _go(manager, BookingDraft.of(manager).restart(service_id), BookingSG.staff)
 
 
 async def on_staff(callback: CallbackQuery, _, manager: DialogManager, staff_id: int) -> None:
@@ -96,6 +96,8 @@ async def on_time(callback: CallbackQuery, _, manager: DialogManager, starts: in
             await leave(manager)
             return
         await _to_summary(manager, draft)
+    elif draft.for_client:  # the owner: the client's name and phone, unless the card gave them
+        await (_to_summary(manager, draft) if draft.phone else _go(manager, draft, BookingSG.name))
     else:
         customer = await customers_of(manager).customer(user_id(manager))
         if customer and customer.full_name and customer.phone:  # remembered: skip the questions
@@ -163,14 +165,19 @@ async def _save_phone(message: Message, manager: DialogManager, raw: str) -> Non
         return
     draft = BookingDraft.of(manager)
     draft.phone = phone
-    await booking_of(manager).save_contact(message.from_user.id, draft.name, phone)  # remembered
-    await message.answer(texts.CONTACT_SAVED, reply_markup=keyboards.remove_reply())
+    if draft.for_client:  # the client's phone: nothing of the owner's own is remembered
+        text = texts.CLIENT_PHONE_TAKEN.format(phone=phone)
+    else:
+        adopted = await booking_of(manager).save_contact(message.from_user.id, draft.name, phone)
+        text = texts.CONTACT_SAVED + (texts.WALK_IN_ADOPTED if adopted else "")
+    await message.answer(text, reply_markup=keyboards.remove_reply())
     await _to_summary(manager, draft)
 
 
 async def on_contact(message: Message, _: MessageInput, manager: DialogManager) -> None:
     contact = message.contact
-    if contact.user_id is not None and contact.user_id != message.from_user.id:
+    foreign = contact.user_id is not None and contact.user_id != message.from_user.id
+    if foreign and not BookingDraft.of(manager).for_client:  # the owner may forward a client's
         await _refuse(manager, texts.FOREIGN_CONTACT)
         return
     raw = contact.phone_number.strip()  # Telegram sends contacts without the «+»
@@ -193,6 +200,11 @@ async def not_a_phone(message: Message, _: MessageInput, manager: DialogManager)
 
 async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
     draft, booking = BookingDraft.of(manager), booking_of(manager)
+    tenant = manager.middleware_data["tenant"]
+    if draft.for_client and callback.from_user.id != tenant.admin_telegram_id:
+        await alert(callback, manager, texts.NOT_OWNER_BOOKING)  # cannot happen: say no anyway
+        await leave(manager)
+        return
     settings = await booking.settings()
     try:
         if draft.reschedule_id:
@@ -228,9 +240,32 @@ async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager)
     elif not result.created:
         await alert(callback, manager, texts.ALREADY_BOOKED)
         return
+    elif draft.for_client:
+        await _finish(manager, draft, await _client_booked(manager, b, when))
+        return
     else:
         outcome = texts.BOOKED.format(service=b.service_name, staff=b.staff_name, when=when)
         owner = views.owner_notice(texts.NOTICE_NEW, b, settings.tz)
         staff = views.owner_notice(texts.STAFF_NOTICE_NEW, b, settings.tz)
     await _finish(manager, draft, outcome)
     await tell_salon(manager, b, owner, staff)
+
+
+async def _client_booked(manager: DialogManager, b, when: str) -> str:
+    """The owner booked a client: tell the client if they use the bot, and the booking's
+    specialist; the owner's outcome."""
+    told = await notify.send(  # False at once for a walk-in (no chat)
+        manager.middleware_data["bot"],
+        b.customer_id,
+        texts.NOTICE_BOOKED_BY_SALON.format(service=b.service_name, staff=b.staff_name, when=when),
+    )
+    tz = (await booking_of(manager).settings()).tz
+    await tell_salon(manager, b, None, views.owner_notice(texts.STAFF_NOTICE_NEW, b, tz))
+    outcome = texts.CLIENT_BOOKED.format(
+        name=b.customer_name,
+        phone=b.customer_phone,
+        service=b.service_name,
+        staff=b.staff_name,
+        when=when,
+    )
+    return outcome + (texts.CLIENT_TOLD if told else texts.CLIENT_NOT_IN_BOT)

@@ -27,6 +27,7 @@ class BookingDraft:
     taken: bool = False  # the chosen time was just taken: say so on the next screen
     notice: str = ""  # why the input was refused, shown instead of the question
     outcome: str = ""  # the last screen's text
+    for_client: bool = False  # the owner books for a client by name and phone (/admin)
 
     @classmethod
     def of(cls, manager: DialogManager) -> BookingDraft:
@@ -35,6 +36,12 @@ class BookingDraft:
 
     def save(self, manager: DialogManager) -> None:
         manager.dialog_data[_KEY] = asdict(self)
+
+    def restart(self, service_id: int) -> BookingDraft:
+        """Another service: the steps after it start over; whom the booking is for stays."""
+        return BookingDraft(
+            service_id=service_id, name=self.name, phone=self.phone, for_client=self.for_client
+        )
 
     @property
     def the_day(self) -> date:
@@ -54,4 +61,5 @@ class BookingDraft:
             customer_id=customer_id,
             name=self.name,
             phone=self.phone,
+            by_owner=self.for_client,
         )

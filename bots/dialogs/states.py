@@ -22,6 +22,7 @@ class AdminStaff(StatesGroup):
     add = State()
     services = State()
     delete = State()  # «Удалить?» with the bookings it would cancel
+    move = State()  # «Удалить и перенести?» with who would take each booking
     revoke = State()  # «Отозвать доступ?» of a specialist connected to the bot
 
 
@@ -30,6 +31,7 @@ class AdminHours(StatesGroup):
     exception = State()
     block = State()  # a range closed for booking (a break, a meeting)
     confirm = State()  # the new hours strand bookings: shown before saving
+    move = State()  # who would take each stranded booking, before saving
 
 
 class AdminBookings(StatesGroup):

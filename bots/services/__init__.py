@@ -10,6 +10,7 @@ from bots.services.bookings import (
     BookingService,
     BookResult,
     Draft,
+    Move,
     new_request_key,
 )
 from bots.services.calendar import CalendarService, StaffDay
@@ -35,6 +36,7 @@ __all__ = [
     "ClientService",
     "CustomerService",
     "Draft",
+    "Move",
     "ReminderService",
     "ReportService",
     "SalonService",

@@ -24,6 +24,7 @@ from bots.slots import (
     StaffDay,
     day_bounds_utc,
     days_with_slots,
+    free_at,
     free_slots_any,
     local_today,
 )
@@ -41,9 +42,25 @@ class Draft:
     staff_id: int  # 0 = any free specialist
     starts_at: datetime
     request_key: str
-    customer_id: int
+    customer_id: int  # the customer booking; by_owner: the owner, booking for name and phone
     name: str
     phone: str
+    by_owner: bool = False
+
+
+# what `_others_free` loaded for a service and a day: its slot data and who does it
+Loads = dict[
+    tuple[int, date], tuple[tuple[ServiceRow, SalonSettings, list[StaffDay]] | None, list[StaffRow]]
+]
+
+
+@dataclass(frozen=True)
+class Move:
+    """Where a booking stranded by an owner's edit could go: `to` another specialist free at
+    its very time, or None (nobody: it is cancelled)."""
+
+    booking: BookingRow
+    to: StaffRow | None
 
 
 @dataclass(frozen=True)
@@ -140,10 +157,12 @@ class BookingService(BaseService):
 
     # --- booking ---------------------------------------------------------------------------
 
-    async def save_contact(self, customer_id: int, name: str, phone: str) -> None:
-        """The customer's name and phone, remembered for the next booking."""
-        async with self.db.acquire() as conn:
+    async def save_contact(self, customer_id: int, name: str, phone: str) -> bool:
+        """The customer's name and phone, remembered for the next booking. True: the owner had
+        booked this phone before (a call, a walk-in): those bookings are this customer's now."""
+        async with self.db.acquire() as conn, conn.transaction():
             await self.repo.save_contact(conn, customer_id, name, phone)
+            return await self.repo.adopt_walk_in(conn, customer_id, phone)
 
     async def booking_by_key(self, request_key: str) -> BookingRow | None:
         async with self.db.acquire() as conn:
@@ -170,13 +189,11 @@ class BookingService(BaseService):
             for staff_id in candidates:
                 try:
                     async with conn.transaction():
-                        await self.repo.save_contact(
-                            conn, draft.customer_id, draft.name, draft.phone
-                        )
+                        customer_id = await self._customer(conn, draft)
                         booking_id = await self.repo.insert_booking(
                             conn,
                             request_key=draft.request_key,
-                            customer_id=draft.customer_id,
+                            customer_id=customer_id,
                             customer_name=draft.name,
                             customer_phone=draft.phone,
                             service_id=service.id,
@@ -201,6 +218,14 @@ class BookingService(BaseService):
                 return BookResult(booking, True)
             free = await self.available_times(draft.service_id, draft.staff_id, local_day, conn)
             return await self._taken_or_done(conn, draft, list(free))
+
+    async def _customer(self, conn, draft: Draft) -> int:
+        """Whom `draft` books: the customer (their contact remembered), or for the owner the
+        Telegram customer with that phone, else the phone's walk-in entry."""
+        if draft.by_owner:
+            return await self.repo.client_by_phone(conn, draft.name, draft.phone)
+        await self.repo.save_contact(conn, draft.customer_id, draft.name, draft.phone)
+        return draft.customer_id
 
     async def _taken_or_done(self, conn, draft: Draft, alternatives: list[datetime]) -> BookResult:
         """The slot is gone — maybe to this very request (a double tap that lost the race)."""
@@ -333,6 +358,91 @@ class BookingService(BaseService):
             )
             await self.repo.skip_reminders(conn, booking_id)
             return replace(booking, status=BookingStatus.CANCELLED, cancelled_by=CancelledBy.OWNER)
+
+    # --- moving bookings an owner's edit strands to another specialist ------------------
+
+    async def move_plan(self, rows: list[BookingRow]) -> list[Move]:
+        """Who could take each of `rows` (bookings of a specialist an edit strands) at its very
+        time: the first other active specialist who does its service and is free then, none
+        taking two bookings at once. Nothing is changed: `move_to_other` decides for real."""
+        taken: dict[int, list[tuple[datetime, datetime]]] = {}
+        loads: Loads = {}  # one load per service and day
+        plan = []
+        async with self.db.acquire() as conn:
+            for booking in rows:
+                others = await self._others_free(conn, booking, taken, loads)
+                to = others[0] if others else None
+                if to is not None:
+                    taken.setdefault(to.id, []).append((booking.starts_at, booking.blocked_until))
+                plan.append(Move(booking, to))
+        return plan
+
+    async def move_to_other(self, booking: BookingRow) -> BookingRow | None:
+        """Give `booking` to another specialist free at its very time (its staff_id changed in
+        one statement, its reminders kept); the booking as it is now, or None when nobody can
+        take it. A specialist booked meanwhile (the exclusion constraint) is a failed try: the
+        next one free is tried. Raises BookingNotActive when the booking was cancelled, moved or
+        has started since it was listed."""
+        async with self.db.acquire() as conn:
+            for staff in await self._others_free(conn, booking, {}):
+                try:
+                    async with conn.transaction():
+                        current = await self.repo.booking(conn, booking.id, for_update=True)
+                        if not self._still_stranded(current, booking):
+                            raise BookingNotActive
+                        await self.repo.set_booking_staff(conn, booking.id, staff.id)
+                except asyncpg.PostgresError as exc:
+                    if exc.sqlstate != EXCLUSION_VIOLATION:
+                        raise
+                    continue  # booked meanwhile: the next one free
+                return await self.repo.booking(conn, booking.id)
+        return None
+
+    def _still_stranded(self, current: BookingRow | None, listed: BookingRow) -> bool:
+        return (
+            current is not None
+            and current.status in ACTIVE_STATUSES
+            and (current.staff_id, current.starts_at) == (listed.staff_id, listed.starts_at)
+            and current.starts_at > self.now()
+        )
+
+    async def _others_free(
+        self,
+        conn,
+        booking: BookingRow,
+        taken: dict[int, list[tuple[datetime, datetime]]],
+        loads: Loads | None = None,
+    ) -> list[StaffRow]:
+        """The other active specialists doing `booking`'s service who are free at its very
+        time (working hours, exceptions, blocked time, their bookings and `taken`), in order.
+        `loads`: what was loaded for a service and day, reused (none: loaded afresh)."""
+        settings = await self.settings(conn)
+        day = booking.starts_at.astimezone(settings.tz).date()
+        key = (booking.service_id, day)
+        if loads is None or key not in loads:
+            # the booking's own range is busy on its own specialist only, who is not a candidate
+            loaded = await self._load(conn, booking.service_id, 0, day, day)
+            staff = await self.repo.staff(conn, service_id=booking.service_id)
+            if loads is not None:
+                loads[key] = loaded, staff
+        else:
+            loaded, staff = loads[key]
+        if loaded is None:  # the service is gone, or nobody does it
+            return []
+        _, _, days = loaded
+        free = {
+            d.staff_id
+            for d in days
+            if d.staff_id != booking.staff_id
+            and free_at(
+                StaffDay(d.staff_id, d.weekly, d.exceptions, d.busy + taken.get(d.staff_id, [])),
+                booking.starts_at,
+                booking.ends_at,
+                booking.blocked_until,
+                settings.tz,
+            )
+        }
+        return [s for s in staff if s.id in free]
 
     async def mark_no_show(self, booking_id: int) -> BookingRow:
         async with self.db.acquire() as conn, conn.transaction():

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from bots.clock import write_clock_file
 from core.crypto import TokenCipher
 from core.migrations import migrate_platform
 from core.platform_repo import grant_operator_period
@@ -44,6 +45,17 @@ async def fetch(dsn: str, sql: str, *args):
         return await conn.fetch(sql, *args)
     finally:
         await conn.close()
+
+
+async def clocked_bot(stand: Stand, clock: Path, now, **env: str) -> tuple[str, str]:
+    """A fresh bot (token, username) registered in the sandbox, and the workers' "now" read
+    from the file `clock`, set to `now`; simulated users click at machine speed, so a higher
+    per-user limit than a human needs. `env`: more settings for the workers."""
+    token, username = new_token()
+    await stand.tg.register_bot(token, username)
+    write_clock_file(clock, now)
+    stand.env.update(BOOKING_CLOCK_FILE=str(clock), RATELIMIT_MAX_EVENTS="200", **env)
+    return token, username
 
 
 @dataclass

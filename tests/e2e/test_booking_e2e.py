@@ -11,7 +11,7 @@ import pytest
 from bots import texts
 from bots.clock import write_clock_file
 from sandbox.harness import wait_until
-from tests.e2e.conftest import new_token
+from tests.e2e.conftest import clocked_bot
 
 pytestmark = pytest.mark.e2e
 OWNER = 880001
@@ -37,14 +37,8 @@ async def reminder_sent(stand, offset_min):
 
 async def test_owner_sets_up_customers_book_race_and_reminders_survive_a_restart(stand, tmp_path):
     tg = stand.tg
-    token, bot = new_token()
-    await tg.register_bot(token, bot)
     clock = tmp_path / "clock"
-    write_clock_file(clock, NOW)
-    # simulated users click at machine speed: a higher per-user limit than a human needs
-    stand.env.update(
-        BOOKING_CLOCK_FILE=str(clock), REMINDER_CHECK_INTERVAL="0.3", RATELIMIT_MAX_EVENTS="200"
-    )
+    token, bot = await clocked_bot(stand, clock, NOW, REMINDER_CHECK_INTERVAL="0.3")
     await tg.send_message(bot, OWNER, "/start")  # before activation: waits in Telegram
     worker = stand.start_worker(1)
     await stand.wait_status(1, "waiting")

@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bots import texts
-from bots.clock import write_clock_file
 from sandbox.harness import wait_until
-from tests.e2e.conftest import new_token
+from tests.e2e.conftest import clocked_bot
 
 pytestmark = pytest.mark.e2e
 OWNER = 890001
@@ -39,11 +38,7 @@ SELECT member.id, day, '10:00', '19:00' FROM member, generate_series(0, 5) AS da
 
 async def test_a_specialist_is_invited_accepts_and_is_told_of_a_booking(stand, tmp_path):
     tg = stand.tg
-    token, bot = new_token()
-    await tg.register_bot(token, bot)
-    clock = tmp_path / "clock"
-    write_clock_file(clock, NOW)
-    stand.env.update(BOOKING_CLOCK_FILE=str(clock), RATELIMIT_MAX_EVENTS="200")
+    token, bot = await clocked_bot(stand, tmp_path / "clock", NOW)
     worker = stand.start_worker(1)
     await stand.wait_status(1, "waiting")
     result = await stand.activate(1, token, "client_001", "Студия Веры", admin=OWNER)

@@ -15,6 +15,7 @@ from bots import texts
 from bots.services import StaffAccessService
 from tests.integration.booking_stand import OWNER, set_up
 from tests.integration.test_booking_more import book
+from tests.integration.test_owner_bookings import owner_summary
 
 ANNA = 7700001  # Анна's own Telegram account
 OLEG = 7700002
@@ -347,3 +348,31 @@ async def test_one_link_pressed_twice_at_once_binds_one_person_and_one_person_on
     )
     assert sorted(type(r).__name__ for r in results) == ["AlreadyStaff", "StaffRow"]
     assert list((await bound(salon)).values()).count(BOB) == 1
+
+
+async def test_a_booking_the_owner_makes_or_moves_is_told_to_the_specialists(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await join(salon, ANNA, "Анна")
+    await join(salon, OLEG, "Олег")
+    await owner_summary(salon)  # a caller, booked by the owner with Анна on Tuesday at 10:00
+    await tg.click(bot, OWNER, texts.CONFIRM)
+    new = texts.STAFF_NOTICE_NEW.format(
+        service="Стрижка", when="вт, 5 марта, 10:00", name="Мария", phone="+79990001122"
+    )
+    assert (await texts_to(salon, ANNA)).count(new) == 1
+
+    # Анна's day off moves it to Олег: each of them hears of it
+    await staff_card(salon)
+    await tg.click(bot, OWNER, texts.STAFF_EXC_BTN)
+    await tg.ask(bot, OWNER, "05.03 выходной")
+    await tg.click(bot, OWNER, texts.MOVE_BTN)
+    await tg.click(bot, OWNER, texts.HOURS_SAVE_AND_MOVE)
+    away = texts.STAFF_NOTICE_MOVED_AWAY.format(
+        to="Олег", service="Стрижка", when="вт, 5 марта, 10:00", name="Мария"
+    )
+    to_you = texts.STAFF_NOTICE_MOVED_TO_YOU.format(
+        service="Стрижка", when="вт, 5 марта, 10:00", name="Мария", phone="+79990001122"
+    )
+    assert (await texts_to(salon, ANNA)).count(away) == 1
+    assert (await texts_to(salon, OLEG)).count(to_you) == 1

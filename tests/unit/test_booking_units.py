@@ -343,6 +343,19 @@ def test_a_booking_fits_in_working_hours_in_local_time():
     assert not fits_in(late, late + hour, tz, [Interval(t(20), t(23))])
 
 
+def test_free_at_a_bookings_very_time_needs_hours_and_no_overlap_with_its_buffer():
+    from bots.slots import free_at
+
+    s = staff(("10:00", "13:00"), ("14:00", "18:00"), busy=[(local("15:00"), local("16:30"))])
+    assert free_at(s, local("10:00"), local("11:00"), local("11:00"), MSK)
+    assert not free_at(s, local("12:30"), local("13:30"), local("13:30"), MSK)  # the break
+    assert not free_at(s, local("14:00"), local("15:00"), local("15:30"), MSK)  # its buffer
+    assert free_at(s, local("14:00"), local("15:00"), local("15:00"), MSK)  # back to back
+    assert free_at(s, local("16:30"), local("17:30"), local("17:30"), MSK)
+    off = staff(("10:00", "18:00"), exceptions={DAY: []})  # a day off
+    assert not free_at(off, local("10:00"), local("11:00"), local("11:00"), MSK)
+
+
 def test_free_time_is_working_hours_without_the_bookings():
     from datetime import time as t
 

@@ -165,3 +165,21 @@ def test_sales_and_the_master_show_one_date_in_the_platforms_named_zone():
     assert zone_name(ZoneInfo("Asia/Yekaterinburg")) == "МСК+2"
     assert zone_name(ZoneInfo("Europe/Berlin")) in ("UTC+1", "UTC+2")
     assert time_text(None) == "—"
+
+
+def test_dialogs_opened_in_the_same_second_get_different_intent_ids():
+    # aiogram-dialog's own ids allow 100 per second: 2000 dialogs opened at once would share ids,
+    # and a press on an older dialog's button would run in a newer one
+    from aiogram import Dispatcher
+    from aiogram.fsm.state import State, StatesGroup
+    from aiogram_dialog.api.entities import Stack
+
+    from core.screens import setup_screens
+
+    class Screen(StatesGroup):
+        one = State()
+
+    setup_screens(Dispatcher())
+    ids = [Stack().push(Screen.one, None).id for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    assert max(len(i) for i in ids) <= 6  # callback data keeps its size (Telegram: 64 bytes)

@@ -91,8 +91,14 @@ def _line(b: BookingRow, tz: ZoneInfo) -> str:
         staff=b.staff_name,
         name=b.customer_name,
         phone=b.customer_phone,
-        status=status + (texts.UNREACHABLE_MARK if b.customer_unreachable else ""),
+        status=status + _reach_mark(b),
     )
+
+
+def _reach_mark(b: BookingRow) -> str:
+    if b.walk_in:
+        return texts.WALK_IN_MARK
+    return texts.UNREACHABLE_MARK if b.customer_unreachable else ""
 
 
 async def cancel_getter(

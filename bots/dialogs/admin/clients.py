@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
 from bots import texts, views
 from bots.dialogs.admin import common
-from bots.dialogs.states import AdminClients
+from bots.dialogs.common import answer
+from bots.dialogs.states import AdminClients, BookingSG
 from bots.errors import NotAllowed
 from bots.parsing import InputError
 from core.text import clean_text
@@ -73,7 +74,7 @@ async def card_getter(
     tz = (await salon.settings()).tz
     text = texts.CLIENT_CARD.format(
         name=card.name,
-        phone=card.phone,
+        phone=card.phone + (texts.WALK_IN_MARK if card.customer_id < 0 else ""),
         visits=card.visits,
         spent=card.spent,
         last=views.when(card.last_visit, tz) if card.last_visit else texts.NONE,
@@ -84,6 +85,17 @@ async def card_getter(
         note=card.note or texts.NONE,
     )
     return {"text": common.take_note(dialog_manager, ClientDraft) + text}
+
+
+async def book_client(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    """«📝 Записать»: the booking screens, for this client (name and phone already known)."""
+    card = await _clients(manager).card(common.draft(manager, ClientDraft).customer_id)
+    if card is None:
+        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
+        return
+    await manager.start(
+        BookingSG.service, data={"for_client": True, "name": card.name, "phone": card.phone}
+    )
 
 
 def _note_text(text: str) -> str:
@@ -118,7 +130,10 @@ def dialog() -> Dialog:
         ),
         Window(
             Format("{text}"),
-            SwitchTo(Const(texts.CLIENT_NOTE_BTN), id="note", state=AdminClients.note),
+            Row(
+                Button(Const(texts.CLIENT_BOOK_BTN), id="book", on_click=book_client),
+                SwitchTo(Const(texts.CLIENT_NOTE_BTN), id="note", state=AdminClients.note),
+            ),
             common.back_to(AdminClients.found),
             state=AdminClients.card,
             getter=card_getter,

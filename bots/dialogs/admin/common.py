@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiogram.enums import ContentType
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message, TelegramObject
-from aiogram_dialog import DialogManager, ShowMode, Window
+from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.api.internal import CONTEXT_KEY
 from aiogram_dialog.utils import remove_intent_id
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Cancel, Column, Keyboard, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Cancel, Column, Select, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
 from bots import texts
@@ -136,11 +136,6 @@ def back_to_menu() -> Cancel:
 
 def back_to(state) -> SwitchTo:
     return SwitchTo(Const(texts.BACK), id="back", state=state)
-
-
-def question(state, getter, yes: Keyboard, no: Keyboard) -> Window:
-    """A screen that asks before doing something: the getter's `text`, then «yes» and «no»."""
-    return Window(Format("{text}"), yes, no, state=state, getter=getter)
 
 
 # --- typed input ---------------------------------------------------------------------------

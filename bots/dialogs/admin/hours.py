@@ -11,8 +11,8 @@ from typing import Any
 
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button
-from aiogram_dialog.widgets.text import Const
+from aiogram_dialog.widgets.kbd import Button, SwitchTo
+from aiogram_dialog.widgets.text import Const, Format
 
 from bots import texts, views
 from bots.dialogs.admin import affected, common
@@ -117,16 +117,19 @@ class Change:
         return texts.EXCEPTION_SAVED.format(day=views.day_label(day))
 
 
-async def _apply(manager: DialogManager, change: Change, *, cancel: bool) -> str | None:
-    """Save `change`; with `cancel`, cancel the bookings it strands, each customer told. The
-    note for the card, or None when the specialist was deleted meanwhile."""
+async def _apply(
+    manager: DialogManager, change: Change, settle: affected.Settle | None = None
+) -> str | None:
+    """Save `change`; then `settle` the bookings it strands (cancel them, or move them to
+    another specialist), each customer told. The note for the card, or None when the
+    specialist was deleted meanwhile."""
     try:
         note = await change.save()
     except NotAllowed:
         return None
-    if cancel:
-        cancelled = await affected.cancel_all(manager, await change.stranded())
-        note += f" {cancelled}" if cancelled else ""
+    if settle is not None:
+        settled = await settle(manager, await change.stranded())
+        note += f" {settled}" if settled else ""
     return note
 
 
@@ -149,7 +152,7 @@ async def _typed(message: Message, manager: DialogManager, kind: str) -> None:
         manager.dialog_data[_PENDING] = {"text": message.text, "kind": kind}
         await manager.switch_to(manager.current_context().state.group.confirm)
         return
-    await _close(manager, await _apply(manager, change, cancel=False), message.answer)
+    await _close(manager, await _apply(manager, change), message.answer)
 
 
 def _pending(manager: DialogManager) -> Change:
@@ -161,9 +164,24 @@ async def confirm_getter(dialog_manager: DialogManager, **_: Any) -> dict[str, A
     return {"text": texts.HOURS_STRAND + await affected.lines(dialog_manager, rows)}
 
 
-async def on_confirm(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
-    note = await _apply(manager, _pending(manager), cancel=True)
+async def move_getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    rows = await _pending(dialog_manager).stranded()
+    return {"text": texts.HOURS_STRAND + await affected.plan(dialog_manager, rows)}
+
+
+async def _settle(callback: CallbackQuery, manager: DialogManager, settle: affected.Settle) -> None:
+    """Save the pending hours and `settle` what they strand; the dialog closes, so a second
+    press of the same button finds it gone (answered as outdated) and does nothing twice."""
+    note = await _apply(manager, _pending(manager), settle)
     await _close(manager, note, lambda text: answer(callback, manager, text, alert=True))
+
+
+async def on_confirm(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _settle(callback, manager, affected.cancel_all)
+
+
+async def on_move(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _settle(callback, manager, affected.move_all)
 
 
 async def on_give_up(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
@@ -186,12 +204,17 @@ def _block_window(state) -> Window:
     return Window(Const(texts.ASK_BLOCK), *common.text_input(on_block), state=state)
 
 
-def _confirm_window(state) -> Window:
-    return common.question(
-        state,
-        confirm_getter,
+def _confirm_window(state, move=None) -> Window:
+    """New hours strand bookings: save and cancel them, give up, or (`move`: the owner's
+    choice) see who could take them."""
+    moving = [SwitchTo(Const(texts.MOVE_BTN), id="mv", state=move)] if move is not None else []
+    return Window(
+        Format("{text}"),
         Button(Const(texts.HOURS_SAVE_AND_CANCEL), id="yes", on_click=on_confirm),
+        *moving,
         Button(Const(texts.HOURS_GIVE_UP), id="no", on_click=on_give_up),
+        state=state,
+        getter=confirm_getter,
     )
 
 
@@ -202,10 +225,19 @@ def dialog() -> Dialog:
             Const(texts.ASK_EXCEPTION), *common.text_input(on_exception), state=AdminHours.exception
         ),
         _block_window(AdminHours.block),
-        _confirm_window(AdminHours.confirm),
+        _confirm_window(AdminHours.confirm, AdminHours.move),
+        Window(
+            Format("{text}"),
+            Button(Const(texts.HOURS_SAVE_AND_MOVE), id="mvyes", on_click=on_move),
+            Button(Const(texts.HOURS_GIVE_UP), id="no", on_click=on_give_up),
+            common.back_to(AdminHours.confirm),
+            state=AdminHours.move,
+            getter=move_getter,
+        ),
     )
 
 
 def own_block_dialog() -> Dialog:
-    """A specialist closing their own time (/staff): the owner's question and check."""
+    """A specialist closing their own time (/staff): the owner's question and check; moving
+    the bookings it strands to colleagues stays the owner's."""
     return Dialog(_block_window(StaffHours.block), _confirm_window(StaffHours.confirm))

@@ -10,6 +10,7 @@ from aiogram_dialog.widgets.kbd import Row, Start
 from aiogram_dialog.widgets.text import Const, Format
 
 from bots import texts
+from bots.dialogs.draft import BookingDraft
 from bots.dialogs.states import (
     ADMIN_STATES,
     AdminBookings,
@@ -19,6 +20,7 @@ from bots.dialogs.states import (
     AdminServices,
     AdminSettings,
     AdminStaff,
+    BookingSG,
 )
 
 if TYPE_CHECKING:
@@ -33,8 +35,11 @@ async def open_admin(message: Message, dialog_manager: DialogManager) -> None:
 
 
 def in_admin(manager: DialogManager) -> bool:
-    """The open dialog, if any, is one of the owner's (/admin and its sections)."""
-    return manager.has_context() and manager.current_context().state in ADMIN_STATES
+    """The open dialog, if any, is one of the owner's: /admin and its sections, or the booking
+    screens the owner runs for a client («📝 Записать клиента»)."""
+    if not manager.has_context():
+        return False
+    return manager.current_context().state in ADMIN_STATES or BookingDraft.of(manager).for_client
 
 
 async def home_getter(salon: SalonService, **_: Any) -> dict[str, Any]:
@@ -54,7 +59,15 @@ def dialog() -> Dialog:
     return Dialog(
         Window(
             Format("{text}"),
-            Start(Const(texts.ADMIN_BOOKINGS), id="bookings", state=AdminBookings.pick),
+            Row(
+                Start(Const(texts.ADMIN_BOOKINGS), id="bookings", state=AdminBookings.pick),
+                Start(
+                    Const(texts.ADMIN_BOOK_CLIENT),
+                    id="book",
+                    state=BookingSG.service,
+                    data={"for_client": True},
+                ),
+            ),
             Row(
                 Start(Const(texts.ADMIN_SERVICES), id="services", state=AdminServices.list),
                 Start(Const(texts.ADMIN_STAFF), id="staff", state=AdminStaff.list),

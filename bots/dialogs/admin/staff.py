@@ -190,6 +190,7 @@ DELETION = affected.Deletion(
     name=_member_name,
     deactivate=_deactivate,
     listed=_listed,
+    ask_move=texts.STAFF_MOVE_ASK,
 )
 
 
@@ -309,11 +310,12 @@ def dialog() -> Dialog:
             state=AdminStaff.card,
             getter=card_getter,
         ),
-        common.question(
-            AdminStaff.revoke,
-            revoke_getter,
+        Window(
+            Format("{text}"),
             Button(Const(texts.STAFF_REVOKE_YES), id="yes", on_click=revoke),
             SwitchTo(Const(texts.STAFF_REVOKE_NO), id="no", state=AdminStaff.card),
+            state=AdminStaff.revoke,
+            getter=revoke_getter,
         ),
         Window(Const(texts.ASK_STAFF), *common.text_input(on_name), state=AdminStaff.add),
         Window(
@@ -323,6 +325,7 @@ def dialog() -> Dialog:
             state=AdminStaff.services,
             getter=services_getter,
         ),
-        affected.confirm_delete(DELETION, AdminStaff.delete, AdminStaff.card),
+        affected.confirm_delete(DELETION, AdminStaff.delete, AdminStaff.card, AdminStaff.move),
+        affected.confirm_move(DELETION, AdminStaff.move, AdminStaff.card),
         on_process_result=hours_done,
     )
