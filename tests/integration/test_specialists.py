@@ -65,6 +65,17 @@ async def press_answer(salon, user: int, label: str) -> tuple[str | None, bool]:
     raise AssertionError("the press was not found")
 
 
+async def only_told_outdated(salon, user: int, message_id: int, data: str) -> None:
+    """`user` presses a button with `data` on their message `message_id` (a forged or forwarded
+    press): the bot only answers that the button is outdated, and does nothing else."""
+    tg = salon.tg
+    before = len(tg.requests(salon.bot))
+    query = await tg.forge_press(salon.username, user, message_id, data)
+    made = [(r.method, r.params) for r in tg.requests(salon.bot)[before:]]
+    stale = {"callback_query_id": query, "text": texts.STALE_BUTTON, "show_alert": "true"}
+    assert made == [("answerCallbackQuery", stale)]
+
+
 async def texts_to(salon, user: int) -> list[str]:
     return [m["text"] or "" for m in await salon.tg.transcript(salon.username, user)]
 
@@ -286,14 +297,13 @@ async def test_a_specialist_gets_nothing_of_the_admin(salon):
     await tg.ask(bot, OWNER, "/admin")
     _, data = await tg._find_button(bot, OWNER, texts.ADMIN_STAFF)
     menu = await tg.ask(bot, ANNA, "/staff")
-    before = len(tg.requests(salon.bot))
-    query = await tg.forge_press(bot, ANNA, menu["message_id"], data)
-    made = [(r.method, r.params) for r in tg.requests(salon.bot)[before:]]
-    stale = {"callback_query_id": query, "text": texts.STALE_BUTTON, "show_alert": "true"}
-    assert made == [("answerCallbackQuery", stale)]
+    await only_told_outdated(salon, ANNA, menu["message_id"], data)
     # and a customer's /staff is the customers' menu
     reply = await tg.ask(bot, ALICE, "/staff")
     assert reply["text"] == texts.STAFF_ONLY
+    # Анна's «Мой день», pressed by the customer (forwarded, or typed by hand): nothing of hers
+    _, day = await tg._find_button(bot, ANNA, texts.STAFF_MY_DAY)
+    await only_told_outdated(salon, ALICE, reply["message_id"], day)
 
 
 async def test_revoking_or_deleting_ends_the_access_at_once(salon):
