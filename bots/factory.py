@@ -144,7 +144,8 @@ def build_dispatcher(
     dp.include_router(_take_screens())
     setup_screens(dp, message_manager=KeepScreens())
 
-    background = Background(reminders, salon, options.reminder_interval)
+    staff_access = dp["staff_access"]
+    background = Background(reminders, salon, options.reminder_interval, staff_access)
     dp["background"] = background
     dp.startup.register(background.on_startup)
     dp.shutdown.register(background.on_shutdown)

@@ -23,8 +23,9 @@ def _commands(pairs) -> list[BotCommand]:
     return [BotCommand(command=command, description=about) for command, about in pairs]
 
 
-async def introduce(bot: Bot, company: str, owner_id: int) -> None:
-    """The customers' menu, both descriptions, and the owner's menu if the owner has a chat."""
+async def introduce(bot: Bot, company: str, owner_id: int, *, owner_is_staff: bool = False) -> None:
+    """The customers' menu, both descriptions, and the owner's menu if the owner has a chat
+    (with /staff for an owner who is also a specialist)."""
     try:
         await bot.set_my_commands(_commands(texts.COMMANDS))
         await bot.set_my_description(texts.DESCRIPTION.format(company=company)[:512])
@@ -32,7 +33,7 @@ async def introduce(bot: Bot, company: str, owner_id: int) -> None:
     except TelegramAPIError as exc:
         logger.warning("could not set the bot's menu and description: {}", exc.message)
         return
-    await owner_menu(bot, owner_id)
+    await owner_menu(bot, owner_id, staff=owner_is_staff)
 
 
 async def owner_menu(bot: Bot, owner_id: int, *, staff: bool = False) -> bool:

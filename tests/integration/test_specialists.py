@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from aiogram.types import BotCommandScopeChat
 
-from bots import texts
+from bots import menu, texts
 from bots.services import StaffAccessService
+from sandbox.harness import wait_until
 from tests.integration.booking_stand import OWNER, set_up
 from tests.integration.test_booking_more import book
 from tests.integration.test_owner_bookings import owner_summary
@@ -231,8 +232,21 @@ async def test_an_owner_who_is_the_specialist_gets_one_notice_and_a_blocked_chat
     tg, bot = salon.tg, salon.username
     await tg.ask(bot, OWNER, "/start")
     await join(salon, OWNER, "Олег")
-    commands = await salon.bot.get_my_commands(scope=BotCommandScopeChat(chat_id=OWNER))
+    owner_chat = BotCommandScopeChat(chat_id=OWNER)
+    commands = await salon.bot.get_my_commands(scope=owner_chat)
     assert [c.command for c in commands] == ["start", "my", "help", "admin", "cancel", "staff"]
+    # the bot's start (a restart of its slot) sets the owner's menu again: /staff stays
+    await menu.owner_menu(salon.bot, OWNER)  # as it was before she was a specialist
+    background = salon.dp["background"]
+    await background.on_startup(salon.bot)
+    try:
+
+        async def with_staff() -> bool:
+            return "staff" in [c.command for c in await salon.bot.get_my_commands(scope=owner_chat)]
+
+        await wait_until(with_staff, what="the owner's menu with /staff")
+    finally:
+        await background.on_shutdown()
     await book(salon, ALICE, staff="Олег", day="Вт 05.03", at="10:00")
     told = [t for t in await texts_to(salon, OWNER) if "Клиент 1" in t and "Новая запись" in t]
     assert len(told) == 1
