@@ -23,16 +23,23 @@ from aiogram.exceptions import TelegramRetryAfter
 from loguru import logger
 
 from bots import keyboards, menu, notify, texts, views
-from bots.services import REMINDER_ATTEMPTS, ReminderService, SalonService
+from bots.services import REMINDER_ATTEMPTS, ReminderService, SalonService, StaffAccessService
 from core import periodic
 
 REMINDER_JITTER = 0.1  # each pause between rounds is the interval ± 10 %
 
 
 class Background:
-    def __init__(self, reminders: ReminderService, salon: SalonService, interval: float) -> None:
+    def __init__(
+        self,
+        reminders: ReminderService,
+        salon: SalonService,
+        interval: float,
+        staff_access: StaffAccessService | None = None,
+    ) -> None:
         self.reminders = reminders
         self.salon = salon
+        self.staff_access = staff_access  # an owner who is also a specialist keeps /staff
         self.interval = interval
         self.tasks: list[asyncio.Task] = []
         self.greeting: asyncio.Task | None = None
@@ -62,7 +69,9 @@ class Background:
     async def _introduce(self, bot: Bot) -> None:
         try:
             settings = await self.salon.settings()
-            await menu.introduce(bot, settings.company_name, self.salon.tenant.admin_telegram_id)
+            owner = self.salon.tenant.admin_telegram_id
+            staff = self.staff_access is not None and await self.staff_access.member(owner)
+            await menu.introduce(bot, settings.company_name, owner, owner_is_staff=bool(staff))
         except Exception:
             self.log.exception("setting the bot's menu failed")
 

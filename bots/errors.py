@@ -44,3 +44,15 @@ class SlotTaken(BookingError):
     def __init__(self, alternatives: list[datetime]) -> None:
         super().__init__("slot taken")
         self.alternatives = alternatives
+
+
+class InviteInvalid(NotAllowed):
+    """The invite link is unknown, used already or expired (or its specialist was deleted)."""
+
+
+class AlreadyStaff(NotAllowed):
+    """This Telegram user is bound to another specialist of the salon already."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("already bound")
+        self.name = name

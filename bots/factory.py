@@ -17,7 +17,7 @@ from bots import texts
 from bots.background import Background
 from bots.clock import Clock, FileClock, SystemClock
 from bots.context import TenantContext
-from bots.dialogs import admin, booking, my
+from bots.dialogs import admin, booking, my, specialist
 from bots.dialogs.common import STALE_DIALOG_ERRORS, KeepScreens, on_stale_dialog
 from bots.handlers import fallback, start
 from bots.services import (
@@ -31,6 +31,7 @@ from bots.services import (
     SalonService,
     ScheduleService,
     SettingsCache,
+    StaffAccessService,
 )
 from core.keys import fsm_prefix, ratelimit
 from core.ratelimit import FixedWindow, RateLimitMiddleware
@@ -71,6 +72,7 @@ def build_screens() -> Router:
     screens.include_routers(
         start.build_router(),
         admin.build_router(),
+        specialist.build_router(),
         booking.build_router(),
         my.build_router(),
         booking.build_dialog(),
@@ -129,6 +131,7 @@ def build_dispatcher(
         customers=CustomerService(db, tenant, clock, cache),
         reminders=reminders,
         reports=ReportService(db, tenant, clock, cache),
+        staff_access=StaffAccessService(db, tenant, clock, cache),
     )
     window = FixedWindow(
         redis,
@@ -141,7 +144,8 @@ def build_dispatcher(
     dp.include_router(_take_screens())
     setup_screens(dp, message_manager=KeepScreens())
 
-    background = Background(reminders, salon, options.reminder_interval)
+    staff_access = dp["staff_access"]
+    background = Background(reminders, salon, options.reminder_interval, staff_access)
     dp["background"] = background
     dp.startup.register(background.on_startup)
     dp.shutdown.register(background.on_shutdown)

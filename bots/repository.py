@@ -122,6 +122,22 @@ class BookingRow:
 
 
 @dataclass(frozen=True)
+class StaffAccess:
+    """Whether a specialist is connected to the bot, as whom and since when."""
+
+    staff_id: int
+    telegram_id: int | None
+    connected_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InviteRow:
+    staff_id: int
+    expires_at: datetime
+    used_at: datetime | None
+
+
+@dataclass(frozen=True)
 class DueReminder:
     id: int
     offset_min: int
@@ -240,6 +256,44 @@ class Repo:
             return False
         await self.q.add_staff_service(conn, **pair)
         return True
+
+    # --- specialists in the bot ------------------------------------------------------------
+
+    async def staff_by_telegram(self, conn, telegram_id: int) -> StaffRow | None:
+        """The active specialist this Telegram user is bound to, if any."""
+        return row_to(StaffRow, await self.q.staff_by_telegram(conn, telegram_id=telegram_id))
+
+    async def staff_access(self, conn, staff_id: int) -> StaffAccess | None:
+        return row_to(StaffAccess, await self.q.staff_access(conn, staff_id=staff_id))
+
+    async def replace_invite(
+        self, conn, staff_id: int, token_hash: str, expires_at: datetime
+    ) -> None:
+        """The specialist's open invite becomes this one (an unused older one is dropped)."""
+        await self.drop_open_invites(conn, staff_id)
+        await self.q.insert_invite(
+            conn, token_hash=token_hash, staff_id=staff_id, expires_at=expires_at
+        )
+
+    async def drop_open_invites(self, conn, staff_id: int) -> None:
+        await self.q.drop_open_invites(conn, staff_id=staff_id)
+
+    async def lock_invite(self, conn, token_hash: str) -> InviteRow | None:
+        return row_to(InviteRow, await self.q.lock_invite(conn, token_hash=token_hash))
+
+    async def use_invite(self, conn, token_hash: str, telegram_id: int, now: datetime) -> None:
+        await self.q.use_invite(conn, token_hash=token_hash, telegram_id=telegram_id, now=now)
+
+    async def was_staff(self, conn, telegram_id: int) -> bool:
+        return await self.q.was_staff(conn, telegram_id=telegram_id)
+
+    async def bind_staff(self, conn, staff_id: int, telegram_id: int, now: datetime) -> bool:
+        status = await self.q.bind_staff(conn, staff_id=staff_id, telegram_id=telegram_id, now=now)
+        return affected_rows(status) == 1
+
+    async def unbind_staff(self, conn, staff_id: int) -> int | None:
+        """Unbind the specialist; the Telegram user who had access, or None."""
+        return await self.q.unbind_staff(conn, staff_id=staff_id)
 
     # --- hours -----------------------------------------------------------------------------
 

@@ -123,7 +123,9 @@ SELECT id, name FROM {schema}.staff WHERE id = :staff_id AND active;
 INSERT INTO {schema}.staff (name) VALUES (:name) RETURNING id;
 
 -- name: deactivate-staff!
-UPDATE {schema}.staff SET active = false WHERE id = :staff_id AND active;
+-- A deleted specialist loses access to the bot too (sql/tenant/008_staff_access.sql).
+UPDATE {schema}.staff SET active = false, telegram_id = NULL, connected_at = NULL
+ WHERE id = :staff_id AND active;
 
 -- name: staff-service-ids
 SELECT service_id FROM {schema}.staff_services WHERE staff_id = :staff_id;
@@ -318,3 +320,43 @@ SELECT b.customer_id, (array_agg(b.customer_name ORDER BY b.starts_at DESC))[1] 
 -- name: set-client-note!
 INSERT INTO {schema}.client_notes (customer_id, note) VALUES (:customer_id, :note)
 ON CONFLICT (customer_id) DO UPDATE SET note = excluded.note, updated_at = now();
+
+-- specialists in the bot (invites, access) ---------------------------------------------------
+
+-- name: staff-by-telegram^
+SELECT id, name FROM {schema}.staff WHERE telegram_id = :telegram_id AND active;
+
+-- name: staff-access^
+SELECT id AS staff_id, telegram_id, connected_at FROM {schema}.staff
+ WHERE id = :staff_id AND active;
+
+-- name: drop-open-invites!
+DELETE FROM {schema}.staff_invites WHERE staff_id = :staff_id AND used_at IS NULL;
+
+-- name: insert-invite!
+INSERT INTO {schema}.staff_invites (token_hash, staff_id, expires_at)
+VALUES (:token_hash, :staff_id, :expires_at);
+
+-- name: lock-invite^
+-- Locked until the transaction ends: two presses of one link bind at most one person.
+SELECT staff_id, expires_at, used_at FROM {schema}.staff_invites
+ WHERE token_hash = :token_hash FOR UPDATE;
+
+-- name: use-invite!
+UPDATE {schema}.staff_invites SET used_at = :now, used_by = :telegram_id
+ WHERE token_hash = :token_hash;
+
+-- name: was-staff$
+-- This Telegram user accepted an invite once (bound now or not).
+SELECT EXISTS (SELECT 1 FROM {schema}.staff_invites WHERE used_by = :telegram_id);
+
+-- name: bind-staff!
+UPDATE {schema}.staff SET telegram_id = :telegram_id, connected_at = :now
+ WHERE id = :staff_id AND active;
+
+-- name: unbind-staff$
+-- The Telegram user who had access (NULL: nobody had).
+UPDATE {schema}.staff s SET telegram_id = NULL, connected_at = NULL
+  FROM (SELECT id, telegram_id FROM {schema}.staff WHERE id = :staff_id FOR UPDATE) old
+ WHERE s.id = old.id AND old.telegram_id IS NOT NULL
+RETURNING old.telegram_id;

@@ -207,6 +207,9 @@ NOTICE_CANCELLED = "❌ Клиент отменил запись\n{service} — 
 NOTICE_RESCHEDULED = (
     "🔁 Перенос записи\n{service} — {staff}\nбыло: {old}\nстало: {new}\n👤 {name}, {phone}"
 )
+NOTICE_CANCELLED_BY_STAFF = (
+    "❌ Мастер закрыл время и отменил запись\n{service} — {staff}\n📅 {when}\n👤 {name}, {phone}"
+)
 NOTICE_CUSTOMER_CANCELLED_BY_OWNER = (
     "К сожалению, ваша запись «{service}» на {when} отменена салоном. "
     "Приносим извинения! Записаться на другое время: /start"
@@ -421,3 +424,56 @@ CSV_HEADER = ["id", "дата", "время", "услуга", "мастер", "�
 ADMIN_STALE = "Это уже неактуально. Откройте /admin заново."
 ADMIN_HINT_INPUT = "Жду ответ на вопрос выше. Передумали — /cancel."
 ERROR = "Что-то пошло не так 😔 Попробуйте ещё раз или нажмите /start."
+
+# --- specialists in the bot (invite, their own menu, notices, revoke) ------------------------
+STAFF_COMMANDS = (("staff", "Мои записи мастера"), ("cancel", "Прервать ввод"))
+HELP_STAFF = (
+    "\n\nВы — мастер салона. /staff — ваш день и неделя, закрыть время для записи; "
+    "о своих записях вы получаете уведомления."
+)
+STAFF_HINT = "Вы — мастер салона: ваши записи — /staff"
+STAFF_NOT_CONNECTED = "\n\n📵 К боту не подключён"
+STAFF_CONNECTED = "\n\n📲 Подключён к боту с {since}"
+STAFF_INVITE_BTN = "🔗 Пригласить в бот"
+STAFF_REVOKE_BTN = "🚫 Отозвать доступ"
+STAFF_INVITE = (
+    "🔗 Приглашение в бот салона «{company}» для мастера «{name}»:\n{link}\n\n"
+    "Откройте ссылку и нажмите «Начать»: в боте будут ваши записи на день и неделю и "
+    "уведомления о новых записях. Ссылка одноразовая, действует {days} дней."
+)
+STAFF_INVITE_SENT = "Ссылка-приглашение — в сообщении выше: перешлите его мастеру."
+STAFF_REVOKE_ASK = (
+    "Отозвать доступ мастера «{name}» к боту? Он перестанет видеть свои записи "
+    "и получать уведомления. Пригласить снова можно в любой момент."
+)
+STAFF_REVOKE_YES = "✅ Да, отозвать"
+STAFF_REVOKE_NO = "◀️ Нет, оставить"
+STAFF_REVOKED = "Доступ мастера к боту отозван."
+INVITE_INVALID = (
+    "Эта ссылка-приглашение недействительна: она уже использована, истекла или заменена новой. "
+    "Попросите владельца салона прислать новую."
+)
+INVITE_TAKEN = (
+    "Вы уже подключены к боту как мастер «{name}». Чтобы подключиться как другой мастер, "
+    "попросите владельца сначала отозвать этот доступ."
+)
+STAFF_WELCOME = "✅ Вы подключены к боту «{company}» как мастер «{name}»."
+STAFF_ONLY = "Этот раздел — для мастеров салона. Вот меню для клиентов:"
+STAFF_ACCESS_ENDED = (
+    "Ваш доступ мастера к боту отозван. Если это ошибка, напишите владельцу салона."
+)
+STAFF_HOME = "👤 {name} · «{company}»\n\nВаши записи и время:"
+STAFF_MY_DAY = "📅 Мой день"
+STAFF_MY_WEEK = "🗓 Моя неделя"
+STAFF_BLOCK = "⛔ Закрыть время"
+# a specialist's own notices of their bookings
+STAFF_NOTICE_NEW = "🆕 Новая запись к вам\n{service}\n📅 {when}\n👤 {name}, {phone}"
+STAFF_NOTICE_CANCELLED = "❌ Клиент отменил запись к вам\n{service}\n📅 {when}\n👤 {name}"
+STAFF_NOTICE_CANCELLED_BY_SALON = "❌ Салон отменил запись к вам\n{service}\n📅 {when}\n👤 {name}"
+STAFF_NOTICE_MOVED_AWAY = (
+    "🔁 Вашу запись салон передал мастеру {to}\n{service}\n📅 {when}\n👤 {name}"
+)
+STAFF_NOTICE_MOVED_TO_YOU = "🆕 Салон передал вам запись\n{service}\n📅 {when}\n👤 {name}, {phone}"
+STAFF_NOTICE_RESCHEDULED = (
+    "🔁 Ваша запись перенесена\n{service}\nбыло: {old}\nстало: {new}\n👤 {name}, {phone}"
+)

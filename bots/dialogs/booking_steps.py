@@ -9,7 +9,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 from bots import keyboards, notify, texts, views
-from bots.dialogs.common import alert, booking_of, customers_of, leave, user_id
+from bots.dialogs.common import alert, booking_of, customers_of, leave, tell_salon, user_id
 from bots.dialogs.draft import BookingDraft
 from bots.dialogs.states import BookingSG
 from bots.errors import BookingCutoffPassed, NotAllowed, ServiceGone, SlotTaken
@@ -233,8 +233,9 @@ async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager)
     if draft.reschedule_id:
         outcome = texts.MY_RESCHEDULED.format(service=b.service_name, staff=b.staff_name, when=when)
         old_when = views.when(old.starts_at, settings.tz)
-        notice = views.owner_notice(
-            texts.NOTICE_RESCHEDULED, b, settings.tz, old=old_when, new=when
+        owner, staff = (
+            views.owner_notice(template, b, settings.tz, old=old_when, new=when)
+            for template in (texts.NOTICE_RESCHEDULED, texts.STAFF_NOTICE_RESCHEDULED)
         )
     elif not result.created:
         await alert(callback, manager, texts.ALREADY_BOOKED)
@@ -244,18 +245,22 @@ async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager)
         return
     else:
         outcome = texts.BOOKED.format(service=b.service_name, staff=b.staff_name, when=when)
-        notice = views.owner_notice(texts.NOTICE_NEW, b, settings.tz)
+        owner = views.owner_notice(texts.NOTICE_NEW, b, settings.tz)
+        staff = views.owner_notice(texts.STAFF_NOTICE_NEW, b, settings.tz)
     await _finish(manager, draft, outcome)
-    await notify.send(manager.middleware_data["bot"], tenant.admin_telegram_id, notice)
+    await tell_salon(manager, b, owner, staff)
 
 
 async def _client_booked(manager: DialogManager, b, when: str) -> str:
-    """The owner booked a client: tell the client if they use the bot; the owner's outcome."""
+    """The owner booked a client: tell the client if they use the bot, and the booking's
+    specialist; the owner's outcome."""
     told = await notify.send(  # False at once for a walk-in (no chat)
         manager.middleware_data["bot"],
         b.customer_id,
         texts.NOTICE_BOOKED_BY_SALON.format(service=b.service_name, staff=b.staff_name, when=when),
     )
+    tz = (await booking_of(manager).settings()).tz
+    await tell_salon(manager, b, None, views.owner_notice(texts.STAFF_NOTICE_NEW, b, tz))
     outcome = texts.CLIENT_BOOKED.format(
         name=b.customer_name,
         phone=b.customer_phone,

@@ -22,8 +22,10 @@ from aiogram_dialog.utils import remove_intent_id
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Column, Group, Keyboard, Row, Select
 from aiogram_dialog.widgets.text import Const, Format
+from loguru import logger
 
-from bots import keyboards, texts
+from bots import keyboards, notify, texts
+from bots.repository import BookingRow
 from bots.services import BookingService, CustomerService
 
 # a button of a dialog that is closed, replaced or someone else's
@@ -109,6 +111,30 @@ def customers_of(manager: DialogManager) -> CustomerService:
 
 def user_id(manager: DialogManager) -> int:
     return manager.event.from_user.id
+
+
+# --- notices to the salon ------------------------------------------------------------------
+
+
+async def tell_salon(manager: DialogManager, b: BookingRow, owner: str | None, staff: str) -> None:
+    """Tell the salon of a change to booking `b`: the owner gets `owner` (None: the owner made
+    the change), the Telegram user bound to the booking's specialist gets `staff` — one notice
+    per person (an owner who is also the specialist gets the owner's), none to whoever made the
+    change. Called after the change is saved: a notice that cannot be delivered is logged and
+    never undoes nor blocks it."""
+    bot, tenant = manager.middleware_data["bot"], manager.middleware_data["tenant"]
+    told = {user_id(manager)}
+    try:
+        if owner is not None:
+            told.add(tenant.admin_telegram_id)
+            await notify.send(bot, tenant.admin_telegram_id, owner)
+        specialist = await manager.middleware_data["staff_access"].telegram_of(b.staff_id)
+        if specialist is None or specialist in told:
+            return
+        if not await notify.send(bot, specialist, staff):
+            logger.info("specialist's notice of booking {} not delivered", b.id)
+    except Exception:  # the customer's (or the owner's) action stands; the log says what failed
+        logger.exception("notice of booking {} failed", b.id)
 
 
 # --- widgets -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
-from bots import notify, texts, views
+from bots import texts, views
 from bots.callbacks import MenuAction, MenuCallback, MyAction, MyCallback
 from bots.dialogs.common import (
     PASS_ON,
@@ -21,6 +21,7 @@ from bots.dialogs.common import (
     choices,
     nav,
     only_own_buttons,
+    tell_salon,
     user_id,
 )
 from bots.dialogs.states import BookingSG, MySG
@@ -124,9 +125,12 @@ async def on_cancel(callback: CallbackQuery, _: Button, manager: DialogManager) 
     outcome = texts.MY_CANCELLED.format(when=views.when(b.starts_at, settings.tz))
     manager.dialog_data["outcome"] = outcome
     await manager.switch_to(MySG.finished)
-    tenant = manager.middleware_data["tenant"]
-    notice = views.owner_notice(texts.NOTICE_CANCELLED, b, settings.tz)
-    await notify.send(manager.middleware_data["bot"], tenant.admin_telegram_id, notice)
+    await tell_salon(
+        manager,
+        b,
+        views.owner_notice(texts.NOTICE_CANCELLED, b, settings.tz),
+        views.owner_notice(texts.STAFF_NOTICE_CANCELLED, b, settings.tz),
+    )
 
 
 def build_dialog() -> Dialog:

@@ -23,6 +23,7 @@ class AdminStaff(StatesGroup):
     services = State()
     delete = State()  # «Удалить?» with the bookings it would cancel
     move = State()  # «Удалить и перенести?» with who would take each booking
+    revoke = State()  # «Отозвать доступ?» of a specialist connected to the bot
 
 
 class AdminHours(StatesGroup):
@@ -85,6 +86,26 @@ ADMIN_INPUTS = frozenset(
         AdminClients.note,
     }
 )
+
+
+# --- a specialist (/staff) ------------------------------------------------------------------
+# The calendar's handlers (bots/dialogs/admin/bookings.py) and the hours' (…/admin/hours.py)
+# find their screens by name in the open dialog's group: `day` and `week`, `confirm`.
+
+
+class StaffMenu(StatesGroup):
+    home = State()
+    day = State()
+    week = State()
+
+
+class StaffHours(StatesGroup):
+    block = State()  # their own time closed for booking, typed as the owner types it
+    confirm = State()  # it strands bookings: shown before saving
+
+
+STAFF_STATES = frozenset(StaffMenu.__states__ + StaffHours.__states__)
+STAFF_INPUTS = frozenset({StaffHours.block})
 
 
 # --- the customer --------------------------------------------------------------------------

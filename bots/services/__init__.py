@@ -1,7 +1,7 @@
 """Tenant bot services, one module per domain: no aiogram here; each owns its transaction.
 
 The Dispatcher injects one of each into handlers: `salon`, `catalogue`, `schedule`, `booking`,
-`customers`, `reminders`, `reports` (see `bots.factory`).
+`customers`, `reminders`, `reports`, `staff_access` (see `bots.factory`).
 """
 
 from bots.services.base import SETTING_KEYS, BaseService, SalonSettings, SettingsCache
@@ -21,6 +21,7 @@ from bots.services.reminders import REMINDER_ATTEMPTS, REMINDER_STUCK_AFTER, Rem
 from bots.services.reports import ReportService, Stats
 from bots.services.salon import SalonService
 from bots.services.schedule import ScheduleService
+from bots.services.staff_access import StaffAccessService
 
 __all__ = [
     "EXCLUSION_VIOLATION",
@@ -42,6 +43,7 @@ __all__ = [
     "SalonSettings",
     "ScheduleService",
     "SettingsCache",
+    "StaffAccessService",
     "StaffDay",
     "Stats",
     "new_request_key",

@@ -1,6 +1,6 @@
-"""The owner's calendar: a day or a week of the salon, each specialist's working hours, bookings
-blocked and free time. A few queries for any span (staff, hours, exceptions, bookings, blocks),
-so a busy salon's week is one round of SQL."""
+"""The calendar: a day or a week of the salon (or of one specialist), each specialist's
+working hours, bookings blocked and free time. A few queries for any span (staff, hours,
+exceptions, bookings, blocks), so a busy salon's week is one round of SQL."""
 
 from __future__ import annotations
 
@@ -33,12 +33,17 @@ def _minutes(t: time) -> int:
 
 
 class CalendarService(BaseService):
-    async def span(self, first: date, days: int) -> dict[date, list[StaffDay]]:
-        """Each day of `first` … `first + days - 1`: every specialist, in the list's order."""
+    async def span(
+        self, first: date, days: int, *, staff_id: int | None = None
+    ) -> dict[date, list[StaffDay]]:
+        """Each day of `first` … `first + days - 1`: every specialist, in the list's order, or
+        only the one with `staff_id` (a specialist's own calendar)."""
         last = first + timedelta(days=days - 1)
         async with self.db.acquire() as conn:
             settings = await self.settings(conn)
             staff = await self.repo.staff(conn)
+            if staff_id is not None:
+                staff = [s for s in staff if s.id == staff_id]
             ids = [s.id for s in staff]
             hours = await self.repo.hours(conn, ids)
             exceptions = await self.repo.exceptions(conn, ids, first, last)

@@ -16,7 +16,7 @@ from aiogram_dialog.widgets.text import Const, Format
 
 from bots import keyboards, notify, texts, views
 from bots.dialogs.admin import common
-from bots.dialogs.common import answer
+from bots.dialogs.common import answer, tell_salon, user_id
 from bots.errors import NotAllowed
 
 if TYPE_CHECKING:
@@ -179,8 +179,19 @@ async def _tell(manager: DialogManager, booking: BookingRow, notice: str) -> boo
 
 
 async def notify_cancelled(manager: DialogManager, booking: BookingRow) -> bool:
-    """Tell the customer the salon cancelled `booking`, with a button to book again."""
-    return await _tell(manager, booking, texts.NOTICE_CUSTOMER_CANCELLED_BY_OWNER)
+    """Tell the customer the salon cancelled `booking`, with a button to book again, and the
+    booking's specialist (the owner too when a specialist closing their time cancelled it);
+    False when the customer cannot be reached (the owner should call them)."""
+    delivered = await _tell(manager, booking, texts.NOTICE_CUSTOMER_CANCELLED_BY_OWNER)
+    tz = (await common.salon(manager).settings()).tz
+    by_owner = user_id(manager) == manager.middleware_data["tenant"].admin_telegram_id
+    await tell_salon(
+        manager,
+        booking,
+        None if by_owner else views.owner_notice(texts.NOTICE_CANCELLED_BY_STAFF, booking, tz),
+        views.owner_notice(texts.STAFF_NOTICE_CANCELLED_BY_SALON, booking, tz),
+    )
+    return delivered
 
 
 async def _cancel(manager: DialogManager, rows: list[BookingRow]) -> tuple[int, list[str]]:
@@ -210,6 +221,16 @@ async def cancel_all(manager: DialogManager, rows: list[BookingRow]) -> str:
     return texts.AFFECTED_CANCELLED.format(count=cancelled) + _call(unreachable)
 
 
+async def _tell_both_specialists(manager: DialogManager, old: BookingRow, new: BookingRow) -> None:
+    """A booking moved from one specialist to another: each of them hears of it."""
+    tz = (await common.salon(manager).settings()).tz
+    away = views.owner_notice(texts.STAFF_NOTICE_MOVED_AWAY, old, tz, to=new.staff_name)
+    await tell_salon(manager, old, None, away)
+    await tell_salon(
+        manager, new, None, views.owner_notice(texts.STAFF_NOTICE_MOVED_TO_YOU, new, tz)
+    )
+
+
 async def move_all(manager: DialogManager, rows: list[BookingRow]) -> str:
     """Move each of `rows` (still standing) to another specialist free at its very time, each
     customer told who takes them; cancel those nobody can take, each customer told; the
@@ -226,6 +247,7 @@ async def move_all(manager: DialogManager, rows: list[BookingRow]) -> str:
         moved += 1
         if not await _tell(manager, booking, texts.NOTICE_CUSTOMER_MOVED_BY_OWNER):
             unreachable.append(booking.customer_phone)
+        await _tell_both_specialists(manager, row, booking)
     cancelled, not_told = await _cancel(manager, left)
     if not moved and not cancelled:
         return ""

@@ -1,6 +1,10 @@
 """The owner's calendar: a day (its bookings, each specialist's hours and free time; cancel a
 booking, the customer is told, or mark a no-show) and a week, paged back and forth; opened for
-today, tomorrow, this week, or a typed day («25.12», «пятница», «на этой неделе»)."""
+today, tomorrow, this week, or a typed day («25.12», «пятница», «на этой неделе»).
+
+The day and week screens and their paging serve a specialist's own calendar too (/staff): a
+dialog started with `{"staff_id": …}` shows that specialist only, and the handlers move to the
+`day` and `week` states of the open dialog's group (AdminBookings, StaffMenu)."""
 
 from __future__ import annotations
 
@@ -41,6 +45,12 @@ def _day(manager: DialogManager) -> date:
     return views.day_from_id(common.draft(manager, DayDraft).day)
 
 
+def only_staff(manager: DialogManager) -> int | None:
+    """The one specialist this calendar shows (its dialog's start data), None: the salon."""
+    started = manager.start_data
+    return started.get("staff_id") if isinstance(started, dict) else None
+
+
 async def day_getter(
     dialog_manager: DialogManager,
     booking: BookingService,
@@ -48,8 +58,10 @@ async def day_getter(
     calendar: CalendarService,
     **_: Any,
 ) -> dict[str, Any]:
-    day = _day(dialog_manager)
+    day, staff_id = _day(dialog_manager), only_staff(dialog_manager)
     items = await booking.bookings_on(day)
+    if staff_id is not None:
+        items = [b for b in items if b.staff_id == staff_id]
     tz = (await salon.settings()).tz
     if not items:
         text = texts.DAY_EMPTY.format(day=views.day_long(day))
@@ -57,7 +69,7 @@ async def day_getter(
         text = "\n".join(
             [texts.DAY_TITLE.format(day=views.day_long(day))] + [_line(b, tz) for b in items]
         )
-    text += views.staff_day_lines((await calendar.span(day, 1))[day])
+    text += views.staff_day_lines((await calendar.span(day, 1, staff_id=staff_id))[day])
     now = salon.now()
     active = [b for b in items if b.status in ACTIVE_STATUSES]
     return {
@@ -102,13 +114,18 @@ async def cancel_getter(
     return {"text": text, "found": True}
 
 
+def _group(manager: DialogManager):
+    """The open dialog's states: AdminBookings, or a specialist's StaffMenu."""
+    return manager.current_context().state.group
+
+
 async def _show_day(manager: DialogManager, day: date, note: str = "") -> None:
-    await common.go(manager, AdminBookings.day, DayDraft, day=views.day_id(day), note=note)
+    await common.go(manager, _group(manager).day, DayDraft, day=views.day_id(day), note=note)
 
 
 async def _show_week(manager: DialogManager, day: date) -> None:
     monday = day - timedelta(days=day.weekday())
-    await common.go(manager, AdminBookings.week, DayDraft, week=views.day_id(monday))
+    await common.go(manager, _group(manager).week, DayDraft, week=views.day_id(monday))
 
 
 def _week(manager: DialogManager) -> date:
@@ -119,7 +136,7 @@ async def week_getter(
     dialog_manager: DialogManager, calendar: CalendarService, **_: Any
 ) -> dict[str, Any]:
     monday = _week(dialog_manager)
-    plan = await calendar.span(monday, 7)
+    plan = await calendar.span(monday, 7, staff_id=only_staff(dialog_manager))
     return {
         "text": views.week_text(monday, plan),
         "days": [(views.day_id(d), views.day_label(d)) for d in plan],
@@ -222,6 +239,48 @@ async def no_show(
     await _show_day(manager, b.starts_at.astimezone(tz).date(), texts.BK_NOSHOW)
 
 
+def day_window(state, back, *actions) -> Window:
+    """A day of the calendar: `actions` (the owner's cancel and no-show buttons) above the
+    paging row, then `back`."""
+    return Window(
+        Format("{text}"),
+        *actions,
+        Row(
+            Button(Const(texts.CAL_PREV), id="prev", on_click=prev_day),
+            Button(Const(texts.CAL_WEEK), id="wk", on_click=week_of_day),
+            Button(Const(texts.CAL_NEXT), id="next", on_click=next_day),
+        ),
+        back,
+        state=state,
+        getter=day_getter,
+    )
+
+
+def week_window(state, back) -> Window:
+    """A week of the calendar: a button per day, the paging row, then `back`."""
+    return Window(
+        Format("{text}"),
+        Group(
+            Select(
+                Format("{item[1]}"),
+                id="wd",
+                item_id_getter=lambda pair: pair[0],
+                items="days",
+                type_factory=int,
+                on_click=open_day,
+            ),
+            width=4,
+        ),
+        Row(
+            Button(Const(texts.CAL_PREV), id="prevw", on_click=prev_week),
+            Button(Const(texts.CAL_NEXT), id="nextw", on_click=next_week),
+        ),
+        back,
+        state=state,
+        getter=week_getter,
+    )
+
+
 def dialog() -> Dialog:
     return Dialog(
         Window(
@@ -237,41 +296,14 @@ def dialog() -> Dialog:
             common.back_to_menu(),
             state=AdminBookings.pick,
         ),
-        Window(
-            Format("{text}"),
+        day_window(
+            AdminBookings.day,
+            common.back_to(AdminBookings.pick),
             # in time order: those that started (no-show) come before those to come (cancel)
             common.choices("ns", "started", no_show),
             common.choices("bc", "coming", ask_cancel),
-            Row(
-                Button(Const(texts.CAL_PREV), id="prev", on_click=prev_day),
-                Button(Const(texts.CAL_WEEK), id="wk", on_click=week_of_day),
-                Button(Const(texts.CAL_NEXT), id="next", on_click=next_day),
-            ),
-            common.back_to(AdminBookings.pick),
-            state=AdminBookings.day,
-            getter=day_getter,
         ),
-        Window(
-            Format("{text}"),
-            Group(
-                Select(
-                    Format("{item[1]}"),
-                    id="wd",
-                    item_id_getter=lambda pair: pair[0],
-                    items="days",
-                    type_factory=int,
-                    on_click=open_day,
-                ),
-                width=4,
-            ),
-            Row(
-                Button(Const(texts.CAL_PREV), id="prevw", on_click=prev_week),
-                Button(Const(texts.CAL_NEXT), id="nextw", on_click=next_week),
-            ),
-            common.back_to(AdminBookings.pick),
-            state=AdminBookings.week,
-            getter=week_getter,
-        ),
+        week_window(AdminBookings.week, common.back_to(AdminBookings.pick)),
         Window(Const(texts.ASK_DATE), *common.text_input(on_date), state=AdminBookings.date),
         Window(
             Format("{text}"),

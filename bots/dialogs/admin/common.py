@@ -50,12 +50,16 @@ class DialogButton(BaseFilter):
 
 
 class AwaitingInput(BaseFilter):
-    """A message is the dialog's only where it asked for text, and a command never is (/start,
-    /cancel, /my keep working while the owner is asked for something)."""
+    """A message is the dialog's only where it asked for text (`inputs`: the owner's, or a
+    specialist's), and a command never is (/start, /cancel, /my keep working while the owner
+    is asked for something)."""
+
+    def __init__(self, inputs: frozenset = ADMIN_INPUTS) -> None:
+        self.inputs = inputs
 
     async def __call__(self, message: Message, **data: Any) -> bool:
         context = data.get(CONTEXT_KEY)
-        if context is None or context.state not in ADMIN_INPUTS:
+        if context is None or context.state not in self.inputs:
             return False
         return not (message.text or "").startswith("/")
 

@@ -1,5 +1,7 @@
-"""A specialist's working hours: the week typed line by line, and one day's exception (other
-hours or a day off). Started from the staff card; closes back to it with a note."""
+"""A specialist's working hours: the week typed line by line, one day's exception (other
+hours or a day off), and time closed for booking. Started from the staff card; closes back to
+it with a note. A specialist closes their own time with the same screens (`own_block_dialog`,
+started from /staff), each in its own dialog whose group names the check `confirm`."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from aiogram_dialog.widgets.text import Const, Format
 from bots import texts, views
 from bots.dialogs.admin import affected, common
 from bots.dialogs.common import answer
-from bots.dialogs.states import AdminHours
+from bots.dialogs.states import AdminHours, StaffHours
 from bots.errors import NotAllowed
 from bots.parsing import DAY_OFF_WORDS, InputError, parse_date, parse_intervals, parse_week
 from bots.slots import Interval
@@ -148,7 +150,7 @@ async def _typed(message: Message, manager: DialogManager, kind: str) -> None:
         return
     if stranded:
         manager.dialog_data[_PENDING] = {"text": message.text, "kind": kind}
-        await manager.switch_to(AdminHours.confirm)
+        await manager.switch_to(manager.current_context().state.group.confirm)
         return
     await _close(manager, await _apply(manager, change), message.answer)
 
@@ -198,21 +200,32 @@ async def on_block(message: Message, _widget: Any, manager: DialogManager) -> No
     await _typed(message, manager, "block")
 
 
+def _block_window(state) -> Window:
+    return Window(Const(texts.ASK_BLOCK), *common.text_input(on_block), state=state)
+
+
+def _confirm_window(state, move=None) -> Window:
+    """New hours strand bookings: save and cancel them, give up, or (`move`: the owner's
+    choice) see who could take them."""
+    moving = [SwitchTo(Const(texts.MOVE_BTN), id="mv", state=move)] if move is not None else []
+    return Window(
+        Format("{text}"),
+        Button(Const(texts.HOURS_SAVE_AND_CANCEL), id="yes", on_click=on_confirm),
+        *moving,
+        Button(Const(texts.HOURS_GIVE_UP), id="no", on_click=on_give_up),
+        state=state,
+        getter=confirm_getter,
+    )
+
+
 def dialog() -> Dialog:
     return Dialog(
         Window(Const(texts.ASK_WEEK), *common.text_input(on_week), state=AdminHours.week),
         Window(
             Const(texts.ASK_EXCEPTION), *common.text_input(on_exception), state=AdminHours.exception
         ),
-        Window(Const(texts.ASK_BLOCK), *common.text_input(on_block), state=AdminHours.block),
-        Window(
-            Format("{text}"),
-            Button(Const(texts.HOURS_SAVE_AND_CANCEL), id="yes", on_click=on_confirm),
-            SwitchTo(Const(texts.MOVE_BTN), id="mv", state=AdminHours.move),
-            Button(Const(texts.HOURS_GIVE_UP), id="no", on_click=on_give_up),
-            state=AdminHours.confirm,
-            getter=confirm_getter,
-        ),
+        _block_window(AdminHours.block),
+        _confirm_window(AdminHours.confirm, AdminHours.move),
         Window(
             Format("{text}"),
             Button(Const(texts.HOURS_SAVE_AND_MOVE), id="mvyes", on_click=on_move),
@@ -222,3 +235,9 @@ def dialog() -> Dialog:
             getter=move_getter,
         ),
     )
+
+
+def own_block_dialog() -> Dialog:
+    """A specialist closing their own time (/staff): the owner's question and check; moving
+    the bookings it strands to colleagues stays the owner's."""
+    return Dialog(_block_window(StaffHours.block), _confirm_window(StaffHours.confirm))

@@ -1,5 +1,6 @@
 """The owner's specialists: the list, a card (services, hours, exceptions), add, delete, and
-the services each one does. Hours and exceptions are typed in the hours dialog."""
+the services each one does; inviting a specialist into the bot by a one-time link, and revoking
+that access. Hours and exceptions are typed in the hours dialog."""
 
 from __future__ import annotations
 
@@ -7,24 +8,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Data, Dialog, DialogManager, Window
+from aiogram_dialog import Data, Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
-from bots import texts, views
+from bots import menu, texts, views
 from bots.dialogs.admin import affected, common
 from bots.dialogs.admin.hours import HoursStart
 from bots.dialogs.common import answer
 from bots.dialogs.states import AdminHours, AdminStaff
 from bots.errors import NotAllowed
 from bots.parsing import InputError
+from bots.services.staff_access import INVITE_TTL
 from bots.slots import local_interval
 from bots.views import fmt_interval, week_lines
 from core.text import clean_text
 
 if TYPE_CHECKING:
     from bots.repository import BlockRow
-    from bots.services import CatalogueService, ScheduleService
+    from bots.services import CatalogueService, ScheduleService, StaffAccessService
 
 MAX_EXCEPTION_BUTTONS = 10
 
@@ -46,11 +48,13 @@ async def card_getter(
     dialog_manager: DialogManager,
     catalogue: CatalogueService,
     schedule: ScheduleService,
+    staff_access: StaffAccessService,
     **_: Any,
 ) -> dict[str, Any]:
     staff_id = common.draft(dialog_manager, StaffDraft).staff_id
     member = await catalogue.staff_member(staff_id)
-    if member is None:
+    access = await staff_access.access(staff_id)
+    if member is None or access is None:
         return {"text": texts.ADMIN_STALE, "found": False, "exceptions": []}
     services, selected = await catalogue.staff_services(staff_id)
     week, exceptions = await schedule.schedule(staff_id)
@@ -78,9 +82,15 @@ async def card_getter(
             texts.BLOCK_LINE.format(**_block_words(k, tz), note=f" — {k.note}" if k.note else "")
             for k in blocks
         )
+    if access.connected_at is None:
+        text += texts.STAFF_NOT_CONNECTED
+    else:
+        text += texts.STAFF_CONNECTED.format(since=views.when(access.connected_at, tz))
     return {
         "text": common.take_note(dialog_manager, StaffDraft) + text,
         "found": True,
+        "connected": access.connected_at is not None,
+        "invitable": access.connected_at is None,
         "exceptions": buttons,
         "blocks": [
             (k.id, texts.BLOCK_DELETE_BTN.format(**_block_words(k, tz)))
@@ -153,16 +163,74 @@ async def _listed(manager: DialogManager, note: str) -> None:
     await common.go(manager, AdminStaff.list, StaffDraft, note=note)
 
 
+def _access(manager: DialogManager) -> StaffAccessService:
+    return manager.middleware_data["staff_access"]
+
+
+async def _deactivate(manager: DialogManager, staff_id: int) -> bool:
+    """Delete the specialist; their access to the bot ends with it (their menu too)."""
+    had = await _access(manager).telegram_of(staff_id)
+    if not await common.catalogue(manager).delete_staff(staff_id):
+        return False
+    if had is not None:
+        await _menu_back(manager, had)
+    return True
+
+
+async def _menu_back(manager: DialogManager, user: int) -> None:
+    owner = manager.middleware_data["tenant"].admin_telegram_id
+    await menu.default_menu(manager.middleware_data["bot"], user, owner)
+
+
 DELETION = affected.Deletion(
     ask=texts.STAFF_DELETE_ASK,
     done=texts.STAFF_DELETED,
     owns="staff_id",
     chosen=lambda manager: common.draft(manager, StaffDraft).staff_id,
     name=_member_name,
-    deactivate=lambda manager, staff_id: common.catalogue(manager).delete_staff(staff_id),
+    deactivate=_deactivate,
     listed=_listed,
     ask_move=texts.STAFF_MOVE_ASK,
 )
+
+
+async def invite(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    """A new one-time link for the specialist, sent as its own message for the owner to
+    forward; the card again under it, saying so."""
+    staff_id = common.draft(manager, StaffDraft).staff_id
+    member = await common.catalogue(manager).staff_member(staff_id)
+    if member is None:
+        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
+        return
+    try:
+        payload = await _access(manager).invite(staff_id)
+    except NotAllowed:
+        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
+        return
+    bot = manager.middleware_data["bot"]
+    company = (await common.salon(manager).settings()).company_name
+    link = f"https://t.me/{(await bot.me()).username}?start={payload}"
+    days = INVITE_TTL.days
+    await callback.message.answer(
+        texts.STAFF_INVITE.format(company=company, name=member.name, link=link, days=days)
+    )
+    common.keep(manager, StaffDraft, note=texts.STAFF_INVITE_SENT)
+    manager.show_mode = ShowMode.SEND  # the card again, under the link
+
+
+async def revoke_getter(
+    dialog_manager: DialogManager, catalogue: CatalogueService, **_: Any
+) -> dict[str, Any]:
+    member = await catalogue.staff_member(common.draft(dialog_manager, StaffDraft).staff_id)
+    return {"text": texts.STAFF_REVOKE_ASK.format(name=member.name if member else "—")}
+
+
+async def revoke(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    staff_id = common.draft(manager, StaffDraft).staff_id
+    had = await _access(manager).revoke(staff_id)
+    if had is not None:
+        await _menu_back(manager, had)
+    await common.go(manager, AdminStaff.card, StaffDraft, note=texts.STAFF_REVOKED)
 
 
 async def toggle(
@@ -233,10 +301,21 @@ def dialog() -> Dialog:
             common.choices("exd", "exceptions", delete_exception),
             Button(Const(texts.STAFF_BLOCK_BTN), id="blk", on_click=add_block, when="found"),
             common.choices("bkd", "blocks", delete_block),
+            Button(Const(texts.STAFF_INVITE_BTN), id="inv", on_click=invite, when="invitable"),
+            SwitchTo(
+                Const(texts.STAFF_REVOKE_BTN), id="rvk", state=AdminStaff.revoke, when="connected"
+            ),
             SwitchTo(Const(texts.DELETE), id="del", state=AdminStaff.delete, when="found"),
             common.back_to(AdminStaff.list),
             state=AdminStaff.card,
             getter=card_getter,
+        ),
+        Window(
+            Format("{text}"),
+            Button(Const(texts.STAFF_REVOKE_YES), id="yes", on_click=revoke),
+            SwitchTo(Const(texts.STAFF_REVOKE_NO), id="no", state=AdminStaff.card),
+            state=AdminStaff.revoke,
+            getter=revoke_getter,
         ),
         Window(Const(texts.ASK_STAFF), *common.text_input(on_name), state=AdminStaff.add),
         Window(
