@@ -24,6 +24,8 @@ class AdminStaff(StatesGroup):
     delete = State()  # «Удалить?» with the bookings it would cancel
     move = State()  # «Удалить и перенести?» with who would take each booking
     revoke = State()  # «Отозвать доступ?» of a specialist connected to the bot
+    unexcept = State()  # «Удалить исключение?» (a day off, other hours) from the card
+    unblock = State()  # «Открыть закрытое время?» from the card
 
 
 class AdminHours(StatesGroup):

@@ -111,6 +111,13 @@ async def test_a_day_off_over_two_bookings_asks_then_cancels_both_with_one_notic
         "отменена салоном" in (m["text"] or "") for m in await tg.transcript(bot, ALICE + 2)
     )
 
+    # the day off is deleted from the card, after a question
+    ask = await tg.click(bot, OWNER, "🗑 Вт 05.03")
+    assert ask["text"].startswith(texts.EXCEPTION_DELETE_ASK.format(day="Вт 05.03"))
+    card = await tg.click(bot, OWNER, texts.DELETE_YES)
+    assert card["text"].startswith(texts.EXCEPTION_DELETED)
+    assert await salon.fetch("SELECT 1 FROM client_001.hour_exceptions") == []
+
 
 async def test_new_working_hours_that_strand_a_booking_are_shown_first(salon):
     await set_up(salon)
@@ -163,7 +170,14 @@ async def test_blocked_time_is_not_bookable_shows_in_the_calendar_and_can_be_reo
     assert "👤 Анна: 10:00-13:00, 14:00-18:00 · закрыто 11:00-12:00, 15:00-16:00" in day["text"]
 
     await _staff_card(salon)
+    ask = await tg.click(bot, OWNER, "❌ Вт 05.03 15:00-16:00")  # every delete asks first
+    assert ask["text"] == texts.BLOCK_DELETE_ASK.format(day="Вт 05.03", interval="15:00-16:00")
+    await tg.click(bot, OWNER, texts.DELETE_NO)
+    assert "15:00" not in await _times(salon, ALICE + 1)
+    await _staff_card(salon)
     await tg.click(bot, OWNER, "❌ Вт 05.03 15:00-16:00")
+    card = await tg.click(bot, OWNER, texts.REOPEN_YES)
+    assert card["text"].startswith(texts.BLOCK_DELETED) and "15:00-16:00" not in card["text"]
     assert "15:00" in await _times(salon, ALICE + 1)
 
 

@@ -13,19 +13,17 @@ from aiogram_dialog.widgets.kbd import Button, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
 from bots import menu, texts, views
-from bots.dialogs.admin import affected, common
+from bots.dialogs.admin import affected, common, reopen
 from bots.dialogs.admin.hours import HoursStart
 from bots.dialogs.common import answer
 from bots.dialogs.states import AdminHours, AdminStaff
 from bots.errors import NotAllowed
 from bots.parsing import InputError
 from bots.services.staff_access import INVITE_TTL
-from bots.slots import local_interval
 from bots.views import fmt_interval, week_lines
 from core.text import clean_text
 
 if TYPE_CHECKING:
-    from bots.repository import BlockRow
     from bots.services import CatalogueService, ScheduleService, StaffAccessService
 
 MAX_EXCEPTION_BUTTONS = 10
@@ -34,6 +32,13 @@ MAX_EXCEPTION_BUTTONS = 10
 @dataclass
 class StaffDraft(common.Draft):
     staff_id: int = 0
+    exception_day: int = 0  # yyyymmdd of the exception being deleted
+    block_id: int = 0  # the blocked range being opened again
+
+
+REOPENING = reopen.Reopening(
+    StaffDraft, AdminStaff.card, exception=AdminStaff.unexcept, block=AdminStaff.unblock
+)
 
 
 async def list_getter(
@@ -79,7 +84,9 @@ async def card_getter(
     tz = (await common.salon(dialog_manager).settings()).tz
     if blocks:
         text += texts.BLOCKS_TITLE + "\n".join(
-            texts.BLOCK_LINE.format(**_block_words(k, tz), note=f" — {k.note}" if k.note else "")
+            texts.BLOCK_LINE.format(
+                **reopen.block_words(k, tz), note=f" — {k.note}" if k.note else ""
+            )
             for k in blocks
         )
     if access.connected_at is None:
@@ -93,26 +100,10 @@ async def card_getter(
         "invitable": access.connected_at is None,
         "exceptions": buttons,
         "blocks": [
-            (k.id, texts.BLOCK_DELETE_BTN.format(**_block_words(k, tz)))
+            (k.id, texts.BLOCK_DELETE_BTN.format(**reopen.block_words(k, tz)))
             for k in blocks[:MAX_EXCEPTION_BUTTONS]
         ],
     }
-
-
-def _block_words(block: BlockRow, tz) -> dict[str, str]:
-    interval = local_interval(block.starts_at, block.ends_at, tz)
-    day = block.starts_at.astimezone(tz).date()
-    return {"day": views.day_label(day), "interval": fmt_interval(interval)}
-
-
-async def delete_block(
-    callback: CallbackQuery, _widget: Any, manager: DialogManager, block_id: int
-) -> None:
-    staff_id = common.draft(manager, StaffDraft).staff_id
-    if not await common.schedule(manager).delete_block(staff_id, block_id):
-        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
-        return
-    await answer(callback, manager, texts.BLOCK_DELETED)
 
 
 async def services_getter(
@@ -244,21 +235,6 @@ async def toggle(
         await answer(callback, manager, texts.ADMIN_STALE, alert=True)
 
 
-async def delete_exception(
-    callback: CallbackQuery, _widget: Any, manager: DialogManager, day_id: int
-) -> None:
-    try:
-        day = views.day_from_id(day_id)
-    except ValueError:
-        day = None
-    if day is None or not await common.schedule(manager).delete_exception(
-        common.draft(manager, StaffDraft).staff_id, day
-    ):
-        await answer(callback, manager, texts.ADMIN_STALE, alert=True)
-        return
-    await answer(callback, manager, texts.EXCEPTION_DELETED)
-
-
 async def _start_hours(manager: DialogManager, state) -> None:
     start = HoursStart(staff_id=common.draft(manager, StaffDraft).staff_id)
     await manager.start(state, data=start.as_data())
@@ -298,9 +274,9 @@ def dialog() -> Dialog:
             ),
             Button(Const(texts.STAFF_HOURS_BTN), id="week", on_click=edit_week, when="found"),
             Button(Const(texts.STAFF_EXC_BTN), id="exc", on_click=add_exception, when="found"),
-            common.choices("exd", "exceptions", delete_exception),
+            common.choices("exd", "exceptions", REOPENING.ask_exception),
             Button(Const(texts.STAFF_BLOCK_BTN), id="blk", on_click=add_block, when="found"),
-            common.choices("bkd", "blocks", delete_block),
+            common.choices("bkd", "blocks", REOPENING.ask_block),
             Button(Const(texts.STAFF_INVITE_BTN), id="inv", on_click=invite, when="invitable"),
             SwitchTo(
                 Const(texts.STAFF_REVOKE_BTN), id="rvk", state=AdminStaff.revoke, when="connected"
@@ -327,5 +303,6 @@ def dialog() -> Dialog:
         ),
         affected.confirm_delete(DELETION, AdminStaff.delete, AdminStaff.card, AdminStaff.move),
         affected.confirm_move(DELETION, AdminStaff.move, AdminStaff.card),
+        *REOPENING.windows(),
         on_process_result=hours_done,
     )
