@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from bots import texts
 from bots.clock import write_clock_file
 from core.crypto import TokenCipher
 from core.migrations import migrate_platform
@@ -56,6 +57,26 @@ async def clocked_bot(stand: Stand, clock: Path, now, **env: str) -> tuple[str, 
     write_clock_file(clock, now)
     stand.env.update(BOOKING_CLOCK_FILE=str(clock), RATELIMIT_MAX_EVENTS="200", **env)
     return token, username
+
+
+async def set_up_by_buttons(tg: SandboxTelegram, bot: str, owner: int, hours: str) -> None:
+    """The owner sets up a haircut (60 min, 1500 ₽), the specialist Вера who does it, and her
+    `hours` — by buttons, as an owner would."""
+    await tg.ask(bot, owner, "/admin")
+    await tg.click(bot, owner, texts.ADMIN_SERVICES)
+    await tg.click(bot, owner, texts.ADMIN_ADD_SERVICE)
+    reply = await tg.ask(bot, owner, "Стрижка; 60; 1500")
+    assert texts.SERVICE_SAVED in reply["text"]
+    await tg.ask(bot, owner, "/admin")
+    await tg.click(bot, owner, texts.ADMIN_STAFF)
+    await tg.click(bot, owner, texts.ADMIN_ADD_STAFF)
+    await tg.ask(bot, owner, "Вера")
+    await tg.click(bot, owner, texts.STAFF_SERVICES_BTN)
+    await tg.click(bot, owner, "Стрижка")
+    await tg.click(bot, owner, texts.BACK)
+    await tg.click(bot, owner, texts.STAFF_HOURS_BTN)
+    reply = await tg.ask(bot, owner, hours)
+    assert texts.WEEK_SAVED in reply["text"]
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 from bots import texts
 from bots.clock import write_clock_file
 from sandbox.harness import wait_until
-from tests.e2e.conftest import clocked_bot
+from tests.e2e.conftest import clocked_bot, set_up_by_buttons
 
 pytestmark = pytest.mark.e2e
 OWNER = 880001
@@ -56,21 +56,7 @@ async def test_owner_sets_up_customers_book_race_and_reminders_survive_a_restart
     assert reply["text"] == texts.SOON
 
     # the owner sets up a service, a specialist, her services and hours — by buttons
-    await tg.ask(bot, OWNER, "/admin")
-    await tg.click(bot, OWNER, texts.ADMIN_SERVICES)
-    await tg.click(bot, OWNER, texts.ADMIN_ADD_SERVICE)
-    reply = await tg.ask(bot, OWNER, "Стрижка; 60; 1500")
-    assert texts.SERVICE_SAVED in reply["text"]
-    await tg.ask(bot, OWNER, "/admin")
-    await tg.click(bot, OWNER, texts.ADMIN_STAFF)
-    await tg.click(bot, OWNER, texts.ADMIN_ADD_STAFF)
-    await tg.ask(bot, OWNER, "Вера")
-    await tg.click(bot, OWNER, texts.STAFF_SERVICES_BTN)
-    await tg.click(bot, OWNER, "Стрижка")
-    await tg.click(bot, OWNER, texts.BACK)
-    await tg.click(bot, OWNER, texts.STAFF_HOURS_BTN)
-    reply = await tg.ask(bot, OWNER, "пн-сб 10:00-14:00, 15:00-19:00")
-    assert texts.WEEK_SAVED in reply["text"]
+    await set_up_by_buttons(tg, bot, OWNER, "пн-сб 10:00-14:00, 15:00-19:00")
     assert await count(stand, bot, OWNER, "три шага") == 1
 
     # two customers race for Tuesday 10:00: exactly one gets it

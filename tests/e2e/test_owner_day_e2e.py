@@ -12,9 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bots import texts
-from bots.clock import write_clock_file
 from sandbox.harness import wait_until
-from tests.e2e.conftest import new_token
+from tests.e2e.conftest import clocked_bot, set_up_by_buttons
 
 pytestmark = pytest.mark.e2e
 OWNER = 880201
@@ -26,11 +25,7 @@ NOW = datetime(2030, 3, 4, 5, 0, tzinfo=UTC)  # Monday 08:00 in Moscow
 
 async def test_the_owners_day_phone_booking_blocked_time_calendar_card_and_export(stand, tmp_path):
     tg = stand.tg
-    token, bot = new_token()
-    await tg.register_bot(token, bot)
-    clock = tmp_path / "clock"
-    write_clock_file(clock, NOW)
-    stand.env.update(BOOKING_CLOCK_FILE=str(clock), RATELIMIT_MAX_EVENTS="200")
+    token, bot = await clocked_bot(stand, tmp_path / "clock", NOW)
     stand.start_worker(1)
     await stand.wait_status(1, "waiting")
     result = await stand.activate(1, token, "client_001", "Студия Веры", admin=OWNER)
@@ -44,20 +39,7 @@ async def test_the_owners_day_phone_booking_blocked_time_calendar_card_and_expor
         )
 
     await wait_until(helped, timeout=20, what="the owner's /help")
-    await tg.ask(bot, OWNER, "/admin")
-    await tg.click(bot, OWNER, texts.ADMIN_SERVICES)
-    await tg.click(bot, OWNER, texts.ADMIN_ADD_SERVICE)
-    await tg.ask(bot, OWNER, "Стрижка; 60; 1500")
-    await tg.ask(bot, OWNER, "/admin")
-    await tg.click(bot, OWNER, texts.ADMIN_STAFF)
-    await tg.click(bot, OWNER, texts.ADMIN_ADD_STAFF)
-    await tg.ask(bot, OWNER, "Вера")
-    await tg.click(bot, OWNER, texts.STAFF_SERVICES_BTN)
-    await tg.click(bot, OWNER, "Стрижка")
-    await tg.click(bot, OWNER, texts.BACK)
-    await tg.click(bot, OWNER, texts.STAFF_HOURS_BTN)
-    reply = await tg.ask(bot, OWNER, "пн-сб 9-18")  # hours typed short
-    assert texts.WEEK_SAVED in reply["text"]
+    await set_up_by_buttons(tg, bot, OWNER, "пн-сб 9-18")  # hours typed short
 
     # blocked time on the specialist's card: not bookable from then on
     await tg.ask(bot, OWNER, "/admin")

@@ -17,16 +17,22 @@ MARIA_PHONE = "+79990001122"
 TUESDAY_10 = START + timedelta(days=1, hours=2)  # Tue 05.03 10:00 Moscow
 
 
-async def owner_summary(salon, *, name="Мария", phone="8 (999) 000-11-22", contact=None) -> None:
-    """/admin → «📝 Записать клиента» → a haircut with Anna on Tuesday at 10:00 → the client's
-    name and phone (typed, or a contact the owner forwards): the summary is on screen."""
+async def owner_picks_time(salon) -> dict:
+    """/admin → «📝 Записать клиента» → a haircut with Anna on Tuesday at 10:00: the reply."""
     tg, bot = salon.tg, salon.username
     await tg.ask(bot, OWNER, "/admin")
     await tg.click(bot, OWNER, texts.ADMIN_BOOK_CLIENT)
     await tg.click(bot, OWNER, "Стрижка")
     await tg.click(bot, OWNER, "Анна")
     await tg.click(bot, OWNER, "Вт 05.03")
-    asked = await tg.click(bot, OWNER, "10:00")
+    return await tg.click(bot, OWNER, "10:00")
+
+
+async def owner_summary(salon, *, name="Мария", phone="8 (999) 000-11-22", contact=None) -> None:
+    """`owner_picks_time`, then the client's name and phone (typed, or a contact the owner
+    forwards): the summary is on screen."""
+    tg, bot = salon.tg, salon.username
+    asked = await owner_picks_time(salon)
     assert asked["text"] == texts.ASK_CLIENT_NAME
     asked = await tg.ask(bot, OWNER, name)
     assert asked["text"] == texts.ASK_CLIENT_PHONE
@@ -148,12 +154,7 @@ async def test_the_client_card_books_that_client_again_and_keeps_their_note(salo
 async def test_cancel_while_booking_a_client_returns_to_admin(salon):
     await set_up(salon)
     tg, bot = salon.tg, salon.username
-    await tg.ask(bot, OWNER, "/admin")
-    await tg.click(bot, OWNER, texts.ADMIN_BOOK_CLIENT)
-    await tg.click(bot, OWNER, "Стрижка")
-    await tg.click(bot, OWNER, "Анна")
-    await tg.click(bot, OWNER, "Вт 05.03")
-    await tg.click(bot, OWNER, "10:00")
+    await owner_picks_time(salon)
     menu = await tg.ask(bot, OWNER, "/cancel")  # at the client's name: back to /admin
     assert texts.ADMIN_BOOK_CLIENT in str(menu["reply_markup"])
     assert await salon.fetch("SELECT 1 FROM client_001.bot_users WHERE telegram_id < 0") == []
