@@ -315,6 +315,7 @@ AFFECTED_MOVED = "Перенесено к другим мастерам: {moved}
 STAFF_CARD = "👤 {name}\n\nУслуги: {services}\n\nЧасы работы:\n{week}{exceptions}"
 STAFF_SERVICES_BTN = "💇 Услуги мастера"
 STAFF_HOURS_BTN = "🕘 Часы работы"
+STAFF_CALENDAR_BTN = "📅 Календарь мастера"
 STAFF_EXC_BTN = "📆 Добавить исключение"
 STAFF_BLOCK_BTN = "⛔ Закрыть время"
 BLOCKS_TITLE = "\n\nЗакрытое время:\n"

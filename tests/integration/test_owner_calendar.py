@@ -53,3 +53,18 @@ async def test_a_day_or_week_typed_in_words(salon):
     await open_bookings(salon)
     week = await tg.click(bot, OWNER, texts.THIS_WEEK)
     assert week["text"].startswith("🗓 Неделя Пн 04.03 – Вс 10.03")
+
+
+async def test_one_specialists_calendar_from_their_card(salon):
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await book(salon, ALICE, staff="Анна", day="Пн 04.03", at="11:00")
+    await book(salon, ALICE + 1, staff="Олег", day="Пн 04.03", at="12:00", phone="+79990000002")
+    await tg.ask(bot, OWNER, "/admin")
+    await tg.click(bot, OWNER, texts.ADMIN_STAFF)
+    await tg.click(bot, OWNER, "Олег")
+    await tg.click(bot, OWNER, texts.STAFF_CALENDAR_BTN)
+    day = await tg.click(bot, OWNER, texts.TODAY)
+    assert "12:00 · Стрижка · Олег" in day["text"] and "Анна" not in day["text"]
+    week = await tg.click(bot, OWNER, texts.CAL_WEEK)
+    assert "Олег: 1 зап." in week["text"] and "Анна" not in week["text"]

@@ -16,7 +16,7 @@ from bots import menu, texts, views
 from bots.dialogs.admin import affected, common, reopen
 from bots.dialogs.admin.hours import HoursStart
 from bots.dialogs.common import answer
-from bots.dialogs.states import AdminHours, AdminStaff
+from bots.dialogs.states import AdminBookings, AdminHours, AdminStaff
 from bots.errors import NotAllowed
 from bots.parsing import InputError
 from bots.services.staff_access import INVITE_TTL
@@ -235,6 +235,12 @@ async def toggle(
         await answer(callback, manager, texts.ADMIN_STALE, alert=True)
 
 
+async def calendar(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    """The calendar (day, week, typed date) of this specialist alone."""
+    staff_id = common.draft(manager, StaffDraft).staff_id
+    await manager.start(AdminBookings.pick, data={"staff_id": staff_id})
+
+
 async def _start_hours(manager: DialogManager, state) -> None:
     start = HoursStart(staff_id=common.draft(manager, StaffDraft).staff_id)
     await manager.start(state, data=start.as_data())
@@ -272,6 +278,7 @@ def dialog() -> Dialog:
             SwitchTo(
                 Const(texts.STAFF_SERVICES_BTN), id="svs", state=AdminStaff.services, when="found"
             ),
+            Button(Const(texts.STAFF_CALENDAR_BTN), id="cal", on_click=calendar, when="found"),
             Button(Const(texts.STAFF_HOURS_BTN), id="week", on_click=edit_week, when="found"),
             Button(Const(texts.STAFF_EXC_BTN), id="exc", on_click=add_exception, when="found"),
             common.choices("exd", "exceptions", REOPENING.ask_exception),
