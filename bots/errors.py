@@ -18,6 +18,11 @@ class StaffGone(NotAllowed):
     """The specialist was deleted (or never existed)."""
 
 
+class Stranded(Exception):
+    """A schedule change would now strand bookings the owner was not shown (made meanwhile):
+    nothing was saved; show them first."""
+
+
 class BookingError(NotAllowed):
     """The booking cannot be made or changed as asked."""
 

@@ -239,6 +239,14 @@ class Repo:
     async def staff_member(self, conn, staff_id: int) -> StaffRow | None:
         return row_to(StaffRow, await self.q.staff_member(conn, staff_id=staff_id))
 
+    async def lock_staff_schedule(self, conn, staff_id: int) -> bool:
+        """In a transaction changing the specialist's schedule; False: no such specialist."""
+        return await self.q.lock_staff_schedule(conn, staff_id=staff_id) is not None
+
+    async def share_staff_schedule(self, conn, staff_id: int) -> bool:
+        """In a transaction booking the specialist; False: no such specialist."""
+        return await self.q.share_staff_schedule(conn, staff_id=staff_id) is not None
+
     async def add_staff(self, conn, name: str) -> int:
         return await self.q.add_staff(conn, name=name)
 

@@ -119,6 +119,16 @@ SELECT st.id, st.name FROM {schema}.staff st
 -- name: staff-member^
 SELECT id, name FROM {schema}.staff WHERE id = :staff_id AND active;
 
+-- name: lock-staff-schedule$
+-- A change of the specialist's hours or blocked time: waits for bookings of theirs being made
+-- (they hold share-staff-schedule) and makes new ones wait until it commits.
+SELECT id FROM {schema}.staff WHERE id = :staff_id AND active FOR UPDATE;
+
+-- name: share-staff-schedule$
+-- A booking being made or moved for the specialist: their hours and blocked time stay as they
+-- are until it commits (see lock-staff-schedule); other bookings do not wait for it.
+SELECT id FROM {schema}.staff WHERE id = :staff_id AND active FOR KEY SHARE;
+
 -- name: add-staff<!
 INSERT INTO {schema}.staff (name) VALUES (:name) RETURNING id;
 

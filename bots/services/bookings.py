@@ -33,7 +33,16 @@ from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy
 EXCLUSION_VIOLATION = "23P01"
 
 
-UPCOMING_HORIZON = timedelta(days=400)  # longer than any booking horizon (≤ 120 days)
+UPCOMING_HORIZON = timedelta(days=400)
+
+
+def _own_times(free: dict[datetime, list[int]], staff_id: int) -> list[datetime]:
+    """The free times (of `available_times`) when `staff_id` is free."""
+    return [t for t, ids in free.items() if staff_id in ids]
+
+
+class _ScheduleChanged(Exception):
+    """Inside a booking's transaction: the specialist's schedule no longer takes it."""  # longer than any booking horizon (≤ 120 days)
 
 
 @dataclass(frozen=True)
@@ -189,6 +198,10 @@ class BookingService(BaseService):
             for staff_id in candidates:
                 try:
                     async with conn.transaction():
+                        if not await self._holds(
+                            conn, staff_id, service.id, draft.starts_at, end, until
+                        ):
+                            raise _ScheduleChanged
                         customer_id = await self._customer(conn, draft)
                         booking_id = await self.repo.insert_booking(
                             conn,
@@ -207,6 +220,8 @@ class BookingService(BaseService):
                             existing = await self.repo.booking_by_key(conn, draft.request_key)
                             return BookResult(existing, False)
                         await self._schedule_reminders(conn, booking_id, draft.starts_at, settings)
+                except _ScheduleChanged:
+                    continue  # their hours or blocked time changed meanwhile: the next one
                 except asyncpg.PostgresError as exc:
                     if exc.sqlstate != EXCLUSION_VIOLATION:
                         raise
@@ -218,6 +233,30 @@ class BookingService(BaseService):
                 return BookResult(booking, True)
             free = await self.available_times(draft.service_id, draft.staff_id, local_day, conn)
             return await self._taken_or_done(conn, draft, list(free))
+
+    async def _holds(
+        self,
+        conn,
+        staff_id: int,
+        service_id: int,
+        starts_at: datetime,
+        ends_at: datetime,
+        until: datetime,
+        ignore: int = 0,
+    ) -> bool:
+        """In a booking's transaction: the specialist's schedule is locked against changes
+        until it commits (a change under way finishes first: ScheduleService), and, as it is
+        now, still takes [starts_at, ends_at) busy `until` — working hours, exceptions, blocked
+        time and other bookings (`ignore`: the booking being moved)."""
+        if not await self.repo.share_staff_schedule(conn, staff_id):
+            return False
+        settings = await self.settings(conn)
+        day = starts_at.astimezone(settings.tz).date()
+        loaded = await self._load(conn, service_id, staff_id, day, day, ignore)
+        if loaded is None:
+            return False
+        _, _, days = loaded
+        return free_at(days[0], starts_at, ends_at, until, settings.tz)
 
     async def _customer(self, conn, draft: Draft) -> int:
         """Whom `draft` books: the customer (their contact remembered), or for the owner the
@@ -307,28 +346,35 @@ class BookingService(BaseService):
                 booking.service_id, booking.staff_id, local_day, conn, ignore=booking_id
             )
             if booking.staff_id not in free.get(starts_at, []):
-                raise SlotTaken([t for t, ids in free.items() if booking.staff_id in ids])
+                raise SlotTaken(_own_times(free, booking.staff_id))
             duration = booking.ends_at - booking.starts_at
+            ends_at = starts_at + duration
+            until = ends_at + timedelta(minutes=settings.buffer_min)
             try:
                 async with conn.transaction():
                     current = await self.repo.booking(conn, booking_id, for_update=True)
                     if current.status not in ACTIVE_STATUSES:
                         raise BookingNotActive
-                    await self.repo.move_booking(
-                        conn,
+                    if not await self._holds(
+                        conn, booking.staff_id, booking.service_id, starts_at, ends_at, until,
                         booking_id,
-                        starts_at,
-                        starts_at + duration,
-                        starts_at + duration + timedelta(minutes=settings.buffer_min),
-                    )
+                    ):  # fmt: skip
+                        raise _ScheduleChanged
+                    await self.repo.move_booking(conn, booking_id, starts_at, ends_at, until)
                     await self._schedule_reminders(conn, booking_id, starts_at, settings)
             except asyncpg.PostgresError as exc:
                 if exc.sqlstate != EXCLUSION_VIOLATION:
                     raise
+                taken = True  # booked by someone else meanwhile
+            except _ScheduleChanged:
+                taken = True  # closed meanwhile (hours, a day off, blocked time)
+            else:
+                taken = False
+            if taken:
                 free = await self.available_times(
                     booking.service_id, booking.staff_id, local_day, conn, ignore=booking_id
                 )
-                raise SlotTaken([t for t, ids in free.items() if booking.staff_id in ids]) from None
+                raise SlotTaken(_own_times(free, booking.staff_id))
             return booking, await self.repo.booking(conn, booking_id)
 
     # --- the owner's operations on any booking ---------------------------------------------
@@ -390,7 +436,14 @@ class BookingService(BaseService):
                         current = await self.repo.booking(conn, booking.id, for_update=True)
                         if not self._still_stranded(current, booking):
                             raise BookingNotActive
+                        if not await self._holds(
+                            conn, staff.id, booking.service_id, booking.starts_at,
+                            booking.ends_at, booking.blocked_until, booking.id,
+                        ):  # fmt: skip
+                            raise _ScheduleChanged
                         await self.repo.set_booking_staff(conn, booking.id, staff.id)
+                except _ScheduleChanged:
+                    continue  # their hours or blocked time changed meanwhile: the next one
                 except asyncpg.PostgresError as exc:
                     if exc.sqlstate != EXCLUSION_VIOLATION:
                         raise

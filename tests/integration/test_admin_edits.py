@@ -197,3 +197,25 @@ async def test_blocking_time_over_a_booking_asks_first(salon):
     await tg.click(bot, OWNER, texts.STAFF_BLOCK_BTN)
     reply = await tg.ask(bot, OWNER, "05.03")
     assert reply["text"].startswith(texts.BLOCK_HOURS_MISSING)
+
+
+async def test_a_booking_made_after_the_check_stops_the_day_off_and_is_shown(salon, monkeypatch):
+    # the owner was shown no bookings on 05.03 (the check ran before a customer's booking
+    # committed); the save, with the schedule locked, finds it: nothing saved, it is shown
+    from bots.services import ScheduleService
+
+    await set_up(salon)
+    tg, bot = salon.tg, salon.username
+    await book(salon, ALICE, staff="Анна", day="Вт 05.03", at="10:00")
+    real = ScheduleService.stranded_by_exception
+
+    async def before_the_booking(self, staff_id, day, intervals, conn=None):
+        return [] if conn is None else await real(self, staff_id, day, intervals, conn)
+
+    monkeypatch.setattr(ScheduleService, "stranded_by_exception", before_the_booking)
+    await _staff_card(salon)
+    await tg.click(bot, OWNER, texts.STAFF_EXC_BTN)
+    confirm = await tg.ask(bot, OWNER, "05.03 выходной")
+    assert confirm["text"].startswith(texts.HOURS_STRAND)
+    assert await salon.fetch("SELECT 1 FROM client_001.hour_exceptions") == []
+    assert await _statuses(salon) == ["booked"]

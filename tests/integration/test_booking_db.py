@@ -11,7 +11,7 @@ import pytest
 
 from bots.clock import FixedClock
 from bots.context import TenantContext
-from bots.errors import SlotTaken
+from bots.errors import SlotTaken, Stranded
 from bots.parsing import parse_week
 from bots.services import (
     BookingService,
@@ -156,3 +156,71 @@ async def test_a_booking_can_move_onto_part_of_its_own_time_but_not_onto_others(
     assert {r["offset_min"]: r["due_at"] for r in due} == {
         120: AT_10 + timedelta(minutes=30) - timedelta(hours=2)
     }
+
+
+async def _waiting_for_a_lock(db) -> bool:
+    async with db.acquire() as conn:
+        return await conn.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted") > 0
+
+
+async def _until(check) -> None:
+    for _ in range(500):
+        if await check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the other transaction never waited")
+
+
+async def test_a_booking_made_while_the_time_is_being_closed_sees_it_closed(db):
+    # the owner's block of Monday 10:00-12:00 is being saved (schedule locked, not committed)
+    # when a customer books 10:00 with the free-time check already behind them: the booking
+    # waits for the block, then finds the time closed (SlotTaken), not a booking inside it
+    clock = FixedClock(NOW)
+    service, (anna, _) = await salon(db, clock)
+    booking = BookingService(db, TENANT, clock)
+    async with db.acquire() as owner:
+        tx = owner.transaction()
+        await tx.start()
+        await owner.execute("SELECT id FROM client_001.staff WHERE id = $1 FOR UPDATE", anna)
+        await owner.execute(
+            "INSERT INTO client_001.time_blocks (staff_id, starts_at, ends_at) VALUES ($1, $2, $3)",
+            anna, AT_10, AT_10 + timedelta(hours=2),
+        )  # fmt: skip
+        booked = asyncio.create_task(booking.book(draft(service, anna, AT_10)))
+        await _until(lambda: _waiting_for_a_lock(db))
+        await tx.commit()
+    with pytest.raises(SlotTaken) as taken:
+        await booked
+    assert AT_10 not in taken.value.alternatives
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM client_001.bookings") == 0
+
+
+async def test_a_day_off_saved_while_a_booking_is_being_made_waits_and_refuses(db):
+    # a customer's booking of Monday 10:00 is being committed when the owner saves Monday as a
+    # day off having seen no bookings: the save waits, then finds the booking and saves nothing
+    clock = FixedClock(NOW)
+    service, (anna, _) = await salon(db, clock)
+    schedule = ScheduleService(db, TENANT, clock)
+    async with db.acquire() as customer:
+        tx = customer.transaction()
+        await tx.start()
+        await customer.execute(
+            "SELECT id FROM client_001.staff WHERE id = $1 FOR KEY SHARE", anna
+        )  # what BookingService takes before writing
+        await customer.execute(
+            "INSERT INTO client_001.bookings (request_key, customer_id, customer_name,"
+            " customer_phone, service_id, staff_id, price, starts_at, ends_at, blocked_until)"
+            " VALUES ('k', 100, 'К', '+7', $1, $2, 0, $3, $4, $4)",
+            service, anna, AT_10, AT_10 + timedelta(hours=1),
+        )  # fmt: skip
+        saved = asyncio.create_task(schedule.set_exception(anna, AT_10.date(), [], strict=True))
+        await _until(lambda: _waiting_for_a_lock(db))
+        await tx.commit()
+    with pytest.raises(Stranded):
+        await saved
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM client_001.hour_exceptions") == 0
+    await schedule.set_exception(anna, AT_10.date(), [])  # the owner confirmed: saved
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM client_001.hour_exceptions") == 1

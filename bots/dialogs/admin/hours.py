@@ -18,7 +18,7 @@ from bots import texts, views
 from bots.dialogs.admin import affected, common
 from bots.dialogs.common import answer
 from bots.dialogs.states import AdminHours, StaffHours
-from bots.errors import NotAllowed
+from bots.errors import NotAllowed, Stranded
 from bots.parsing import DAY_OFF_WORDS, InputError, parse_date, parse_intervals, parse_week
 from bots.slots import Interval
 from bots.views import fmt_interval
@@ -101,19 +101,21 @@ class Change:
             return await schedule.stranded_by_block(self.staff_id, *value[:2])
         return await schedule.stranded_by_exception(self.staff_id, *value)
 
-    async def save(self) -> str:
+    async def save(self, *, strict: bool) -> str:
+        """`strict`: the owner was shown nothing stranded, so bookings made meanwhile that it
+        would strand stop it (Stranded, nothing saved)."""
         schedule, value = common.schedule(self.manager), await self.parsed()
         if self.kind == "week":
-            await schedule.set_week(self.staff_id, value)
+            await schedule.set_week(self.staff_id, value, strict=strict)
             return texts.WEEK_SAVED
         if self.kind == "block":
             day, interval, note = value
-            await schedule.add_block(self.staff_id, day, interval, note)
+            await schedule.add_block(self.staff_id, day, interval, note, strict=strict)
             return texts.BLOCK_SAVED.format(
                 day=views.day_label(day), interval=fmt_interval(interval)
             )
         day, intervals = value
-        await schedule.set_exception(self.staff_id, day, intervals)
+        await schedule.set_exception(self.staff_id, day, intervals, strict=strict)
         return texts.EXCEPTION_SAVED.format(day=views.day_label(day))
 
 
@@ -124,7 +126,7 @@ async def _apply(
     another specialist), each customer told. The note for the card, or None when the
     specialist was deleted meanwhile."""
     try:
-        note = await change.save()
+        note = await change.save(strict=settle is None)
     except NotAllowed:
         return None
     if settle is not None:
@@ -148,11 +150,14 @@ async def _typed(message: Message, manager: DialogManager, kind: str) -> None:
     except InputError as exc:
         await common.reject(message, manager, exc)
         return
-    if stranded:
-        manager.dialog_data[_PENDING] = {"text": message.text, "kind": kind}
-        await manager.switch_to(manager.current_context().state.group.confirm)
-        return
-    await _close(manager, await _apply(manager, change), message.answer)
+    if not stranded:
+        try:
+            await _close(manager, await _apply(manager, change), message.answer)
+            return
+        except Stranded:  # a booking made meanwhile: shown like any other, nothing saved
+            pass
+    manager.dialog_data[_PENDING] = {"text": message.text, "kind": kind}
+    await manager.switch_to(manager.current_context().state.group.confirm)
 
 
 def _pending(manager: DialogManager) -> Change:
