@@ -247,6 +247,14 @@ class Repo:
         """In a transaction booking the specialist; False: no such specialist."""
         return await self.q.share_staff_schedule(conn, staff_id=staff_id) is not None
 
+    async def lock_service(self, conn, service_id: int) -> bool:
+        """In a transaction deleting the service; False: no such service."""
+        return await self.q.lock_service(conn, service_id=service_id) is not None
+
+    async def share_service(self, conn, service_id: int) -> bool:
+        """In a transaction booking the service; False: no such service."""
+        return await self.q.share_service(conn, service_id=service_id) is not None
+
     async def add_staff(self, conn, name: str) -> int:
         return await self.q.add_staff(conn, name=name)
 

@@ -105,6 +105,14 @@ VALUES (:name, :duration_min, :price) RETURNING id;
 UPDATE {schema}.services SET name = :name, duration_min = :duration_min, price = :price
  WHERE id = :service_id AND active;
 
+-- name: lock-service$
+-- Deleting a service: waits for bookings of it being made (they hold share-service).
+SELECT id FROM {schema}.services WHERE id = :service_id AND active FOR UPDATE;
+
+-- name: share-service$
+-- A booking being made or moved: the service stays bookable until it commits.
+SELECT id FROM {schema}.services WHERE id = :service_id AND active FOR KEY SHARE;
+
 -- name: deactivate-service!
 UPDATE {schema}.services SET active = false WHERE id = :service_id AND active;
 

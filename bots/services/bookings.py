@@ -244,11 +244,13 @@ class BookingService(BaseService):
         until: datetime,
         ignore: int = 0,
     ) -> bool:
-        """In a booking's transaction: the specialist's schedule is locked against changes
-        until it commits (a change under way finishes first: ScheduleService), and, as it is
-        now, still takes [starts_at, ends_at) busy `until` — working hours, exceptions, blocked
+        """In a booking's transaction: the specialist's schedule and the service are locked
+        against changes and deletion until it commits (a change under way finishes first:
+        ScheduleService, CatalogueService), and, as they are now, still take [starts_at, ends_at) busy `until` — working hours, exceptions, blocked
         time and other bookings (`ignore`: the booking being moved)."""
         if not await self.repo.share_staff_schedule(conn, staff_id):
+            return False
+        if not await self.repo.share_service(conn, service_id):
             return False
         settings = await self.settings(conn)
         day = starts_at.astimezone(settings.tz).date()

@@ -29,7 +29,11 @@ class CatalogueService(BaseService):
             return await self.repo.update_service(conn, service_id, name, duration_min, price)
 
     async def delete_service(self, service_id: int) -> bool:
-        async with self.db.acquire() as conn:
+        """Nobody can book it from then on; bookings of it being made finish first (the
+        caller then settles every booking ahead)."""
+        async with self.db.acquire() as conn, conn.transaction():
+            if not await self.repo.lock_service(conn, service_id):
+                return False
             return await self.repo.deactivate_service(conn, service_id)
 
     # --- staff -----------------------------------------------------------------------------
@@ -47,7 +51,11 @@ class CatalogueService(BaseService):
             return await self.repo.add_staff(conn, name)
 
     async def delete_staff(self, staff_id: int) -> bool:
-        async with self.db.acquire() as conn:
+        """Nobody can book them from then on; bookings of theirs being made finish first (the
+        caller then settles every booking ahead)."""
+        async with self.db.acquire() as conn, conn.transaction():
+            if not await self.repo.lock_staff_schedule(conn, staff_id):
+                return False
             return await self.repo.deactivate_staff(conn, staff_id)
 
     async def staff_services(self, staff_id: int) -> tuple[list[ServiceRow], set[int]]:

@@ -224,3 +224,21 @@ async def test_a_day_off_saved_while_a_booking_is_being_made_waits_and_refuses(d
     await schedule.set_exception(anna, AT_10.date(), [])  # the owner confirmed: saved
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM client_001.hour_exceptions") == 1
+
+
+async def test_a_booking_made_while_its_specialist_is_being_deleted_is_refused(db):
+    clock = FixedClock(NOW)
+    service, (anna, _) = await salon(db, clock)
+    booking = BookingService(db, TENANT, clock)
+    async with db.acquire() as owner:
+        tx = owner.transaction()
+        await tx.start()
+        await owner.execute("SELECT id FROM client_001.staff WHERE id = $1 FOR UPDATE", anna)
+        await owner.execute("UPDATE client_001.staff SET active = false WHERE id = $1", anna)
+        booked = asyncio.create_task(booking.book(draft(service, anna, AT_10)))
+        await _until(lambda: _waiting_for_a_lock(db))
+        await tx.commit()
+    with pytest.raises(SlotTaken):
+        await booked
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM client_001.bookings") == 0
