@@ -22,8 +22,14 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 from loguru import logger
 
-from bots import keyboards, menu, notify, texts, views
-from bots.services import REMINDER_ATTEMPTS, ReminderService, SalonService, StaffAccessService
+from bots import keyboards, menu, notify, outbox, texts, views
+from bots.services import (
+    REMINDER_ATTEMPTS,
+    NoticeService,
+    ReminderService,
+    SalonService,
+    StaffAccessService,
+)
 from core import periodic
 
 REMINDER_JITTER = 0.1  # each pause between rounds is the interval ± 10 %
@@ -36,8 +42,10 @@ class Background:
         salon: SalonService,
         interval: float,
         staff_access: StaffAccessService | None = None,
+        notices: NoticeService | None = None,
     ) -> None:
         self.reminders = reminders
+        self.notices = notices  # the salon's notices a dead worker left unsent (bots.outbox)
         self.salon = salon
         self.staff_access = staff_access  # an owner who is also a specialist keeps /staff
         self.interval = interval
@@ -54,7 +62,7 @@ class Background:
             periodic.start(
                 f"reminders-{client}",
                 self.interval,
-                partial(self.send_due, bot),
+                partial(self.round, bot),
                 log=self.log,
                 jitter=REMINDER_JITTER,
             ),
@@ -89,6 +97,19 @@ class Background:
                 await self.salon.unclaim_owner_greeting()
         except Exception:
             self.log.exception("first-run greeting failed")
+
+    async def round(self, bot: Bot) -> None:
+        """One background round: reminders due, then notices left unsent."""
+        await self.send_due(bot)
+        await self.send_left_notices(bot)
+
+    async def send_left_notices(self, bot: Bot) -> int:
+        if self.notices is None:
+            return 0
+        sent = await outbox.send_left(bot, self.notices)
+        if sent:
+            self.log.info("{} notice(s) left by an earlier worker sent", sent)
+        return sent
 
     async def send_due(self, bot: Bot) -> int:
         sent = 0

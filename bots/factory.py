@@ -26,6 +26,7 @@ from bots.services import (
     CatalogueService,
     ClientService,
     CustomerService,
+    NoticeService,
     ReminderService,
     ReportService,
     SalonService,
@@ -132,6 +133,7 @@ def build_dispatcher(
         reminders=reminders,
         reports=ReportService(db, tenant, clock, cache),
         staff_access=StaffAccessService(db, tenant, clock, cache),
+        notices=NoticeService(db, tenant, clock, cache),
     )
     window = FixedWindow(
         redis,
@@ -145,7 +147,9 @@ def build_dispatcher(
     setup_screens(dp, message_manager=KeepScreens())
 
     staff_access = dp["staff_access"]
-    background = Background(reminders, salon, options.reminder_interval, staff_access)
+    background = Background(
+        reminders, salon, options.reminder_interval, staff_access, dp["notices"]
+    )
     dp["background"] = background
     dp.startup.register(background.on_startup)
     dp.shutdown.register(background.on_shutdown)

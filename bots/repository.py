@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy, ReminderState
+from bots.status import ACTIVE_STATUSES, BookingStatus, CancelledBy, NoticeState, ReminderState
 from core.db import TenantQueries, affected_rows, row_to, rows_to
 from core.status import parse_stored
 
@@ -135,6 +135,16 @@ class InviteRow:
     staff_id: int
     expires_at: datetime
     used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A queued message to a customer about their booking (sql/tenant/009_notices.sql)."""
+
+    id: int
+    chat_id: int
+    booking_id: int | None
+    text: str
 
 
 @dataclass(frozen=True)
@@ -503,6 +513,54 @@ class Repo:
             DueReminder(reminder_id, offset, await self.booking(conn, booking_id))
             for reminder_id, offset, booking_id in claimed
         ]
+
+    # --- notices ---------------------------------------------------------------------------
+
+    async def enqueue_notice(
+        self, conn, chat_id: int, booking_id: int, text: str, now: datetime
+    ) -> None:
+        await self.q.enqueue_notice(
+            conn, chat_id=chat_id, booking_id=booking_id, text=text, now=now
+        )
+
+    async def claim_notices(
+        self, conn, *, booking_id: int | None, before: datetime, now: datetime, limit: int
+    ) -> list[Notice]:
+        rows = self.q.claim_notices(
+            conn,
+            booking_id=booking_id,
+            before=before,
+            now=now,
+            limit=limit,
+            sending=NoticeState.SENDING,
+        )
+        return await rows_to(Notice, rows)
+
+    async def finish_notice(self, conn, notice_id: int, state: NoticeState, now: datetime) -> None:
+        await self.q.finish_notice(conn, notice_id=notice_id, state=state, now=now)
+
+    async def retry_notices(
+        self,
+        conn,
+        *,
+        ids: list[int],
+        stuck_before: datetime | None,
+        max_attempts: int,
+        now: datetime,
+    ) -> list[tuple[int, NoticeState]]:
+        rows = self.q.retry_notices(
+            conn,
+            ids=ids,
+            stuck_before=stuck_before,
+            max_attempts=max_attempts,
+            now=now,
+            failed=NoticeState.FAILED,
+            pending=NoticeState.PENDING,
+        )
+        return [(r["id"], NoticeState(r["state"])) async for r in rows]
+
+    async def purge_notices(self, conn, before: datetime) -> None:
+        await self.q.purge_notices(conn, before=before)
 
     async def retry_reminders(
         self, conn, *, ids: list[int] | None, stuck_before: datetime | None, max_attempts: int

@@ -378,3 +378,42 @@ UPDATE {schema}.staff s SET telegram_id = NULL, connected_at = NULL
   FROM (SELECT id, telegram_id FROM {schema}.staff WHERE id = :staff_id FOR UPDATE) old
  WHERE s.id = old.id AND old.telegram_id IS NOT NULL
 RETURNING old.telegram_id;
+
+-- notices (sql/tenant/009_notices.sql) ----------------------------------------------------
+
+-- name: enqueue-notice!
+INSERT INTO {schema}.notices (chat_id, booking_id, text, created_at)
+VALUES (:chat_id, :booking_id, :text, :now);
+
+-- name: claim-notices
+-- Mark pending notices `sending` and return them: those of one booking (sent right after the
+-- change), or those queued before :before (left by a worker that died). `state = 'pending'`
+-- stays a literal, as in the partial index notices_pending.
+WITH due AS (
+    SELECT id FROM {schema}.notices
+     WHERE state = 'pending' AND created_at <= :before
+       AND (:booking_id::int IS NULL OR booking_id = :booking_id)
+     ORDER BY id LIMIT :limit
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE {schema}.notices n SET state = :sending, claimed_at = :now, attempts = attempts + 1
+  FROM due WHERE n.id = due.id
+RETURNING n.id, n.chat_id, n.booking_id, n.text;
+
+-- name: finish-notice!
+UPDATE {schema}.notices SET state = :state, done_at = :now WHERE id = :notice_id;
+
+-- name: retry-notices
+-- Back to pending (a transient error, or left `sending` by a worker that died), or `failed`
+-- after :max_attempts. `state = 'sending'` stays a literal, as in the partial index.
+UPDATE {schema}.notices
+   SET claimed_at = NULL,
+       state = CASE WHEN attempts >= :max_attempts THEN :failed ELSE :pending END,
+       done_at = CASE WHEN attempts >= :max_attempts THEN :now::timestamptz END
+ WHERE state = 'sending'
+   AND (id = ANY(:ids::bigint[]) OR (:stuck_before::timestamptz IS NOT NULL AND claimed_at < :stuck_before))
+RETURNING id, state;
+
+-- name: purge-notices!
+-- `state IN ('sent', 'failed')` stays literal, as in the partial index notices_done.
+DELETE FROM {schema}.notices WHERE state IN ('sent', 'failed') AND done_at < :before;

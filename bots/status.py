@@ -30,6 +30,16 @@ class CancelledBy(StrEnum):
     OWNER = "owner"
 
 
+class NoticeState(StrEnum):
+    """`notices.state`: pending -> sending (claimed, committed before the send) -> sent, or
+    failed (unreachable, or given up after the attempts)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class ReminderState(StrEnum):
     """`reminders.state`: pending -> sending (claimed, committed before the send) -> sent;
     skipped (the booking changed or started); failed (given up after the attempts)."""

@@ -1,7 +1,7 @@
 """Tenant bot services, one module per domain: no aiogram here; each owns its transaction.
 
 The Dispatcher injects one of each into handlers: `salon`, `catalogue`, `schedule`, `booking`,
-`customers`, `reminders`, `reports`, `staff_access` (see `bots.factory`).
+`customers`, `reminders`, `reports`, `staff_access`, `notices` (see `bots.factory`).
 """
 
 from bots.services.base import SETTING_KEYS, BaseService, SalonSettings, SettingsCache
@@ -11,12 +11,14 @@ from bots.services.bookings import (
     BookResult,
     Draft,
     Move,
+    Tell,
     new_request_key,
 )
 from bots.services.calendar import CalendarService, StaffDay
 from bots.services.catalogue import CatalogueService
 from bots.services.clients import ClientService
 from bots.services.customers import CustomerService
+from bots.services.notices import NoticeService
 from bots.services.reminders import REMINDER_ATTEMPTS, REMINDER_STUCK_AFTER, ReminderService
 from bots.services.reports import ReportService, Stats
 from bots.services.salon import SalonService
@@ -37,6 +39,7 @@ __all__ = [
     "CustomerService",
     "Draft",
     "Move",
+    "NoticeService",
     "ReminderService",
     "ReportService",
     "SalonService",
@@ -46,5 +49,6 @@ __all__ = [
     "StaffAccessService",
     "StaffDay",
     "Stats",
+    "Tell",
     "new_request_key",
 ]

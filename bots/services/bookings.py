@@ -4,6 +4,7 @@ bookings, and the owner's operations on any booking."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -39,6 +40,11 @@ UPCOMING_HORIZON = timedelta(days=400)
 def _own_times(free: dict[datetime, list[int]], staff_id: int) -> list[datetime]:
     """The free times (of `available_times`) when `staff_id` is free."""
     return [t for t, ids in free.items() if staff_id in ids]
+
+
+# The customer's notice about their booking as the salon changed it (its text, rendered by the
+# caller): queued in the change's transaction.
+Tell = Callable[[BookingRow], str]
 
 
 class _ScheduleChanged(Exception):
@@ -396,7 +402,9 @@ class BookingService(BaseService):
         async with self.db.acquire() as conn:
             return await self.repo.standing_ahead(conn, self.now(), UPCOMING_HORIZON)
 
-    async def cancel_by_owner(self, booking_id: int) -> BookingRow:
+    async def cancel_by_owner(self, booking_id: int, tell: Tell | None = None) -> BookingRow:
+        """Cancel a standing booking for the salon; `tell`: the customer's notice, queued in
+        the same transaction (NoticeService)."""
         async with self.db.acquire() as conn, conn.transaction():
             booking = await self.repo.booking(conn, booking_id, for_update=True)
             if booking is None or booking.status not in ACTIVE_STATUSES:
@@ -405,7 +413,17 @@ class BookingService(BaseService):
                 conn, booking_id, BookingStatus.CANCELLED, cancelled_by=CancelledBy.OWNER
             )
             await self.repo.skip_reminders(conn, booking_id)
-            return replace(booking, status=BookingStatus.CANCELLED, cancelled_by=CancelledBy.OWNER)
+            cancelled = replace(
+                booking, status=BookingStatus.CANCELLED, cancelled_by=CancelledBy.OWNER
+            )
+            await self._queue_notice(conn, cancelled, tell)
+            return cancelled
+
+    async def _queue_notice(self, conn, booking: BookingRow, tell: Tell | None) -> None:
+        if tell is not None and not booking.walk_in:  # a walk-in has no chat: the owner calls
+            await self.repo.enqueue_notice(
+                conn, booking.customer_id, booking.id, tell(booking), self.now()
+            )
 
     # --- moving bookings an owner's edit strands to another specialist ------------------
 
@@ -425,7 +443,9 @@ class BookingService(BaseService):
                 plan.append(Move(booking, to))
         return plan
 
-    async def move_to_other(self, booking: BookingRow) -> BookingRow | None:
+    async def move_to_other(
+        self, booking: BookingRow, tell: Tell | None = None
+    ) -> BookingRow | None:
         """Give `booking` to another specialist free at its very time (its staff_id changed in
         one statement, its reminders kept); the booking as it is now, or None when nobody can
         take it. A specialist booked meanwhile (the exclusion constraint) is a failed try: the
@@ -444,13 +464,15 @@ class BookingService(BaseService):
                         ):  # fmt: skip
                             raise _ScheduleChanged
                         await self.repo.set_booking_staff(conn, booking.id, staff.id)
+                        moved = await self.repo.booking(conn, booking.id)
+                        await self._queue_notice(conn, moved, tell)
                 except _ScheduleChanged:
                     continue  # their hours or blocked time changed meanwhile: the next one
                 except asyncpg.PostgresError as exc:
                     if exc.sqlstate != EXCLUSION_VIOLATION:
                         raise
                     continue  # booked meanwhile: the next one free
-                return await self.repo.booking(conn, booking.id)
+                return moved
         return None
 
     def _still_stranded(self, current: BookingRow | None, listed: BookingRow) -> bool:

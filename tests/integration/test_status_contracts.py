@@ -10,7 +10,7 @@ from enum import StrEnum
 
 import asyncpg
 
-from bots.status import BookingStatus, CancelledBy, ReminderState
+from bots.status import BookingStatus, CancelledBy, NoticeState, ReminderState
 from core.migrations import migrate_platform, migrate_tenant
 from core.status import (
     ActivationEvent,
@@ -32,6 +32,7 @@ ENUMS: dict[tuple[str, str, str], type[StrEnum]] = {
     ("client_001", "bookings", "status"): BookingStatus,
     ("client_001", "bookings", "cancelled_by"): CancelledBy,
     ("client_001", "reminders", "state"): ReminderState,
+    ("client_001", "notices", "state"): NoticeState,
 }
 
 # CHECK (column IN ('a', 'b')) as PostgreSQL prints it back: column = ANY (ARRAY['a'::text, ...])

@@ -14,13 +14,14 @@ from aiogram_dialog import DialogManager, ShowMode, Window
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 from aiogram_dialog.widgets.text import Const, Format
 
-from bots import keyboards, notify, texts, views
+from bots import outbox, texts, views
 from bots.dialogs.admin import common
 from bots.dialogs.common import answer, tell_salon, user_id
 from bots.errors import NotAllowed
 
 if TYPE_CHECKING:
     from bots.repository import BookingRow
+    from bots.services import Tell
 
 
 @dataclass(frozen=True)
@@ -160,29 +161,35 @@ async def _listing(manager: DialogManager, title: str, items: list[tuple[Booking
 MAX_LISTED = 15
 
 
-async def _tell(manager: DialogManager, booking: BookingRow, notice: str) -> bool:
-    """Tell the customer `notice` about `booking` (its service, time and specialist), with the
-    menu (to book again, or see their bookings); False when they cannot be reached (the owner
-    should call them)."""
+async def _notice(manager: DialogManager, template: str) -> Tell:
+    """The customer's notice (`template`: its service, time and specialist) about their booking
+    as the salon changes it; queued in that change's transaction (NoticeService)."""
     tz = (await common.salon(manager).settings()).tz
-    delivered = await notify.send(
-        manager.middleware_data["bot"],
-        booking.customer_id,
-        notice.format(
-            service=booking.service_name,
-            when=views.when(booking.starts_at, tz),
-            staff=booking.staff_name,
-        ),
-        reply_markup=keyboards.main_menu(),
+    return lambda b: template.format(
+        service=b.service_name, when=views.when(b.starts_at, tz), staff=b.staff_name
     )
-    return bool(delivered)
+
+
+async def _delivered(manager: DialogManager, booking: BookingRow) -> bool:
+    """Send the customer's notice the change of `booking` queued (with the menu: to book again,
+    or see their bookings); False when they were not told (the owner should call them). Left
+    unsent (the worker died first), it goes out with the bot's next background round."""
+    notices = manager.middleware_data["notices"]
+    return await outbox.send_for(manager.middleware_data["bot"], notices, booking.id)
+
+
+async def cancel_telling(manager: DialogManager, booking_id: int) -> BookingRow:
+    """Cancel a booking for the salon, its customer's notice queued with it (NotAllowed: it
+    is not standing any more); `notify_cancelled` sends it."""
+    tell = await _notice(manager, texts.NOTICE_CUSTOMER_CANCELLED_BY_OWNER)
+    return await common.bookings(manager).cancel_by_owner(booking_id, tell)
 
 
 async def notify_cancelled(manager: DialogManager, booking: BookingRow) -> bool:
-    """Tell the customer the salon cancelled `booking`, with a button to book again, and the
+    """After `cancel_telling`: tell the customer (with a button to book again) and the
     booking's specialist (the owner too when a specialist closing their time cancelled it);
     False when the customer cannot be reached (the owner should call them)."""
-    delivered = await _tell(manager, booking, texts.NOTICE_CUSTOMER_CANCELLED_BY_OWNER)
+    delivered = await _delivered(manager, booking)
     tz = (await common.salon(manager).settings()).tz
     by_owner = user_id(manager) == manager.middleware_data["tenant"].admin_telegram_id
     await tell_salon(
@@ -200,7 +207,7 @@ async def _cancel(manager: DialogManager, rows: list[BookingRow]) -> tuple[int, 
     cancelled, unreachable = 0, []
     for row in rows:
         try:
-            booking = await common.bookings(manager).cancel_by_owner(row.id)
+            booking = await cancel_telling(manager, row.id)
         except NotAllowed:  # cancelled or moved meanwhile
             continue
         cancelled += 1
@@ -236,16 +243,17 @@ async def move_all(manager: DialogManager, rows: list[BookingRow]) -> str:
     customer told who takes them; cancel those nobody can take, each customer told; the
     owner's summary (how many moved and cancelled, whom to call)."""
     moved, unreachable, left = 0, [], []
+    tell = await _notice(manager, texts.NOTICE_CUSTOMER_MOVED_BY_OWNER)
     for row in rows:
         try:
-            booking = await common.bookings(manager).move_to_other(row)
+            booking = await common.bookings(manager).move_to_other(row, tell)
         except NotAllowed:  # cancelled, moved or started meanwhile
             continue
         if booking is None:
             left.append(row)
             continue
         moved += 1
-        if not await _tell(manager, booking, texts.NOTICE_CUSTOMER_MOVED_BY_OWNER):
+        if not await _delivered(manager, booking):
             unreachable.append(booking.customer_phone)
         await _tell_both_specialists(manager, row, booking)
     cancelled, not_told = await _cancel(manager, left)

@@ -206,9 +206,7 @@ async def ask_cancel(
 async def cancel(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
     salon = common.salon(manager)
     try:
-        b = await common.bookings(manager).cancel_by_owner(
-            common.draft(manager, DayDraft).booking_id
-        )
+        b = await affected.cancel_telling(manager, common.draft(manager, DayDraft).booking_id)
     except NotAllowed:
         await answer(callback, manager, texts.BK_NOT_ACTIVE, alert=True)
         return
