@@ -171,27 +171,39 @@ async def _until(check) -> None:
     raise AssertionError("the other transaction never waited")
 
 
-async def test_a_booking_made_while_the_time_is_being_closed_sees_it_closed(db):
-    # the owner's block of Monday 10:00-12:00 is being saved (schedule locked, not committed)
-    # when a customer books 10:00 with the free-time check already behind them: the booking
-    # waits for the block, then finds the time closed (SlotTaken), not a booking inside it
-    clock = FixedClock(NOW)
-    service, (anna, _) = await salon(db, clock)
-    booking = BookingService(db, TENANT, clock)
+async def _book_during(db, staff_id: int, book, *change: tuple) -> BaseException | None:
+    """`book()` started while an owner's transaction holds the specialist's schedule (as
+    ScheduleService and CatalogueService take it) and runs `change` (statements with their
+    arguments), committed once the booking waits for it; what the booking raised."""
     async with db.acquire() as owner:
         tx = owner.transaction()
         await tx.start()
-        await owner.execute("SELECT id FROM client_001.staff WHERE id = $1 FOR UPDATE", anna)
-        await owner.execute(
-            "INSERT INTO client_001.time_blocks (staff_id, starts_at, ends_at) VALUES ($1, $2, $3)",
-            anna, AT_10, AT_10 + timedelta(hours=2),
-        )  # fmt: skip
-        booked = asyncio.create_task(booking.book(draft(service, anna, AT_10)))
+        await owner.execute("SELECT id FROM client_001.staff WHERE id = $1 FOR UPDATE", staff_id)
+        for statement in change:
+            await owner.execute(*statement)
+        booked = asyncio.create_task(book())
         await _until(lambda: _waiting_for_a_lock(db))
         await tx.commit()
-    with pytest.raises(SlotTaken) as taken:
+    try:
         await booked
-    assert AT_10 not in taken.value.alternatives
+    except Exception as exc:
+        return exc
+    return None
+
+
+async def test_a_booking_made_while_the_time_is_being_closed_sees_it_closed(db):
+    # the owner's block of Monday 10:00-12:00 is being saved when a customer books 10:00 with
+    # the free-time check already behind them: the booking waits for the block, then finds the
+    # time closed (SlotTaken), not a booking inside it
+    clock = FixedClock(NOW)
+    service, (anna, _) = await salon(db, clock)
+    booking = BookingService(db, TENANT, clock)
+    block = (
+        "INSERT INTO client_001.time_blocks (staff_id, starts_at, ends_at) VALUES ($1, $2, $3)",
+        anna, AT_10, AT_10 + timedelta(hours=2),
+    )  # fmt: skip
+    raised = await _book_during(db, anna, lambda: booking.book(draft(service, anna, AT_10)), block)
+    assert isinstance(raised, SlotTaken) and AT_10 not in raised.alternatives
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM client_001.bookings") == 0
 
@@ -230,15 +242,10 @@ async def test_a_booking_made_while_its_specialist_is_being_deleted_is_refused(d
     clock = FixedClock(NOW)
     service, (anna, _) = await salon(db, clock)
     booking = BookingService(db, TENANT, clock)
-    async with db.acquire() as owner:
-        tx = owner.transaction()
-        await tx.start()
-        await owner.execute("SELECT id FROM client_001.staff WHERE id = $1 FOR UPDATE", anna)
-        await owner.execute("UPDATE client_001.staff SET active = false WHERE id = $1", anna)
-        booked = asyncio.create_task(booking.book(draft(service, anna, AT_10)))
-        await _until(lambda: _waiting_for_a_lock(db))
-        await tx.commit()
-    with pytest.raises(SlotTaken):
-        await booked
+    deactivate = ("UPDATE client_001.staff SET active = false WHERE id = $1", anna)
+    raised = await _book_during(
+        db, anna, lambda: booking.book(draft(service, anna, AT_10)), deactivate
+    )
+    assert isinstance(raised, SlotTaken)
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM client_001.bookings") == 0
