@@ -8,13 +8,13 @@ from aiogram_dialog import DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
-from bots import keyboards, notify, texts, views
+from bots import keyboards, outbox, texts, views
 from bots.dialogs.common import alert, booking_of, customers_of, leave, tell_salon, user_id
 from bots.dialogs.draft import BookingDraft
 from bots.dialogs.states import BookingSG
 from bots.errors import BookingCutoffPassed, NotAllowed, ServiceGone, SlotTaken
 from bots.parsing import InputError, clean_name, normalize_phone
-from bots.services import new_request_key
+from bots.services import Tell, new_request_key
 
 # --- moving on -----------------------------------------------------------------------------
 
@@ -212,7 +212,8 @@ async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager)
                 callback.from_user.id, draft.reschedule_id, draft.starts_at
             )
         else:
-            result = await booking.book(draft.for_booking(callback.from_user.id))
+            tell = _told_of_booking(settings.tz) if draft.for_client else None
+            result = await booking.book(draft.for_booking(callback.from_user.id), tell)
             b = result.booking
     except SlotTaken as taken:
         await _slot_taken(manager, draft, bool(taken.alternatives))
@@ -251,14 +252,18 @@ async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager)
     await tell_salon(manager, b, owner, staff)
 
 
-async def _client_booked(manager: DialogManager, b, when: str) -> str:
-    """The owner booked a client: tell the client if they use the bot, and the booking's
-    specialist; the owner's outcome."""
-    told = await notify.send(  # False at once for a walk-in (no chat)
-        manager.middleware_data["bot"],
-        b.customer_id,
-        texts.NOTICE_BOOKED_BY_SALON.format(service=b.service_name, staff=b.staff_name, when=when),
+def _told_of_booking(tz) -> Tell:
+    """The notice of a client the owner booked (queued with the booking; none for a walk-in)."""
+    return lambda b: texts.NOTICE_BOOKED_BY_SALON.format(
+        service=b.service_name, staff=b.staff_name, when=views.when(b.starts_at, tz)
     )
+
+
+async def _client_booked(manager: DialogManager, b, when: str) -> str:
+    """The owner booked a client: tell the client if they use the bot (the notice queued with
+    the booking), and the booking's specialist; the owner's outcome."""
+    notices = manager.middleware_data["notices"]
+    told = await outbox.send_for(manager.middleware_data["bot"], notices, b.id)
     tz = (await booking_of(manager).settings()).tz
     await tell_salon(manager, b, None, views.owner_notice(texts.STAFF_NOTICE_NEW, b, tz))
     outcome = texts.CLIENT_BOOKED.format(

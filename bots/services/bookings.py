@@ -183,8 +183,9 @@ class BookingService(BaseService):
         async with self.db.acquire() as conn:
             return await self.repo.booking_by_key(conn, request_key)
 
-    async def book(self, draft: Draft) -> BookResult:
-        """Book `draft`; a repeated request key returns the first booking. Raises SlotTaken."""
+    async def book(self, draft: Draft, tell: Tell | None = None) -> BookResult:
+        """Book `draft`; a repeated request key returns the first booking. Raises SlotTaken.
+        `tell`: the customer's notice (the owner booked them), queued with the booking."""
         async with self.db.acquire() as conn:
             existing = await self.repo.booking_by_key(conn, draft.request_key)
             if existing is not None:
@@ -226,6 +227,8 @@ class BookingService(BaseService):
                             existing = await self.repo.booking_by_key(conn, draft.request_key)
                             return BookResult(existing, False)
                         await self._schedule_reminders(conn, booking_id, draft.starts_at, settings)
+                        booking = await self.repo.booking(conn, booking_id)
+                        await self._queue_notice(conn, booking, tell)
                 except _ScheduleChanged:
                     continue  # their hours or blocked time changed meanwhile: the next one
                 except asyncpg.PostgresError as exc:
@@ -235,7 +238,6 @@ class BookingService(BaseService):
                     if existing is not None:
                         return BookResult(existing, False)
                     continue  # that specialist was just taken: try the next one
-                booking = await self.repo.booking(conn, booking_id)
                 return BookResult(booking, True)
             free = await self.available_times(draft.service_id, draft.staff_id, local_day, conn)
             return await self._taken_or_done(conn, draft, list(free))

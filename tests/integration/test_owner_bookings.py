@@ -53,6 +53,7 @@ async def test_a_walk_in_is_booked_by_phone_and_gets_reminders_once_they_share_i
     assert [(r["customer_name"], r["status"]) for r in rows] == [("Мария", "booked")]
     walk_in = rows[0]["customer_id"]
     assert walk_in < 0
+    assert await salon.fetch("SELECT 1 FROM client_001.notices") == []  # no chat: nothing queued
     back = await tg.click(bot, OWNER, texts.BACK_TO_ADMIN)
     assert texts.ADMIN_BOOK_CLIENT in str(back["reply_markup"])  # the /admin menu again
 
@@ -85,6 +86,8 @@ async def test_a_client_who_uses_the_bot_is_booked_under_their_account_and_told(
     assert done["text"].endswith(texts.CLIENT_TOLD)
     told = await texts_of(salon, ALICE)
     assert told[-1].startswith("Вас записали ✅") and "вт, 5 марта, 10:00" in told[-1]
+    sent = await salon.fetch("SELECT chat_id, state FROM client_001.notices")
+    assert [(r["chat_id"], r["state"]) for r in sent] == [(ALICE, "sent")]  # queued, then sent
     rows = await salon.fetch(
         "SELECT customer_id FROM client_001.bookings WHERE starts_at = $1", TUESDAY_10
     )
