@@ -65,6 +65,11 @@ class ClientRow:
     phone: str
 
 
+def is_walk_in(customer_id: int) -> bool:
+    """A customer the owner booked by phone, with no chat: a negative id (sql/tenant/007)."""
+    return customer_id < 0
+
+
 @dataclass(frozen=True)
 class ClientCard:
     """One customer's history with the salon (the owner's client card)."""
@@ -80,6 +85,10 @@ class ClientCard:
     last_visit: datetime | None
     spent: int
     note: str | None
+
+    @property
+    def walk_in(self) -> bool:
+        return is_walk_in(self.customer_id)
 
 
 @dataclass(frozen=True)
@@ -118,7 +127,7 @@ class BookingRow:
     @property
     def walk_in(self) -> bool:
         """Booked by the owner for someone the bot has no chat with (sql/tenant/007)."""
-        return self.customer_id < 0
+        return is_walk_in(self.customer_id)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ async def card_getter(
     tz = (await salon.settings()).tz
     text = texts.CLIENT_CARD.format(
         name=card.name,
-        phone=card.phone + (texts.WALK_IN_MARK if card.customer_id < 0 else ""),
+        phone=card.phone + (texts.WALK_IN_MARK if card.walk_in else ""),
         visits=card.visits,
         spent=card.spent,
         last=views.when(card.last_visit, tz) if card.last_visit else texts.NONE,
